@@ -1,0 +1,225 @@
+"""The ``analyzer`` command: a thin adapter from the shell to the library.
+
+Each command opens the library object, calls one function and turns AnalyzerError
+into a one-line message (exit status 2) that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analyzer.errors import AnalyzerError
+from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
+from analyzer.ingest.mbox import ExpansionCap
+from analyzer.ingest.pipeline import IngestOptions, ingest
+from analyzer.ingest.sources import FORMATS, ReadOptions, SourceFormat
+from analyzer.store.db import Store
+
+app = typer.Typer(
+    help="Analyse kernel mailing-list policy debates: ingest mail, then ask who argued what.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+_err = Console(stderr=True)
+_out = Console()
+
+DEFAULT_DB = "analyzer.db"
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", envvar="ANALYZER_DB", help="SQLite database to use (created if missing)."),
+]
+T = TypeVar("T")
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except AnalyzerError as exc:
+        _err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(2) from exc
+
+
+class _RichProgress:
+    """Progress bars on stderr; quiet when stderr is not a terminal unless forced."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_err,
+            disable=not enabled,
+            transient=False,
+        )
+        self._task: Any = None
+
+    def start(self, label: str, total: int | None) -> None:
+        self._progress.start()
+        shown = label if len(label) < 60 else "…" + label[-59:]
+        self._task = self._progress.add_task(f"ingest {shown}", total=total)
+
+    def advance(self, count: int) -> None:
+        self._progress.advance(self._task, count)
+
+    def finish(self) -> None:
+        self._progress.stop()
+
+
+@app.command("ingest")
+def ingest_command(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="mbox files (.gz/.xz too), Maildirs, folders of .eml, public-inbox archives "
+            "(bare epoch or inbox dir), lore URLs or Message-IDs.",
+            show_default=False,
+        ),
+    ],
+    db: DbOption = Path(DEFAULT_DB),
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"Source format: {', '.join(FORMATS)}.")
+    ] = "auto",
+    list_id: Annotated[
+        Optional[str], typer.Option("--list", help="List id to record for every message (e.g. kvm.vger.kernel.org).")
+    ] = None,
+    lore_base: Annotated[str, typer.Option(help="Base URL of the public-inbox server for Message-IDs.")] = DEFAULT_BASE,
+    cache_dir: Annotated[
+        Optional[Path], typer.Option(help="On-disk HTTP cache for lore downloads.")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not cache lore downloads.")] = False,
+    timeout: Annotated[float, typer.Option(help="HTTP read timeout, seconds.")] = 60.0,
+    retries: Annotated[int, typer.Option(help="HTTP retries on errors and 429/5xx.")] = 3,
+    max_size: Annotated[int, typer.Option(help="Largest message accepted, bytes.")] = 25 * 1024 * 1024,
+    max_download: Annotated[int, typer.Option(help="Largest lore download, bytes.")] = 64 * 1024 * 1024,
+    mbox_variant: Annotated[str, typer.Option(help="mboxrd (unescape >From) or mboxo.")] = "mboxrd",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parser processes (0: one per core).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
+    progress: Annotated[
+        Optional[bool], typer.Option("--progress/--no-progress", help="Show progress bars (default: on a terminal).")
+    ] = None,
+) -> None:
+    """Read mail from SOURCES into the database: every message is stored once (by
+    Message-ID, with every list it came from) or recorded as rejected with a reason.
+
+    A public-inbox archive is read incrementally: a re-run reads only new commits."""
+    if format not in FORMATS:
+        _guarded(lambda: _raise(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}"))
+    if mbox_variant not in ("mboxrd", "mboxo"):
+        _guarded(lambda: _raise("--mbox-variant must be mboxrd or mboxo"))
+    read = ReadOptions(
+        max_size=max_size,
+        expansion=ExpansionCap(),
+        mbox_variant=mbox_variant,  # type: ignore[arg-type]
+        list_hint=list_id,
+        lore_base=lore_base,
+    )
+    cache = None if no_cache else (cache_dir or _default_cache_dir())
+    client = LoreClient(make_session(cache_dir=cache, retries=retries), timeout=(10.0, timeout), max_download=max_download)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def run() -> dict[str, object]:
+        with Store.open(db) as store:
+            report = ingest(
+                store,
+                [(s, format) for s in sources],  # type: ignore[misc]
+                IngestOptions(read=read, jobs=jobs),
+                lore_client=client,
+                progress=_RichProgress(show),
+            )
+            return report.counts.as_dict() | {"_per_source": {k: v.as_dict() for k, v in report.per_source.items()}}
+
+    result = _guarded(run)
+    per_source = result.pop("_per_source")
+    if as_json:
+        print(json.dumps(result))
+        return
+    table = Table("source", "read", "stored", "duplicates", "rejected")
+    for name, counts in per_source.items():  # type: ignore[attr-defined]
+        table.add_row(name, *(str(counts[k]) for k in ("read", "stored", "duplicates")), _reasons(counts["rejected"]))
+    table.add_row("total", *(str(result[k]) for k in ("read", "stored", "duplicates")), _reasons(result["rejected"]))
+    _out.print(table)
+
+
+@app.command("stats")
+def stats_command(
+    db: DbOption = Path(DEFAULT_DB),
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Counts in the database: messages, lists, rejections by reason, ingest runs."""
+
+    def run() -> dict[str, object]:
+        with Store.open(db) as store:
+            return store.summary()
+
+    summary = _guarded(run)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    for key, value in summary.items():
+        _out.print(f"{key}: {value}", highlight=False)
+
+
+@app.command("rejections")
+def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
+    """List every rejected message: source, place in it, reason and detail."""
+
+    def run() -> list[dict[str, Any]]:
+        with Store.open(db) as store:
+            return store.rejections()
+
+    table = Table("reason", "source", "locator", "detail")
+    for row in _guarded(run):
+        table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
+    _out.print(table)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='FTS5 query, e.g. SUPPRESS_EOI_BROADCAST or "bug for bug".')],
+    db: DbOption = Path(DEFAULT_DB),
+    limit: Annotated[int, typer.Option(help="Most results to show.")] = 20,
+) -> None:
+    """Full-text search over subjects, authors and bodies."""
+
+    def run() -> list[tuple[str, str, str, str]]:
+        with Store.open(db) as store:
+            return [(m.date or "", m.author_name, m.subject, m.message_id) for m in store.search(query, limit=limit)]
+
+    table = Table("date", "author", "subject", "message-id")
+    for row in _guarded(run):
+        table.add_row(*row)
+    _out.print(table)
+
+
+def _reasons(rejected: object) -> str:
+    items = dict(rejected)  # type: ignore[call-overload]
+    return ", ".join(f"{k}: {v}" for k, v in items.items()) or "0"
+
+
+def _raise(message: str) -> None:
+    raise AnalyzerError(message)
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mlpa-analyzer"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

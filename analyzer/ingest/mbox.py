@@ -1,0 +1,217 @@
+"""mbox files (mboxrd or mboxo; plain, gzip or xz), read as a stream with bounded memory.
+
+The standard library's ``mailbox.mbox`` needs a seekable plain file and splits on any
+line starting with ``From ``. Kernel mbox files (b4, lore's t.mbox.gz) are mboxrd and are
+often compressed, so this reader streams lines and only splits on a real envelope line
+(``From <addr> <asctime date>``) that starts the file or follows a blank line; an
+unescaped "From here on..." in a body stays in the body.
+"""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import gzip
+import io
+import lzma
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from analyzer.records import Provenance, RawMail, Rejection
+
+MboxVariant = Literal["mboxrd", "mboxo"]
+
+_ENVELOPE = re.compile(rb"^From \S+.*\d\d:\d\d:\d\d.*\d{4}")
+_ESCAPED_FROM = re.compile(rb"^>+From ")
+_ENVELOPE_DATE = re.compile(rb"^From \S+\s+(.*?)\s*$")
+
+
+class DecompressionBomb(Exception):
+    """The decompressed stream grew past its cap."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExpansionCap:
+    """How far a compressed file may expand: max(floor, ratio x compressed size)."""
+
+    floor: int = 16 * 1024 * 1024
+    ratio: int = 100
+
+    def limit_for(self, compressed_size: int) -> int:
+        return max(self.floor, self.ratio * compressed_size)
+
+
+class _CappedReader(io.RawIOBase):
+    """Passes bytes through, raising DecompressionBomb past ``limit`` bytes."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = self._inner.read(len(buffer))
+        self.count += len(chunk)
+        if self.count > self._limit:
+            raise DecompressionBomb(f"expanded past {self._limit} bytes")
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def compression_of(head: bytes) -> str | None:
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    return None
+
+
+def open_maybe_compressed(raw: BinaryIO, compressed_size: int, cap: ExpansionCap) -> BinaryIO:
+    """Wrap ``raw`` in the decompressor its magic bytes call for, with an expansion cap."""
+    buffered = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
+    kind = compression_of(buffered.peek(6)[:6])  # type: ignore[attr-defined]
+    if kind is None:
+        return buffered  # type: ignore[return-value]
+    opener = {"gzip": gzip.GzipFile, "xz": lzma.LZMAFile, "bzip2": bz2.BZ2File}[kind]
+    inner = opener(fileobj=buffered) if kind == "gzip" else opener(buffered)  # type: ignore[operator]
+    capped = _CappedReader(inner, cap.limit_for(compressed_size))
+    return io.BufferedReader(capped, buffer_size=1 << 20)  # type: ignore[return-value]
+
+
+def split_mbox(
+    stream: BinaryIO,
+    *,
+    source: str,
+    max_size: int,
+    variant: MboxVariant = "mboxrd",
+    list_hint: str | None = None,
+) -> Iterator[RawMail | Rejection]:
+    """Yield each entry of an mbox stream; entries over ``max_size`` become Rejections
+    without ever being held in memory whole."""
+    entry = _Entry(offset=0)
+    previous_blank = True
+    offset = 0
+    for line in stream:
+        if previous_blank and _ENVELOPE.match(line):
+            if entry.started:
+                yield entry.finish(source, max_size, list_hint)
+            entry = _Entry(offset=offset, envelope=line)
+        else:
+            if variant == "mboxrd" and _ESCAPED_FROM.match(line):
+                line = line[1:]
+            entry.add(line, max_size)
+        previous_blank = line in (b"\n", b"\r\n")
+        offset += len(line)
+    if entry.started:
+        yield entry.finish(source, max_size, list_hint)
+
+
+class _Entry:
+    """The lines of one mbox entry, dropped once it exceeds the size cap."""
+
+    def __init__(self, offset: int, envelope: bytes | None = None) -> None:
+        self.offset = offset
+        self.envelope = envelope
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.oversized = False
+
+    @property
+    def started(self) -> bool:
+        return self.envelope is not None or self.size > 0
+
+    def add(self, line: bytes, max_size: int) -> None:
+        self.size += len(line)
+        if self.oversized:
+            return
+        if self.size > max_size:
+            self.oversized = True
+            self.lines.clear()
+            return
+        self.lines.append(line)
+
+    def finish(self, source: str, max_size: int, list_hint: str | None) -> RawMail | Rejection:
+        provenance = Provenance(
+            source=source,
+            locator=f"offset:{self.offset}",
+            list_hint=list_hint,
+            envelope_date=_envelope_date(self.envelope),
+        )
+        if self.oversized:
+            return Rejection(
+                reason="too-large",
+                detail=f"{self.size} bytes > cap of {max_size}",
+                provenance=provenance,
+                size=self.size,
+            )
+        data = b"".join(self.lines)
+        # mbox separates entries with a blank line that belongs to the format, not the mail.
+        if data.endswith(b"\n\n"):
+            data = data[:-1]
+        return RawMail(data=data, provenance=provenance)
+
+
+def _envelope_date(envelope: bytes | None) -> str | None:
+    if not envelope:
+        return None
+    match = _ENVELOPE_DATE.match(envelope)
+    if not match:
+        return None
+    parts = match.group(1).decode("ascii", "replace").split()
+    try:
+        # asctime: "Mon May 11 11:30:42 2026" -> parse as an RFC 2822 date without tz
+        when = dt.datetime.strptime(" ".join(parts[:5]), "%a %b %d %H:%M:%S %Y")
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(" ".join(parts))
+        except (TypeError, ValueError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.isoformat()
+
+
+def read_mbox_file(
+    path: Path,
+    *,
+    max_size: int,
+    cap: ExpansionCap,
+    variant: MboxVariant = "mboxrd",
+    list_hint: str | None = None,
+) -> Iterator[RawMail | Rejection]:
+    """Every entry of an mbox file; a broken or exploding compressed file ends in one
+    Rejection for the unread remainder instead of an exception."""
+    source = str(path.resolve())
+    with path.open("rb") as raw:
+        stream = open_maybe_compressed(raw, path.stat().st_size, cap)  # type: ignore[arg-type]
+        yield from guarded_split(stream, source=source, max_size=max_size, variant=variant, list_hint=list_hint)
+
+
+def guarded_split(
+    stream: BinaryIO,
+    *,
+    source: str,
+    max_size: int,
+    variant: MboxVariant,
+    list_hint: str | None,
+) -> Iterator[RawMail | Rejection]:
+    produced = 0
+    try:
+        for item in split_mbox(stream, source=source, max_size=max_size, variant=variant, list_hint=list_hint):
+            produced += 1
+            yield item
+    except DecompressionBomb as exc:
+        yield Rejection("decompression-bomb", str(exc), Provenance(source, f"after-entry:{produced}"))
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        yield Rejection("unreadable", f"{type(exc).__name__}: {exc}", Provenance(source, f"after-entry:{produced}"))
+

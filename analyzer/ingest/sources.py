@@ -1,0 +1,99 @@
+"""Recognise what a SOURCE argument is and read it as a stream of RawMail/Rejection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from analyzer.errors import SourceError
+from analyzer.ingest import lore, maildir, mbox, publicinbox
+from analyzer.records import RawMail, Rejection
+
+SourceFormat = Literal["auto", "mbox", "maildir", "eml", "public-inbox", "lore"]
+FORMATS: tuple[str, ...] = ("auto", "mbox", "maildir", "eml", "public-inbox", "lore")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    max_size: int = 25 * 1024 * 1024
+    expansion: mbox.ExpansionCap = field(default_factory=mbox.ExpansionCap)
+    mbox_variant: mbox.MboxVariant = "mboxrd"
+    list_hint: str | None = None
+    lore_base: str = lore.DEFAULT_BASE
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSource:
+    """A recognised source: what it is and roughly how many messages it will yield."""
+
+    target: str
+    kind: SourceFormat
+    estimate: int | None
+    items: Iterator[RawMail | Rejection]
+
+
+def detect(target: str) -> SourceFormat:
+    """Guess the format of ``target``; SourceError says what was expected."""
+    if target.startswith(("http://", "https://")):
+        return "lore"
+    path = Path(target)
+    if path.is_dir():
+        if maildir.is_maildir(path):
+            return "maildir"
+        if publicinbox.is_public_inbox(path):
+            return "public-inbox"
+        if any(p.suffix.lower() == ".eml" for p in path.rglob("*.eml")):
+            return "eml"
+        raise SourceError(
+            f"{target}: a directory that is neither a Maildir (cur/, new/), a public-inbox "
+            "archive (bare git or git/N.git epochs) nor a folder of .eml files"
+        )
+    if path.is_file():
+        return "eml" if path.suffix.lower() == ".eml" else "mbox"
+    if "@" in target and not path.exists() and "/" not in target.strip("<>"):
+        return "lore"
+    raise SourceError(f"{target}: no such file or directory (give a path, a lore URL or a Message-ID)")
+
+
+def open_source(
+    target: str,
+    kind: SourceFormat,
+    options: ReadOptions,
+    *,
+    cursors: Mapping[str, str],
+    lore_client: lore.LoreClient | None,
+) -> PlannedSource:
+    kind = detect(target) if kind == "auto" else kind
+    path = Path(target)
+    if kind == "mbox":
+        items = mbox.read_mbox_file(
+            path, max_size=options.max_size, cap=options.expansion, variant=options.mbox_variant, list_hint=options.list_hint
+        )
+        return PlannedSource(target, kind, None, items)
+    if kind == "maildir":
+        return PlannedSource(target, kind, None, maildir.read_maildir(path, max_size=options.max_size, list_hint=options.list_hint))
+    if kind == "eml":
+        reader = maildir.read_eml_file if path.is_file() else maildir.read_eml_dir
+        return PlannedSource(target, kind, None, reader(path, max_size=options.max_size, list_hint=options.list_hint))
+    if kind == "public-inbox":
+        plan = publicinbox.epochs_with_cursors(path, cursors)
+        if not plan:
+            raise SourceError(f"{target}: no public-inbox epochs found (expected a bare git repo or git/N.git)")
+        total = sum(len(commits) for _, commits in plan)
+        return PlannedSource(target, kind, total, _chain_epochs(plan, options))
+    if kind == "lore":
+        if lore_client is None:
+            raise SourceError("fetching from lore needs an HTTP client")
+        ref = lore.thread_ref(target, base=options.lore_base)
+        items = lore.read_lore_thread(lore_client, ref, max_size=options.max_size, cap=options.expansion, list_hint=options.list_hint)
+        return PlannedSource(ref.url, kind, None, items)
+    raise SourceError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _chain_epochs(
+    plan: list[tuple[publicinbox.Epoch, list[tuple[str, int]]]], options: ReadOptions
+) -> Iterator[RawMail | Rejection]:
+    for epoch, commits in plan:
+        yield from publicinbox.read_epoch(epoch, commits, max_size=options.max_size, list_hint=options.list_hint)

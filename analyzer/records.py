@@ -1,0 +1,100 @@
+"""Plain records that cross stage boundaries (no library types inside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where one raw message was read: the source and the place inside it."""
+
+    source: str
+    """Stable key of the source: a resolved path, or a URL."""
+    locator: str
+    """Position inside the source: mbox offset, commit id, Maildir key, file name."""
+    list_hint: str | None = None
+    """List the source is known to archive (public-inbox name, ``--list``)."""
+    envelope_date: str | None = None
+    """Date of the mbox ``From `` line or the archive commit, ISO 8601, if known."""
+    checkpoint: tuple[str, str] | None = None
+    """(cursor key, value) to remember once this message is safely stored (incremental reads)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    """The bytes of one message, exactly as read, with where they came from."""
+
+    data: bytes
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One decoded message, ready to store."""
+
+    message_id: str
+    synthetic_id: bool
+    subject: str
+    author: Address
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    date: str | None
+    """UTC, ISO 8601; None when the Date header is missing, invalid or far in the future."""
+    date_raw: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    list_ids: tuple[str, ...]
+    body: str
+    body_kind: str
+    """``plain``, ``html`` (converted to text) or ``empty``."""
+    defects: tuple[str, ...]
+    size: int
+    recovered: str | None = None
+    """Value of ``X-Recovered`` (gold threads mark partly recovered mail)."""
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message that was read but cannot be stored, and why."""
+
+    reason: str
+    detail: str
+    provenance: Provenance
+    size: int = 0
+
+
+@dataclass(slots=True)
+class IngestCounts:
+    """What one ingest run did. Invariant: read == stored + duplicates + rejected."""
+
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def reject(self, reason: str) -> None:
+        self.read += 1
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+
+    def balanced(self) -> bool:
+        return self.read == self.stored + self.duplicates + self.rejected_total
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "read": self.read,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "rejected": dict(sorted(self.rejected.items())),
+        }

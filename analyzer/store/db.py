@@ -1,0 +1,332 @@
+"""The SQLite store: messages, provenance, rejections, runs and cursors.
+
+One ``Store`` per connection; every batch of an ingest is one transaction, so a run
+killed midway leaves whole batches and its cursors always point at stored mail.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analyzer.errors import StoreError
+from analyzer.records import Address, IngestCounts, Message, Provenance, Rejection
+from analyzer.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    stored: int
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message as read back from the store (lists included)."""
+
+    id: int
+    message_id: str
+    subject: str
+    author_name: str
+    author_email: str
+    date: str | None
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    body: str
+    body_kind: str
+    defects: tuple[str, ...]
+    lists: tuple[str, ...]
+    recovered: str | None
+    synthetic_id: bool
+
+
+class Store:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            store = cls(connection, path)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a usable SQLite database ({exc}); give another --db path") from exc
+        return store
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this analyser's "
+                f"{SCHEMA_VERSION}; upgrade the analyser or use another --db"
+            )
+        for number in range(current, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self.connection.execute(statement)
+                self.connection.execute(f"PRAGMA user_version = {number + 1}")
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.connection)
+
+    # -- ingest ------------------------------------------------------------------------
+
+    def known_message_ids(self, message_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(message_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.connection.execute(f"SELECT message_id FROM messages WHERE message_id IN ({marks})", chunk)
+            found.update(row[0] for row in rows)
+        return found
+
+    def write_batch(
+        self,
+        messages: Iterable[Message],
+        seen_again: Iterable[tuple[str, Provenance, tuple[str, ...]]],
+        rejections: Iterable[Rejection],
+        checkpoints: dict[str, str],
+    ) -> BatchResult:
+        """Store one batch in one transaction. A message whose id is already stored
+        counts as a duplicate; its lists and provenance are still recorded."""
+        stored = duplicates = 0
+        with self.transaction():
+            last_id = self.connection.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+            for message in messages:
+                if self._insert_message(message):
+                    stored += 1
+                else:
+                    duplicates += 1
+                assert message.provenance is not None
+                self._record_seen(message.message_id, message.provenance, message.list_ids)
+            for message_id, provenance, lists in seen_again:
+                duplicates += 1
+                self._record_seen(message_id, provenance, lists)
+            for rejection in rejections:
+                self._record_rejection(rejection)
+            self.connection.execute(
+                "INSERT INTO messages_fts(rowid, subject, author_name, body) "
+                "SELECT id, subject, author_name, body FROM messages WHERE id > ?",
+                (last_id,),
+            )
+            for key, value in checkpoints.items():
+                self.connection.execute(
+                    "INSERT INTO source_cursors(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+        return BatchResult(stored=stored, duplicates=duplicates)
+
+    def _insert_message(self, m: Message) -> bool:
+        assert m.provenance is not None
+        cursor = self.connection.execute(
+            """INSERT OR IGNORE INTO messages(message_id, synthetic_id, subject, author_name,
+            author_email, to_json, cc_json, date, date_raw, in_reply_to, references_json, body,
+            body_kind, defects_json, size, recovered, first_source, first_locator, envelope_date)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                m.message_id,
+                int(m.synthetic_id),
+                m.subject,
+                m.author.name,
+                m.author.email,
+                _addresses_json(m.to),
+                _addresses_json(m.cc),
+                m.date,
+                m.date_raw,
+                m.in_reply_to,
+                json.dumps(list(m.references)),
+                m.body,
+                m.body_kind,
+                json.dumps(list(m.defects), ensure_ascii=False),
+                m.size,
+                m.recovered,
+                m.provenance.source,
+                m.provenance.locator,
+                m.provenance.envelope_date,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def _record_seen(self, message_id: str, provenance: Provenance, lists: tuple[str, ...]) -> None:
+        self.connection.execute(
+            "INSERT OR IGNORE INTO message_sources(message_id, source, locator) VALUES (?, ?, ?)",
+            (message_id, provenance.source, provenance.locator),
+        )
+        self.connection.executemany(
+            "INSERT OR IGNORE INTO message_lists(message_id, list_id) VALUES (?, ?)",
+            [(message_id, list_id) for list_id in lists],
+        )
+
+    def _record_rejection(self, r: Rejection) -> None:
+        self.connection.execute(
+            """INSERT INTO rejections(source, locator, reason, detail, size) VALUES (?,?,?,?,?)
+            ON CONFLICT(source, locator) DO UPDATE SET reason=excluded.reason,
+            detail=excluded.detail, size=excluded.size,
+            last_seen=strftime('%Y-%m-%dT%H:%M:%SZ', 'now')""",
+            (r.provenance.source, r.provenance.locator, r.reason, r.detail[:2000], r.size),
+        )
+
+    def cursors(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self.connection.execute("SELECT key, value FROM source_cursors")}
+
+    def start_run(self, sources: Sequence[str], started_at: str) -> int:
+        cursor = self.connection.execute(
+            "INSERT INTO ingest_runs(started_at, sources_json) VALUES (?, ?)", (started_at, json.dumps(list(sources)))
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, counts: IngestCounts, finished_at: str) -> None:
+        self.connection.execute(
+            "UPDATE ingest_runs SET finished_at = ?, counts_json = ? WHERE id = ?",
+            (finished_at, json.dumps(counts.as_dict()), run_id),
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def count(self, table: str) -> int:
+        if table not in {"messages", "rejections", "message_lists", "message_sources", "ingest_runs"}:
+            raise ValueError(table)
+        return int(self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.connection.execute("SELECT * FROM ingest_runs ORDER BY id").fetchall()
+        return [dict(row) | {"counts": json.loads(row["counts_json"] or "null")} for row in rows]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for people and for reports: messages, lists, rejections by reason, runs."""
+        lists = dict(
+            self.connection.execute(
+                "SELECT list_id, count(*) FROM message_lists GROUP BY list_id ORDER BY count(*) DESC"
+            ).fetchall()
+        )
+        reasons = dict(
+            self.connection.execute("SELECT reason, count(*) FROM rejections GROUP BY reason ORDER BY reason").fetchall()
+        )
+        first, last = self.connection.execute("SELECT min(date), max(date) FROM messages").fetchone()
+        return {
+            "database": str(self.path),
+            "schema_version": self.schema_version,
+            "messages": self.count("messages"),
+            "with_defects": self.connection.execute(
+                "SELECT count(*) FROM messages WHERE defects_json != '[]'"
+            ).fetchone()[0],
+            "first_date": first,
+            "last_date": last,
+            "lists": lists,
+            "rejections": reasons,
+            "ingest_runs": self.count("ingest_runs"),
+        }
+
+    def rejections(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.connection.execute("SELECT * FROM rejections ORDER BY source, locator")]
+
+    def lists_of(self, message_id: str) -> tuple[str, ...]:
+        rows = self.connection.execute(
+            "SELECT list_id FROM message_lists WHERE message_id = ? ORDER BY list_id", (message_id,)
+        )
+        return tuple(row[0] for row in rows)
+
+    def message(self, message_id: str) -> StoredMessage | None:
+        row = self.connection.execute("SELECT * FROM messages WHERE message_id = ?", (message_id.strip("<>"),)).fetchone()
+        return None if row is None else self._stored(row)
+
+    def messages(self, *, order: str = "id") -> Iterator[StoredMessage]:
+        column = {"id": "id", "date": "coalesce(date, envelope_date), id"}[order]
+        for row in self.connection.execute(f"SELECT * FROM messages ORDER BY {column}"):
+            yield self._stored(row)
+
+    def search(self, query: str, *, limit: int = 50) -> list[StoredMessage]:
+        """Full-text search over subject, author and body. FTS5 query syntax works
+        (``"bug for bug" OR quirk*``); a query that is not valid FTS5, such as a
+        register name ``GICD_TYPER.num_LPIs``, is searched as plain words instead."""
+        sql = (
+            "SELECT m.* FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+            "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?"
+        )
+        try:
+            rows = self.connection.execute(sql, (query, limit)).fetchall()
+        except sqlite3.OperationalError:
+            words = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+            if not words:
+                return []
+            rows = self.connection.execute(sql, (words, limit)).fetchall()
+        return [self._stored(row) for row in rows]
+
+    def _stored(self, row: sqlite3.Row) -> StoredMessage:
+        return StoredMessage(
+            id=row["id"],
+            message_id=row["message_id"],
+            subject=row["subject"],
+            author_name=row["author_name"],
+            author_email=row["author_email"],
+            date=row["date"],
+            in_reply_to=row["in_reply_to"],
+            references=tuple(json.loads(row["references_json"])),
+            body=row["body"],
+            body_kind=row["body_kind"],
+            defects=tuple(json.loads(row["defects_json"])),
+            lists=self.lists_of(row["message_id"]),
+            recovered=row["recovered"],
+            synthetic_id=bool(row["synthetic_id"]),
+        )
+
+
+class _Transaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.connection.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (trigger bodies contain semicolons)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _addresses_json(addresses: tuple[Address, ...]) -> str:
+    return json.dumps([{"name": a.name, "email": a.email} for a in addresses], ensure_ascii=False)
