@@ -23,6 +23,7 @@ from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.ingest.sources import FORMATS, ReadOptions, SourceFormat
+from analyzer.report.summary import summary_markdown
 from analyzer.store.db import Store
 
 app = typer.Typer(
@@ -156,16 +157,27 @@ def ingest_command(
 def stats_command(
     db: DbOption = Path(DEFAULT_DB),
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print as Markdown.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead.")] = None,
 ) -> None:
     """Counts in the database: messages, lists, rejections by reason, ingest runs."""
 
-    def run() -> dict[str, object]:
+    def run() -> dict[str, Any]:
         with Store.open(db) as store:
             return store.summary()
 
     summary = _guarded(run)
+    text = None
     if as_json:
-        print(json.dumps(summary, indent=2))
+        text = json.dumps(summary, indent=2)
+    elif markdown:
+        text = summary_markdown(summary)
+    if text is not None:
+        if output is None:
+            print(text)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
         return
     for key, value in summary.items():
         _out.print(f"{key}: {value}", highlight=False)
