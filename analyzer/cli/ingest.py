@@ -1,84 +1,28 @@
-"""The ``analyzer`` command: a thin adapter from the shell to the library.
-
-Each command opens the library object, calls one function and turns AnalyzerError
-into a one-line message (exit status 2) that says what to do.
-"""
+"""Commands that fill the store and look into it: ingest, stats, rejections, search."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from analyzer.errors import AnalyzerError
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, fail, guarded, out
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, ingest
-from analyzer.ingest.sources import FORMATS, ReadOptions, SourceFormat
+from analyzer.ingest.sources import FORMATS, ReadOptions
 from analyzer.report.summary import summary_markdown
 from analyzer.store.db import Store
 
-app = typer.Typer(
-    help="Analyse kernel mailing-list policy debates: ingest mail, then ask who argued what.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-_err = Console(stderr=True)
-_out = Console()
-
-DEFAULT_DB = "analyzer.db"
-DbOption = Annotated[
-    Path,
-    typer.Option("--db", envvar="ANALYZER_DB", help="SQLite database to use (created if missing)."),
-]
-T = TypeVar("T")
+commands = typer.Typer()
 
 
-def _guarded(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except AnalyzerError as exc:
-        _err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-        raise typer.Exit(2) from exc
-
-
-class _RichProgress:
-    """Progress bars on stderr; quiet when stderr is not a terminal unless forced."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_err,
-            disable=not enabled,
-            transient=False,
-        )
-        self._task: Any = None
-
-    def start(self, label: str, total: int | None) -> None:
-        self._progress.start()
-        shown = label if len(label) < 60 else "…" + label[-59:]
-        self._task = self._progress.add_task(f"ingest {shown}", total=total)
-
-    def advance(self, count: int) -> None:
-        self._progress.advance(self._task, count)
-
-    def finish(self) -> None:
-        self._progress.stop()
-
-
-@app.command("ingest")
+@commands.command("ingest")
 def ingest_command(
     sources: Annotated[
         list[str],
@@ -116,9 +60,9 @@ def ingest_command(
 
     A public-inbox archive is read incrementally: a re-run reads only new commits."""
     if format not in FORMATS:
-        _guarded(lambda: _raise(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}"))
+        fail(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}")
     if mbox_variant not in ("mboxrd", "mboxo"):
-        _guarded(lambda: _raise("--mbox-variant must be mboxrd or mboxo"))
+        fail("--mbox-variant must be mboxrd or mboxo")
     read = ReadOptions(
         max_size=max_size,
         expansion=ExpansionCap(),
@@ -137,11 +81,11 @@ def ingest_command(
                 [(s, format) for s in sources],  # type: ignore[misc]
                 IngestOptions(read=read, jobs=jobs),
                 lore_client=client,
-                progress=_RichProgress(show),
+                progress=RichProgress(show),
             )
             return report.counts.as_dict() | {"_per_source": {k: v.as_dict() for k, v in report.per_source.items()}}
 
-    result = _guarded(run)
+    result = guarded(run)
     per_source = result.pop("_per_source")
     if as_json:
         print(json.dumps(result))
@@ -150,10 +94,10 @@ def ingest_command(
     for name, counts in per_source.items():  # type: ignore[attr-defined]
         table.add_row(name, *(str(counts[k]) for k in ("read", "stored", "duplicates")), _reasons(counts["rejected"]))
     table.add_row("total", *(str(result[k]) for k in ("read", "stored", "duplicates")), _reasons(result["rejected"]))
-    _out.print(table)
+    out.print(table)
 
 
-@app.command("stats")
+@commands.command("stats")
 def stats_command(
     db: DbOption = Path(DEFAULT_DB),
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
@@ -166,7 +110,7 @@ def stats_command(
         with Store.open(db) as store:
             return store.summary()
 
-    summary = _guarded(run)
+    summary = guarded(run)
     text = None
     if as_json:
         text = json.dumps(summary, indent=2)
@@ -180,10 +124,10 @@ def stats_command(
             output.write_text(text, encoding="utf-8")
         return
     for key, value in summary.items():
-        _out.print(f"{key}: {value}", highlight=False)
+        out.print(f"{key}: {value}", highlight=False)
 
 
-@app.command("rejections")
+@commands.command("rejections")
 def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
     """List every rejected message: source, place in it, reason and detail."""
 
@@ -192,12 +136,12 @@ def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
             return store.rejections()
 
     table = Table("reason", "source", "locator", "detail")
-    for row in _guarded(run):
+    for row in guarded(run):
         table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
-    _out.print(table)
+    out.print(table)
 
 
-@app.command("search")
+@commands.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help='FTS5 query, e.g. SUPPRESS_EOI_BROADCAST or "bug for bug".')],
     db: DbOption = Path(DEFAULT_DB),
@@ -210,9 +154,9 @@ def search_command(
             return [(m.date or "", m.author_name, m.subject, m.message_id) for m in store.search(query, limit=limit)]
 
     table = Table("date", "author", "subject", "message-id")
-    for row in _guarded(run):
+    for row in guarded(run):
         table.add_row(*row)
-    _out.print(table)
+    out.print(table)
 
 
 def _reasons(rejected: object) -> str:
@@ -220,18 +164,7 @@ def _reasons(rejected: object) -> str:
     return ", ".join(f"{k}: {v}" for k, v in items.items()) or "0"
 
 
-def _raise(message: str) -> None:
-    raise AnalyzerError(message)
-
-
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "mlpa-analyzer"
 
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,90 @@
+"""Plain records the analysis produces. No spaCy types: offsets point into Message.body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Stance = Literal["for", "against"]
+RelationLabel = Literal["agree", "disagree", "mixed", "neutral"]
+MentionKind = Literal["behaviour", "commit", "link", "doc", "config", "symbol"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A reference in own text: a catalogue behaviour, a commit, a Link: message-id, a
+    Documentation path, a CONFIG_ option."""
+
+    message_id: str
+    kind: MentionKind
+    target: str
+    """Catalogue id for behaviours; sha / message-id / path / option name otherwise."""
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A sentence or clause of own text arguing one taxonomy position."""
+
+    message_id: str
+    position: str
+    stance: Stance
+    confidence: float
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """How an own-text block treats the quoted block it answers (``quote_index`` set), or
+    the message's rolled-up relation to its In-Reply-To parent (``quote_index`` None)."""
+
+    message_id: str
+    to_message_id: str
+    label: RelationLabel
+    confidence: float
+    quote_index: int | None = None
+    own_start: int | None = None
+    own_end: int | None = None
+    to_start: int | None = None
+    to_end: int | None = None
+    """Span of the answered claim inside the target message's body, when resolved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    message_id: str
+    kind: str
+    """A decision id of the taxonomy: accepted, rejected, endorsed, changes-requested,
+    policy-ruling, withdrawn."""
+    actor: str
+    date: str | None
+    confidence: float
+    start: int
+    end: int
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAnalysis:
+    """Everything the analysis says about one message."""
+
+    message_id: str
+    claims: tuple[Claim, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def relation(self) -> Relation | None:
+        """The message-level relation to the parent."""
+        return next((r for r in self.relations if r.quote_index is None), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadAnalysis:
+    thread_id: str
+    messages: tuple[MessageAnalysis, ...] = field(default_factory=tuple)

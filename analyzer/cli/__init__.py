@@ -1,0 +1,27 @@
+"""The ``analyzer`` command: a thin adapter from the shell to the library.
+
+Each command module holds one group of commands on its own ``typer.Typer``; they are all
+merged here. A command opens the library object, calls one function and turns
+AnalyzerError into a one-line message (exit status 2) that says what to do.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from analyzer.cli import ingest
+
+app = typer.Typer(
+    help="Analyse kernel mailing-list policy debates: ingest mail, then ask who argued what.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(ingest.commands)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,69 @@
+"""What every command module shares: consoles, the --db option, error handling, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from analyzer.errors import AnalyzerError
+
+err = Console(stderr=True)
+out = Console()
+
+DEFAULT_DB = "analyzer.db"
+DbOption = Annotated[
+    Path,
+    typer.Option("--db", envvar="ANALYZER_DB", help="SQLite database to use (created if missing)."),
+]
+T = TypeVar("T")
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; an AnalyzerError becomes a one-line message and exit status 2."""
+    try:
+        return action()
+    except AnalyzerError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(2) from exc
+
+
+def fail(message: str) -> None:
+    """Stop the command with a one-line error that says what to do."""
+    guarded(lambda: _raise(message))
+
+
+def _raise(message: str) -> None:
+    raise AnalyzerError(message)
+
+
+class RichProgress:
+    """Progress bars on stderr; quiet when disabled (by default when stderr is not a terminal)."""
+
+    def __init__(self, enabled: bool, verb: str = "ingest") -> None:
+        self._verb = verb
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not enabled,
+            transient=False,
+        )
+        self._task: Any = None
+
+    def start(self, label: str, total: int | None) -> None:
+        self._progress.start()
+        shown = label if len(label) < 60 else "…" + label[-59:]
+        self._task = self._progress.add_task(f"{self._verb} {shown}", total=total)
+
+    def advance(self, count: int) -> None:
+        self._progress.advance(self._task, count)
+
+    def finish(self) -> None:
+        self._progress.stop()

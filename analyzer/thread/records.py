@@ -1,0 +1,92 @@
+"""Plain records of thread structure: threads, patch subjects, series versions, people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMember:
+    """One node of a thread tree. A placeholder stands for a message that other messages
+    reference but that is not in the corpus, so that a thread with holes stays one tree."""
+
+    message_id: str
+    parent_id: str | None
+    """Parent node in the tree (may be a placeholder); None for the root."""
+    depth: int
+    placeholder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    thread_id: str
+    """Message-ID of the root node (a placeholder id when the root is missing)."""
+    root_subject: str
+    members: tuple[ThreadMember, ...]
+    """Every node in pre-order (parent before child), siblings by date."""
+    first_date: str | None = None
+    last_date: str | None = None
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Messages present in the corpus, in tree order."""
+        return tuple(m.message_id for m in self.members if not m.placeholder)
+
+    def parent_of(self, message_id: str) -> str | None:
+        for member in self.members:
+            if member.message_id == message_id:
+                return member.parent_id
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PatchSubject:
+    """What a kernel subject line says: ``Re: [RFC PATCH v3 2/7] KVM: arm64: foo``."""
+
+    base: str
+    """Subject without reply markers and the bracketed prefix, whitespace normalised."""
+    tags: tuple[str, ...] = ()
+    """Upper-case words of the prefix other than the version and counter: PATCH, RFC, RESEND…"""
+    version: int = 1
+    number: int | None = None
+    total: int | None = None
+    is_reply: bool = False
+
+    @property
+    def is_patch(self) -> bool:
+        return "PATCH" in self.tags
+
+    @property
+    def is_cover(self) -> bool:
+        return self.number == 0
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesVersion:
+    """One posted version of a patch series, linked to the others of the same series."""
+
+    series_id: str
+    version: int
+    root_message_id: str
+    """The cover letter, or the first patch when there is no cover letter."""
+    thread_id: str
+    subject: str
+    author_email: str
+    date: str | None
+    superseded_by: str | None = None
+    """root_message_id of the next version, when one was posted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One identity across addresses and name spellings."""
+
+    person_id: str
+    name: str
+    emails: tuple[str, ...]
+    roles: tuple[str, ...] = ()
+    """e.g. ``maintainer:KERNEL VIRTUAL MACHINE FOR ARM64 (KVM/arm64)``, ``reviewer:...``."""
+
+    @property
+    def is_maintainer(self) -> bool:
+        return any(role.startswith("maintainer:") for role in self.roles)
