@@ -4,6 +4,8 @@ Later stages append migrations here; never edit one that has shipped."""
 
 from __future__ import annotations
 
+from analyzer.store import analysis, structure
+
 MIGRATIONS: list[str] = [
     # 1: messages, where each came from, rejections, runs, incremental cursors, full text
     """
@@ -88,6 +90,10 @@ MIGRATIONS: list[str] = [
         VALUES (new.id, new.subject, new.author_name, new.body);
     END;
     """,
+    # 2: threads, series, people, segments (analyzer/store/structure.py)
+    structure.SCHEMA,
+    # 3: claims, mentions, relations, decisions (analyzer/store/analysis.py)
+    analysis.SCHEMA,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
