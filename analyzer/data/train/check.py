@@ -57,6 +57,9 @@ def load_taxonomy() -> tuple[dict[str, Any], str]:
 
 
 def read_jsonl(path: Path, errors: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    if not path.is_file():
+        errors.append(f"{path.name}: missing")
+        return
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             obj = json.loads(line)
