@@ -38,6 +38,17 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class PositionTaken:
+    """A position the message takes overall, from its claims or, failing direct words,
+    from its author's established side in the thread (``basis`` says which)."""
+
+    position: str
+    stance: Stance
+    score: float
+    basis: Literal["claims", "profile"] = "claims"
+
+
+@dataclass(frozen=True, slots=True)
 class Relation:
     """How an own-text block treats the quoted block it answers (``quote_index`` set), or
     the message's rolled-up relation to its In-Reply-To parent (``quote_index`` None)."""
@@ -74,6 +85,8 @@ class MessageAnalysis:
 
     message_id: str
     claims: tuple[Claim, ...] = ()
+    positions: tuple[PositionTaken, ...] = ()
+    """Message-level positions derived from the claims (what ``analyzer label`` reports)."""
     mentions: tuple[Mention, ...] = ()
     relations: tuple[Relation, ...] = ()
     decisions: tuple[Decision, ...] = ()

@@ -1,0 +1,82 @@
+"""Decision events: cue hits filtered by who may make them, plus reply trailers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from analyzer.analysis.records import Decision
+from analyzer.nlp.extensions import Marked
+from analyzer.segment.records import Trailer
+
+_TRAILER_DECISIONS = {
+    "Acked-by": "endorsed",
+    "Reviewed-by": "endorsed",
+    "Tested-by": "endorsed",
+    "Nacked-by": "rejected",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSettings:
+    threshold: float = 2.0
+    """Summed cue weight a decision kind needs in one message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    name: str
+    date: str | None
+    roles: frozenset[str]
+    """Any of ``author`` (wrote the patch), ``reviewer`` (anyone else), ``maintainer``."""
+
+
+def actor_roles(*, is_patch_author: bool, is_maintainer: bool, roles_known: bool) -> frozenset[str]:
+    """Who the author is for decision purposes. Without a MAINTAINERS file anyone but the
+    patch author may speak as a maintainer: the words must then carry the decision."""
+    roles = {"author"} if is_patch_author else {"reviewer"}
+    if is_maintainer or (not roles_known and not is_patch_author):
+        roles.add("maintainer")
+    return frozenset(roles)
+
+
+def decisions_from(
+    marks: Iterable[tuple[int, Marked, str]],
+    trailers: Sequence[Trailer],
+    *,
+    message_id: str,
+    actor: Actor,
+    settings: DecisionSettings = DecisionSettings(),
+) -> list[Decision]:
+    """``marks`` are (offset of the doc in the body, mark, doc text). One Decision per
+    kind, its evidence the strongest sentence."""
+    best: dict[str, tuple[float, Decision]] = {}
+    totals: dict[str, float] = {}
+    for offset, mark, text in marks:
+        if mark.stance != "for" or (mark.roles and not actor.roles & set(mark.roles)):
+            continue
+        totals[mark.label] = totals.get(mark.label, 0.0) + mark.weight
+        decision = _decision(message_id, mark.label, actor, offset + mark.sentence_start, offset + mark.sentence_end,
+                             text[mark.sentence_start : mark.sentence_end], mark.weight)
+        if mark.label not in best or mark.weight > best[mark.label][0]:
+            best[mark.label] = (mark.weight, decision)
+    for trailer in trailers:
+        kind = _TRAILER_DECISIONS.get(trailer.key)
+        if kind is None or trailer.in_patch or "author" in actor.roles:
+            continue
+        totals[kind] = totals.get(kind, 0.0) + 3.0
+        best[kind] = (3.0, _decision(message_id, kind, actor, trailer.start, trailer.end, f"{trailer.key}: {trailer.value}", 3.0))
+    return [best[kind][1] for kind in sorted(best) if totals[kind] >= settings.threshold]
+
+
+def _decision(message_id: str, kind: str, actor: Actor, start: int, end: int, evidence: str, weight: float) -> Decision:
+    return Decision(
+        message_id=message_id,
+        kind=kind,
+        actor=actor.name,
+        date=actor.date,
+        confidence=round(weight / (weight + 1.0), 3),
+        start=start,
+        end=end,
+        evidence=evidence.strip(),
+    )

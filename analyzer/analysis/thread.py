@@ -1,0 +1,174 @@
+"""Analyse one thread: a pure function of its messages plus the rules and catalogue
+(held by the Annotator), so threads can be analysed anywhere, in any order, with the same
+result."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from analyzer.analysis.decisions import Actor, DecisionSettings, actor_roles, decisions_from
+from analyzer.analysis.inputs import MessageInput, ThreadInput
+from analyzer.analysis.positions import (
+    PositionSettings,
+    ProfileSettings,
+    author_profiles,
+    claims_from_marks,
+    message_positions,
+    with_profile,
+)
+from analyzer.analysis.records import Claim, MessageAnalysis, PositionTaken, Relation, ThreadAnalysis
+from analyzer.analysis.relations import Attitude, RelationSettings, attitude_of, label_of, position_attitude
+from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisSettings:
+    positions: PositionSettings = field(default_factory=PositionSettings)
+    relations: RelationSettings = field(default_factory=RelationSettings)
+    decisions: DecisionSettings = field(default_factory=DecisionSettings)
+    profile: ProfileSettings = field(default_factory=ProfileSettings)
+
+
+def blocks_of(message: MessageInput) -> list[TextBlock]:
+    """Own text is read in full; patches only for the behaviours they name."""
+    seg = message.segmentation
+    own = [TextBlock(message.message_id, b.start, b.text) for b in seg.own]
+    patches = [
+        TextBlock(message.message_id, b.start, message.body[b.start : b.end], full=False)
+        for b in seg.blocks
+        if b.kind == "patch"
+    ]
+    return own + patches
+
+
+def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
+    blocks = [block for message in thread.messages for block in blocks_of(message)]
+    marked: dict[str, list[BlockMarks]] = defaultdict(list)
+    for result in annotator.annotate(blocks):
+        marked[result.block.message_id].append(result)
+    claims = {m.message_id: _claims(marked[m.message_id]) for m in thread.messages}
+    positions = {mid: message_positions(c, settings.positions) for mid, c in claims.items()}
+    positions = _with_profiles(thread, positions, marked, settings.profile)
+    patch_authors = _patch_authors(thread)
+    analyses = []
+    for message in thread.messages:
+        results = marked[message.message_id]
+        analyses.append(
+            MessageAnalysis(
+                message_id=message.message_id,
+                claims=tuple(claims[message.message_id]),
+                positions=tuple(positions[message.message_id]),
+                mentions=tuple(m for r in results for m in r.mentions),
+                relations=tuple(_relations(message, results, positions, thread, settings.relations)),
+                decisions=tuple(_decisions(message, results, thread, patch_authors, settings.decisions)),
+            )
+        )
+    return ThreadAnalysis(thread_id=thread.thread_id, messages=tuple(analyses))
+
+
+def _with_profiles(
+    thread: ThreadInput,
+    positions: dict[str, list[PositionTaken]],
+    marked: dict[str, list[BlockMarks]],
+    settings: ProfileSettings,
+) -> dict[str, list[PositionTaken]]:
+    authors = {m.message_id: m.author_id for m in thread.messages}
+    profiles = author_profiles(positions, authors)
+    result = {}
+    for message in thread.messages:
+        results = marked[message.message_id]
+        engaged = any(r.claims or r.relation_cues for r in results)
+        result[message.message_id] = with_profile(
+            message.message_id, positions[message.message_id], profiles[message.author_id], engaged=engaged, settings=settings
+        )
+    return result
+
+
+def _claims(results: list[BlockMarks]) -> list[Claim]:
+    claims: list[Claim] = []
+    for result in results:
+        block = result.block
+        claims += claims_from_marks(result.claims, message_id=block.message_id, offset=block.offset, text=block.text)
+    return claims
+
+
+def _relations(
+    message: MessageInput,
+    results: list[BlockMarks],
+    positions: dict[str, list[PositionTaken]],
+    thread: ThreadInput,
+    settings: RelationSettings,
+) -> list[Relation]:
+    parent_id = message.parent_id
+    if parent_id is None:
+        return []
+    seg = message.segmentation
+    by_start = {r.block.offset: r for r in results if r.block.full}
+    relations: list[Relation] = []
+    total = Attitude()
+    for own in seg.own:
+        result = by_start.get(own.start)
+        if result is None:
+            continue
+        attitude = attitude_of(result.relation_cues)
+        total = total + attitude
+        if own.answers is None:
+            continue
+        quote = seg.quotes[own.answers]
+        label, confidence = label_of(attitude, settings)
+        relations.append(
+            Relation(
+                message_id=message.message_id,
+                to_message_id=quote.source_message_id or parent_id,
+                label=label,
+                confidence=confidence,
+                quote_index=quote.index,
+                own_start=own.start,
+                own_end=own.end,
+                to_start=quote.source_start,
+                to_end=quote.source_end,
+            )
+        )
+    if _is_series_part(message, thread):
+        label, confidence = "neutral", 0.9
+    else:
+        total = total + position_attitude(
+            positions[message.message_id], positions.get(parent_id, []), settings.position_weight
+        )
+        label, confidence = label_of(total, settings)
+    relations.append(Relation(message.message_id, parent_id, label, confidence))
+    return relations
+
+
+def _is_series_part(message: MessageInput, thread: ThreadInput) -> bool:
+    """A patch of a series posted under its cover letter answers nothing."""
+    parent = thread.by_id().get(message.parent_id or "")
+    subject = message.subject.lower()
+    return (
+        parent is not None
+        and parent.author_id == message.author_id
+        and not subject.startswith("re:")
+        and "patch" in subject
+    )
+
+
+def _patch_authors(thread: ThreadInput) -> set[str]:
+    return {m.author_id for m in thread.messages if "patch" in m.subject.lower() and not m.subject.lower().startswith("re:")}
+
+
+def _decisions(
+    message: MessageInput,
+    results: list[BlockMarks],
+    thread: ThreadInput,
+    patch_authors: set[str],
+    settings: DecisionSettings,
+) -> list:  # type: ignore[type-arg]
+    roles = actor_roles(
+        is_patch_author=message.author_id in patch_authors,
+        is_maintainer=any(r.startswith("maintainer:") for r in message.author_roles),
+        roles_known=thread.roles_known,
+    )
+    actor = Actor(name=message.author_name, date=message.date, roles=roles)
+    marks = [(r.block.offset, mark, r.block.text) for r in results for mark in r.decision_cues]
+    return decisions_from(marks, message.segmentation.trailers, message_id=message.message_id, actor=actor, settings=settings)

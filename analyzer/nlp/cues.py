@@ -1,0 +1,164 @@
+"""Cue rules: regular expressions from a data file that mark what a sentence argues.
+
+Pure Python over plain strings (no spaCy types), so the rules can be tested, counted and
+reused by the position, relation and decision components alike. A rule file has
+``shorthands`` (named sub-patterns written ``{NAME}`` inside patterns), a ``negation``
+section and a list of ``cues``; see ``analyzer/data/rules/positions.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analyzer.errors import ConfigError
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|n't", re.IGNORECASE)
+_SHORTHAND = re.compile(r"\{([A-Z]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    id: str
+    label: str
+    """What a hit means: a position id, a relation label or a decision kind."""
+    stance: str
+    weight: float
+    regex: re.Pattern[str]
+    fixed: bool = False
+    """The wording already carries the polarity: negation does not flip it."""
+    roles: tuple[str, ...] = ()
+    """Decision cues only: author roles the cue applies to (empty: anyone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit:
+    cue: Cue
+    start: int
+    end: int
+    stance: str
+    """The cue's stance after negation."""
+    weight: float
+
+    @property
+    def label(self) -> str:
+        return self.cue.label
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    window: int
+    before: frozenset[str]
+    before_phrases: tuple[str, ...]
+    after: re.Pattern[str] | None
+    boundary: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CueBook:
+    cues: tuple[Cue, ...]
+    negation: Negation
+    question_factor: float = 0.5
+
+    def scan(self, sentence: str) -> list[CueHit]:
+        """Every cue hit in one sentence, with negation applied and questions weakened."""
+        hits: list[CueHit] = []
+        is_question = sentence.rstrip().endswith("?")
+        for cue in self.cues:
+            for match in cue.regex.finditer(sentence):
+                stance = cue.stance
+                if not cue.fixed and self.negated(sentence, match.start(), match.end()):
+                    stance = flip(stance)
+                weight = cue.weight * (self.question_factor if is_question else 1.0)
+                hits.append(CueHit(cue, match.start(), match.end(), stance, weight))
+        return hits
+
+    def negated(self, sentence: str, start: int, end: int) -> bool:
+        """True when a negator governs the span: an odd number of negators in the
+        clause just before it, or a rejecting phrase right after it."""
+        before = self.negation.boundary.split(sentence[:start])[-1].lower()
+        words = _WORD.findall(before)[-self.negation.window :]
+        count = sum(1 for w in words if w in self.negation.before)
+        tail = " ".join(words)
+        count += sum(1 for phrase in self.negation.before_phrases if phrase in tail)
+        after = self.negation.after
+        if after is not None and after.match(sentence[end : end + 80]):
+            count += 1
+        return count % 2 == 1
+
+
+def flip(stance: str) -> str:
+    return {"for": "against", "against": "for"}.get(stance, stance)
+
+
+def load_cue_book(path: Path, *, known_labels: Sequence[str] | None = None) -> CueBook:
+    """Read and compile a rule file; ConfigError names the file and the broken rule."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read rule file ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("cues"), list):
+        raise ConfigError(f"{path}: a rule file needs a top-level 'cues' list")
+    shorthands = {str(k): str(v) for k, v in (data.get("shorthands") or {}).items()}
+    cues = tuple(_cue(entry, shorthands, path, known_labels) for entry in data["cues"])
+    ids = [cue.id for cue in cues]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"{path}: duplicate cue ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return CueBook(cues=cues, negation=_negation(data.get("negation") or {}, path))
+
+
+def _cue(entry: Mapping[str, Any], shorthands: Mapping[str, str], path: Path, known: Sequence[str] | None) -> Cue:
+    where = f"{path}: cue {entry.get('id', '?')!r}"
+    try:
+        label = str(entry.get("position") or entry.get("label") or entry["decision"])
+        pattern = _SHORTHAND.sub(lambda m: "(?:" + shorthands[m.group(1)] + ")", str(entry["pattern"]))
+        # Mail is wrapped at ~72 columns: a space in a pattern matches any run of whitespace.
+        pattern = pattern.replace(" ", r"\s+")
+        regex = re.compile(r"(?<![\w-])(?:" + pattern + r")(?![\w])", re.IGNORECASE)
+    except KeyError as exc:
+        raise ConfigError(f"{where}: missing {exc} (or unknown shorthand)") from exc
+    except re.error as exc:
+        raise ConfigError(f"{where}: bad pattern ({exc})") from exc
+    if known is not None and label not in known:
+        raise ConfigError(f"{where}: {label!r} is not one of {', '.join(known)}")
+    return Cue(
+        id=str(entry["id"]),
+        label=label,
+        stance=str(entry.get("stance", "for")),
+        weight=float(entry.get("weight", 1.0)),
+        regex=regex,
+        fixed=bool(entry.get("fixed", False)),
+        roles=tuple(entry.get("roles") or ()),
+    )
+
+
+def _negation(data: Mapping[str, Any], path: Path) -> Negation:
+    before = [str(w).lower() for w in data.get("before", [])]
+    after = [str(p) for p in data.get("after", [])]
+    boundaries = [str(b) for b in data.get("boundaries", [",", ";"])]
+    words = [re.escape(b) for b in boundaries if b.isalpha()]
+    marks = [re.escape(b) for b in boundaries if not b.isalpha()]
+    parts = ([r"\b(?:" + "|".join(words) + r")\b"] if words else []) + (["[" + "".join(marks) + "]"] if marks else [])
+    try:
+        joined = "|".join(a.replace(" ", r"\s+") for a in after)
+        after_regex = re.compile(r"\W{0,3}\s*(?:" + joined + r")\b", re.IGNORECASE) if after else None
+        boundary = re.compile("|".join(parts) or r"$^", re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"{path}: bad negation pattern ({exc})") from exc
+    return Negation(
+        window=int(data.get("window", 6)),
+        before=frozenset(w for w in before if " " not in w),
+        before_phrases=tuple(w for w in before if " " in w),
+        after=after_regex,
+        boundary=boundary,
+    )
+
+
+def iter_labels(hits: Sequence[CueHit]) -> Iterator[tuple[str, str, float]]:
+    for hit in hits:
+        yield hit.label, hit.stance, hit.weight

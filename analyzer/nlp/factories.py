@@ -1,0 +1,71 @@
+"""Every spaCy factory of the project, registered in this one place.
+
+Names are namespaced and versioned (``mlpa_<what>_v<N>``); a factory only reads its
+configuration (file paths, so a pipeline config stays serialisable) and hands the loaded
+rules to the component's constructor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spacy.language import Language
+
+from analyzer.nlp.cues import load_cue_book
+from analyzer.nlp.tagging import CueTagger
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+RULES = DATA / "rules"
+
+
+def rules_path(configured: str | None, default: str) -> Path:
+    return Path(configured) if configured else RULES / default
+
+
+@Language.factory(
+    "mlpa_positions_v1",
+    default_config={"rules_path": None},
+    assigns=["doc._.mlpa_claims"],
+    requires=["token.is_sent_start"],
+)
+def make_position_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
+    book = load_cue_book(_rules(rules_path, "positions.yaml"))
+    return CueTagger(nlp, name, book=book, extension="mlpa_claims")
+
+
+@Language.factory(
+    "mlpa_relation_cues_v1",
+    default_config={"rules_path": None},
+    assigns=["doc._.mlpa_relation_cues"],
+    requires=["token.is_sent_start"],
+)
+def make_relation_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
+    book = load_cue_book(_rules(rules_path, "relations.yaml"))
+    return CueTagger(nlp, name, book=book, extension="mlpa_relation_cues")
+
+
+@Language.factory(
+    "mlpa_decision_cues_v1",
+    default_config={"rules_path": None},
+    assigns=["doc._.mlpa_decision_cues"],
+    requires=["token.is_sent_start"],
+)
+def make_decision_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
+    book = load_cue_book(_rules(rules_path, "decisions.yaml"))
+    return CueTagger(nlp, name, book=book, extension="mlpa_decision_cues")
+
+
+@Language.factory(
+    "mlpa_behaviours_v1",
+    default_config={"catalogue_path": None},
+    assigns=["doc.spans"],
+)
+def make_behaviour_linker(nlp: Language, name: str, catalogue_path: str | None) -> object:
+    from analyzer.analysis.catalogue import load_catalogue
+    from analyzer.nlp.behaviours import BehaviourLinker
+
+    return BehaviourLinker(nlp, name, catalogue=load_catalogue(Path(catalogue_path) if catalogue_path else None))
+
+
+def _rules(configured: str | None, default: str) -> Path:
+    return rules_path(configured, default)
