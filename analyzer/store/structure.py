@@ -1,10 +1,566 @@
 """Thread structure in the store: threads, members, series versions, people, segments.
 
-Owned by the thread-structure work; SCHEMA is migration 2 of analyzer/store/schema.py.
+SCHEMA is migration 2 of analyzer/store/schema.py. ``rebuild_structure`` rethreads the whole
+messages table each time (a quarter of a second for 21,000 messages), relinks series and
+people, and re-segments only the messages whose thread changed or that the current
+segmenter has not seen.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from analyzer.errors import ConfigError
+from analyzer.ingest.pipeline import Progress
+from analyzer.segment.records import (
+    Attribution,
+    Block,
+    OwnText,
+    QuotedBlock,
+    Segmentation,
+    Trailer,
+)
+from analyzer.store.db import Store
+from analyzer.thread.context import Segmenter, library_segmenter, segment_thread
+from analyzer.thread.mailmap import parse_mailmap
+from analyzer.thread.maintainers import parse_maintainers
+from analyzer.thread.people import People, Sighting, resolve_people
+from analyzer.thread.records import (
+    Person,
+    SeriesVersion,
+    Thread,
+    ThreadingHeaders,
+    ThreadMember,
+)
+from analyzer.thread.series import (
+    PostedPatch,
+    change_id_in,
+    link_series,
+    might_be_posting,
+)
+from analyzer.thread.tree import (
+    Threading,
+    build_threads,
+    thread_signature,
+)
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS structure_placeholder (id INTEGER PRIMARY KEY);
+CREATE TABLE threads (
+    thread_id TEXT PRIMARY KEY,
+    root_subject TEXT NOT NULL,
+    first_date TEXT,
+    last_date TEXT,
+    message_count INTEGER NOT NULL,
+    signature TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX threads_first_date ON threads(first_date);
+
+-- One row per node, placeholders included; position is pre-order within the thread.
+CREATE TABLE thread_members (
+    message_id TEXT PRIMARY KEY,
+    thread_id TEXT NOT NULL REFERENCES threads(thread_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    parent_id TEXT,
+    depth INTEGER NOT NULL,
+    placeholder INTEGER NOT NULL,
+    linked_by_subject INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX thread_members_order ON thread_members(thread_id, position);
+
+CREATE TABLE series_versions (
+    root_message_id TEXT PRIMARY KEY,
+    series_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    thread_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    date TEXT,
+    superseded_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX series_versions_series ON series_versions(series_id, version);
+
+CREATE TABLE people (
+    person_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE person_addresses (
+    person_id TEXT NOT NULL REFERENCES people(person_id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    PRIMARY KEY (person_id, email)
+) WITHOUT ROWID;
+CREATE INDEX person_addresses_email ON person_addresses(email);
+CREATE TABLE person_roles (
+    person_id TEXT NOT NULL REFERENCES people(person_id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (person_id, role)
+) WITHOUT ROWID;
+CREATE TABLE message_authors (
+    message_id TEXT PRIMARY KEY REFERENCES messages(message_id),
+    person_id TEXT NOT NULL REFERENCES people(person_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX message_authors_person ON message_authors(person_id);
+
+-- A segmentation is current while its thread's signature and the segmenter's are unchanged.
+CREATE TABLE segmentations (
+    message_id TEXT PRIMARY KEY REFERENCES messages(message_id),
+    thread_signature TEXT NOT NULL,
+    segmenter TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE segment_blocks (
+    message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, depth INTEGER NOT NULL,
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE TABLE segment_attributions (
+    message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, name TEXT NOT NULL, email TEXT, date TEXT,
+    depth INTEGER NOT NULL,
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE TABLE segment_quotes (
+    message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    quote_index INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, depth INTEGER NOT NULL, text TEXT NOT NULL,
+    attribution_json TEXT,
+    source_message_id TEXT, source_start INTEGER, source_end INTEGER,
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE INDEX segment_quotes_source ON segment_quotes(source_message_id);
+CREATE TABLE segment_own (
+    message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    own_index INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, answers INTEGER,
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE TABLE segment_trailers (
+    message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL, value TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    in_patch INTEGER NOT NULL,
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE INDEX segment_trailers_key ON segment_trailers(key);
+
+-- What the last rebuild saw, so readers can tell when new mail needs a rebuild.
+CREATE TABLE structure_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 """
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StructureSummary:
+    messages: int
+    threads: int
+    placeholders: int
+    cycles_broken: int
+    subject_links: int
+    series: int
+    series_versions: int
+    people: int
+    people_with_roles: int
+    segmented: int
+    """Messages (re)segmented by this run."""
+    segmenter: str | None
+    """Fingerprint of the segmenter used; None when none is available yet."""
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+
+def rebuild_structure(
+    store: Store,
+    *,
+    aliases: Path | None = None,
+    maintainers: Path | None = None,
+    progress: Progress | None = None,
+    segmenter: Segmenter | None = None,
+    segment: bool = True,
+) -> StructureSummary:
+    """Rethread every message, link series, resolve people, then (re)segment messages
+    whose thread changed or that were never segmented (unless ``segment`` is False).
+    ``segmenter`` defaults to the project's; without one, segmentation is skipped and the
+    summary says so."""
+    started = time.perf_counter()
+    mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
+    sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
+    rows = store.connection.execute(
+        "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
+    ).fetchall()
+    threading = build_threads(
+        ThreadingHeaders(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows
+    )
+    people = resolve_people(_sightings(rows), mailmap=mailmap, maintainers=sections)
+    authors = {r[0]: people.person_of(r[5], r[6]) or r[6].lower() for r in rows}
+    series = link_series(_posted_patches(store, rows, threading, authors))
+    with store.transaction():
+        _write_threads(store, threading.threads)
+        _write_people(store, people, authors)
+        _write_series(store, series)
+        _write_state(store, aliases=aliases, maintainers=maintainers)
+    used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
+    segmented = _segment_stale(store, threading.threads, used, progress) if used else 0
+    return StructureSummary(
+        messages=len(rows),
+        threads=len(threading.threads),
+        placeholders=threading.placeholders,
+        cycles_broken=threading.cycles_broken,
+        subject_links=threading.subject_links,
+        series=len({v.series_id for v in series}),
+        series_versions=len(series),
+        people=len(people.people),
+        people_with_roles=sum(1 for p in people.people if p.roles),
+        segmented=segmented,
+        segmenter=used.fingerprint if used else None,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _read_config(path: Path, parse: Callable[[str], Any]) -> Any:
+    try:
+        return parse(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}; check the path given") from exc
+
+
+def _sightings(rows: Sequence[Any]) -> list[Sighting]:
+    counts = Counter((r[5], r[6].lower()) for r in rows)
+    return [Sighting(name, email, count) for (name, email), count in counts.items()]
+
+
+def _posted_patches(
+    store: Store, rows: Sequence[Any], threading: Threading, authors: Mapping[str, str]
+) -> Iterator[PostedPatch]:
+    """Only patch postings need their body read (for a Change-Id), not every message."""
+    thread_of = {m: t.thread_id for t in threading.threads for m in t.message_ids}
+    for r in rows:
+        if not might_be_posting(r[1]):
+            continue
+        body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (r[0],)).fetchone()[0]
+        yield PostedPatch(r[0], r[1], authors[r[0]], r[6].lower(), r[4], thread_of[r[0]], change_id_in(body))
+
+
+def _write_threads(store: Store, threads: Sequence[Thread]) -> None:
+    db = store.connection
+    db.execute("DELETE FROM thread_members")
+    db.execute("DELETE FROM threads")
+    db.executemany(
+        "INSERT INTO threads VALUES (?,?,?,?,?,?)",
+        [(t.thread_id, t.root_subject, t.first_date, t.last_date, len(t.message_ids), thread_signature(t)) for t in threads],
+    )
+    db.executemany(
+        "INSERT INTO thread_members VALUES (?,?,?,?,?,?,?)",
+        [
+            (m.message_id, t.thread_id, i, m.parent_id, m.depth, int(m.placeholder), int(m.linked_by_subject))
+            for t in threads
+            for i, m in enumerate(t.members)
+        ],
+    )
+
+
+def _write_people(store: Store, people: People, authors: Mapping[str, str]) -> None:
+    db = store.connection
+    for table in ("message_authors", "person_roles", "person_addresses", "people"):
+        db.execute(f"DELETE FROM {table}")
+    db.executemany("INSERT INTO people VALUES (?,?)", [(p.person_id, p.name) for p in people.people])
+    db.executemany(
+        "INSERT INTO person_addresses VALUES (?,?)", [(p.person_id, e) for p in people.people for e in p.emails]
+    )
+    db.executemany("INSERT INTO person_roles VALUES (?,?)", [(p.person_id, r) for p in people.people for r in p.roles])
+    db.executemany("INSERT INTO message_authors VALUES (?,?)", list(authors.items()))
+
+
+def _write_series(store: Store, series: Sequence[SeriesVersion]) -> None:
+    store.connection.execute("DELETE FROM series_versions")
+    store.connection.executemany(
+        "INSERT INTO series_versions VALUES (?,?,?,?,?,?,?,?)",
+        [
+            (v.root_message_id, v.series_id, v.version, v.thread_id, v.subject, v.author_email, v.date, v.superseded_by)
+            for v in series
+        ],
+    )
+
+
+def _write_state(store: Store, *, aliases: Path | None, maintainers: Path | None) -> None:
+    count, last_id = store.connection.execute("SELECT count(*), coalesce(max(id), 0) FROM messages").fetchone()
+    state = {
+        "messages": f"{count}:{last_id}",
+        "aliases": str(aliases.resolve()) if aliases else "",
+        "maintainers": str(maintainers.resolve()) if maintainers else "",
+    }
+    store.connection.executemany("INSERT OR REPLACE INTO structure_state VALUES (?,?)", list(state.items()))
+
+
+def structure_state(store: Store) -> dict[str, str]:
+    return dict(store.connection.execute("SELECT key, value FROM structure_state").fetchall())
+
+
+def needs_rebuild(store: Store) -> bool:
+    """True when messages were stored since the last rebuild (or there was none)."""
+    count, last_id = store.connection.execute("SELECT count(*), coalesce(max(id), 0) FROM messages").fetchone()
+    return structure_state(store).get("messages") != f"{count}:{last_id}"
+
+
+# -- segmentation ----------------------------------------------------------------------
+
+
+def _segment_stale(store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None) -> int:
+    current = {
+        row[0]: (row[1], row[2])
+        for row in store.connection.execute("SELECT message_id, thread_signature, segmenter FROM segmentations")
+    }
+    stale: list[tuple[Thread, str]] = []
+    for thread in threads:
+        signature = thread_signature(thread)
+        if any(current.get(m) != (signature, segmenter.fingerprint) for m in thread.message_ids):
+            stale.append((thread, signature))
+    total = sum(len(t.message_ids) for t, _ in stale)
+    if progress:
+        progress.start("segment messages", total)
+    for thread, signature in stale:
+        _segment_thread(store, thread, signature, segmenter)
+        if progress:
+            progress.advance(len(thread.message_ids))
+    if progress:
+        progress.finish()
+    return total
+
+
+def _segment_thread(store: Store, thread: Thread, signature: str, segmenter: Segmenter) -> None:
+    results = segment_thread(thread, _bodies(store, thread.message_ids), segmenter)
+    with store.transaction():
+        for segmentation in results:
+            save_segmentation(store, segmentation, thread_signature=signature, segmenter=segmenter.fingerprint)
+
+
+def _bodies(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    bodies: dict[str, str] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = store.connection.execute(f"SELECT message_id, body FROM messages WHERE message_id IN ({marks})", chunk)
+        bodies.update((row[0], row[1]) for row in rows)
+    return bodies
+
+
+def save_segmentation(store: Store, s: Segmentation, *, thread_signature: str = "", segmenter: str = "") -> None:
+    """Replace what is stored for ``s.message_id`` (call inside a transaction)."""
+    db, mid = store.connection, s.message_id
+    db.execute("DELETE FROM segmentations WHERE message_id = ?", (mid,))
+    db.execute("INSERT INTO segmentations VALUES (?,?,?)", (mid, thread_signature, segmenter))
+    db.executemany(
+        "INSERT INTO segment_blocks VALUES (?,?,?,?,?,?)",
+        [(mid, i, b.kind, b.start, b.end, b.depth) for i, b in enumerate(s.blocks)],
+    )
+    db.executemany(
+        "INSERT INTO segment_attributions VALUES (?,?,?,?,?,?,?,?)",
+        [(mid, i, a.start, a.end, a.name, a.email, a.date, a.depth) for i, a in enumerate(s.attributions)],
+    )
+    db.executemany(
+        "INSERT INTO segment_quotes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (mid, i, q.index, q.start, q.end, q.depth, q.text, _attribution_json(q.attribution),
+             q.source_message_id, q.source_start, q.source_end)
+            for i, q in enumerate(s.quotes)
+        ],
+    )
+    db.executemany(
+        "INSERT INTO segment_own VALUES (?,?,?,?,?,?,?)",
+        [(mid, i, o.index, o.start, o.end, o.text, o.answers) for i, o in enumerate(s.own)],
+    )
+    db.executemany(
+        "INSERT INTO segment_trailers VALUES (?,?,?,?,?,?,?)",
+        [(mid, i, t.key, t.value, t.start, t.end, int(t.in_patch)) for i, t in enumerate(s.trailers)],
+    )
+
+
+def load_segmentation(store: Store, message_id: str) -> Segmentation | None:
+    db, mid = store.connection, message_id.strip("<>")
+    if db.execute("SELECT 1 FROM segmentations WHERE message_id = ?", (mid,)).fetchone() is None:
+        return None
+
+    def rows(table: str) -> list[Any]:
+        return db.execute(f"SELECT * FROM {table} WHERE message_id = ? ORDER BY position", (mid,)).fetchall()
+
+    return Segmentation(
+        message_id=mid,
+        blocks=tuple(Block(r["kind"], r["start"], r["end"], r["depth"]) for r in rows("segment_blocks")),
+        quotes=tuple(
+            QuotedBlock(
+                r["quote_index"], r["start"], r["end"], r["depth"], r["text"], _attribution(r["attribution_json"]),
+                r["source_message_id"], r["source_start"], r["source_end"],
+            )
+            for r in rows("segment_quotes")
+        ),
+        own=tuple(
+            OwnText(r["own_index"], r["start"], r["end"], r["text"], r["answers"]) for r in rows("segment_own")
+        ),
+        trailers=tuple(
+            Trailer(r["key"], r["value"], r["start"], r["end"], bool(r["in_patch"])) for r in rows("segment_trailers")
+        ),
+        attributions=tuple(
+            Attribution(r["start"], r["end"], r["name"], r["email"], r["date"], r["depth"])
+            for r in rows("segment_attributions")
+        ),
+    )
+
+
+def _attribution_json(a: Attribution | None) -> str | None:
+    if a is None:
+        return None
+    return json.dumps([a.start, a.end, a.name, a.email, a.date, a.depth], ensure_ascii=False)
+
+
+def _attribution(value: str | None) -> Attribution | None:
+    if value is None:
+        return None
+    start, end, name, email, date, depth = json.loads(value)
+    return Attribution(start, end, name, email, date, depth)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def load_threads(store: Store) -> list[Thread]:
+    """Every thread, by first date; members in pre-order."""
+    members: dict[str, list[ThreadMember]] = {}
+    for row in store.connection.execute("SELECT * FROM thread_members ORDER BY thread_id, position"):
+        members.setdefault(row["thread_id"], []).append(_member(row))
+    rows = store.connection.execute("SELECT * FROM threads ORDER BY coalesce(first_date, '\uffff'), thread_id")
+    return [_thread(row, members.get(row["thread_id"], [])) for row in rows]
+
+
+def load_thread(store: Store, thread_id: str) -> Thread | None:
+    thread_id = thread_id.strip("<>")
+    row = store.connection.execute("SELECT * FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
+    if row is None:
+        return None
+    members = store.connection.execute(
+        "SELECT * FROM thread_members WHERE thread_id = ? ORDER BY position", (thread_id,)
+    ).fetchall()
+    return _thread(row, [_member(m) for m in members])
+
+
+def thread_id_of(store: Store, message_id: str) -> str | None:
+    row = store.connection.execute(
+        "SELECT thread_id FROM thread_members WHERE message_id = ?", (message_id.strip("<>"),)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _member(row: Any) -> ThreadMember:
+    return ThreadMember(
+        row["message_id"], row["parent_id"], row["depth"], bool(row["placeholder"]), bool(row["linked_by_subject"])
+    )
+
+
+def _thread(row: Any, members: list[ThreadMember]) -> Thread:
+    return Thread(row["thread_id"], row["root_subject"], tuple(members), row["first_date"], row["last_date"])
+
+
+def load_people(store: Store) -> list[Person]:
+    db = store.connection
+    emails: dict[str, list[str]] = {}
+    roles: dict[str, list[str]] = {}
+    for person_id, email in db.execute("SELECT person_id, email FROM person_addresses ORDER BY email"):
+        emails.setdefault(person_id, []).append(email)
+    for person_id, role in db.execute("SELECT person_id, role FROM person_roles ORDER BY role"):
+        roles.setdefault(person_id, []).append(role)
+    return [
+        Person(pid, name, tuple(emails.get(pid, ())), tuple(roles.get(pid, ())))
+        for pid, name in db.execute("SELECT person_id, name FROM people ORDER BY person_id")
+    ]
+
+
+def author_ids(store: Store) -> dict[str, str]:
+    """message_id -> person_id of its author."""
+    return dict(store.connection.execute("SELECT message_id, person_id FROM message_authors").fetchall())
+
+
+def load_series(store: Store) -> list[SeriesVersion]:
+    rows = store.connection.execute(
+        "SELECT * FROM series_versions ORDER BY series_id, version, coalesce(date, '\uffff'), root_message_id"
+    )
+    return [
+        SeriesVersion(
+            r["series_id"], r["version"], r["root_message_id"], r["thread_id"], r["subject"],
+            r["author_email"], r["date"], r["superseded_by"],
+        )
+        for r in rows
+    ]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ThreadOverview:
+    """One line of a thread listing."""
+
+    thread_id: str
+    root_subject: str
+    first_date: str | None
+    last_date: str | None
+    message_count: int
+    participants: tuple[str, ...]
+    """Names of the people who posted, in order of their first message."""
+    lists: tuple[str, ...]
+
+
+def thread_overviews(store: Store, *, list_id: str | None = None, since: str | None = None) -> list[ThreadOverview]:
+    """Threads by first date; ``list_id`` keeps threads with a message on that list,
+    ``since`` (an ISO date) threads active on or after it."""
+    db = store.connection
+    people: dict[str, list[str]] = {}
+    for thread_id, name in db.execute(
+        "SELECT tm.thread_id, p.name FROM thread_members tm JOIN messages m USING (message_id) "
+        "JOIN message_authors a USING (message_id) JOIN people p USING (person_id) "
+        "GROUP BY tm.thread_id, p.person_id ORDER BY tm.thread_id, min(coalesce(m.date, '\uffff'))"
+    ):
+        people.setdefault(thread_id, []).append(name)
+    lists: dict[str, list[str]] = {}
+    for thread_id, found in db.execute(
+        "SELECT DISTINCT tm.thread_id, l.list_id FROM thread_members tm JOIN message_lists l USING (message_id) "
+        "ORDER BY tm.thread_id, l.list_id"
+    ):
+        lists.setdefault(thread_id, []).append(found)
+    rows = db.execute(
+        "SELECT * FROM threads WHERE (? IS NULL OR last_date >= ?) "
+        "ORDER BY coalesce(first_date, '\uffff'), thread_id",
+        (since, since),
+    )
+    return [
+        ThreadOverview(
+            r["thread_id"], r["root_subject"], r["first_date"], r["last_date"], r["message_count"],
+            tuple(people.get(r["thread_id"], ())), tuple(lists.get(r["thread_id"], ())),
+        )
+        for r in rows
+        if list_id is None or list_id in lists.get(r["thread_id"], ())
+    ]
+
+
+def known_lists(store: Store) -> list[str]:
+    return [row[0] for row in store.connection.execute("SELECT DISTINCT list_id FROM message_lists ORDER BY 1")]
+
+
+def author_of(store: Store, message_id: str) -> Person | None:
+    """The person who wrote a message, with every address and role known for them."""
+    db = store.connection
+    row = db.execute(
+        "SELECT person_id, name FROM message_authors JOIN people USING (person_id) WHERE message_id = ?",
+        (message_id.strip("<>"),),
+    ).fetchone()
+    if row is None:
+        return None
+    emails = db.execute("SELECT email FROM person_addresses WHERE person_id = ? ORDER BY email", (row[0],))
+    roles = db.execute("SELECT role FROM person_roles WHERE person_id = ? ORDER BY role", (row[0],))
+    return Person(row[0], row[1], tuple(e[0] for e in emails), tuple(r[0] for r in roles))

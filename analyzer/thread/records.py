@@ -6,6 +6,18 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadingHeaders:
+    """The few headers threading needs, so that a whole archive threads without its bodies."""
+
+    message_id: str
+    subject: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    date: str | None
+    """UTC, ISO 8601 (as ``Message.date``); orders siblings."""
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadMember:
     """One node of a thread tree. A placeholder stands for a message that other messages
     reference but that is not in the corpus, so that a thread with holes stays one tree."""
@@ -15,6 +27,9 @@ class ThreadMember:
     """Parent node in the tree (may be a placeholder); None for the root."""
     depth: int
     placeholder: bool = False
+    linked_by_subject: bool = False
+    """True when the parent was found only by a ``Re:`` subject (the reply had no
+    In-Reply-To or References), a weaker link than one from headers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +66,8 @@ class PatchSubject:
     number: int | None = None
     total: int | None = None
     is_reply: bool = False
+    targets: tuple[str, ...] = ()
+    """Prefix words naming a tree or project, as written: ``kvm-unit-tests``, ``net-next``."""
 
     @property
     def is_patch(self) -> bool:

@@ -1,0 +1,76 @@
+"""Segmenting the messages of one thread, each with the context its quotes came from.
+
+The segmentation stage (analyzer.segment) cuts a body into blocks and resolves each quoted
+block to the ancestor it was quoted from; this module hands it that context: the chain of
+ancestors present in the corpus, nearest first, and every body of the thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from analyzer.segment.records import Segmentation
+from analyzer.thread.records import Thread
+from analyzer.thread.tree import ancestors_of
+
+
+class Segmenter(Protocol):
+    """The segmentation stage as the store calls it (analyzer.segment's two functions)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the segmenter's rules do, so stored segments can be refreshed."""
+
+    def segment(self, message_id: str, body: str) -> Segmentation: ...
+
+    def resolve(
+        self, segmentation: Segmentation, *, chain: Sequence[tuple[str, str]], thread_bodies: Mapping[str, str]
+    ) -> Segmentation: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LibrarySegmenter:
+    """analyzer.segment's ``segment_body`` and ``resolve_quotes``; the fingerprint hashes
+    that package's source, so stored segments go stale when its rules change."""
+
+    segment_body: Callable[[str, str], Segmentation]
+    resolve_quotes: Callable[..., Segmentation]
+    fingerprint: str
+
+    def segment(self, message_id: str, body: str) -> Segmentation:
+        return self.segment_body(message_id, body)
+
+    def resolve(
+        self, segmentation: Segmentation, *, chain: Sequence[tuple[str, str]], thread_bodies: Mapping[str, str]
+    ) -> Segmentation:
+        return self.resolve_quotes(segmentation, chain=chain, thread_bodies=thread_bodies)
+
+
+def library_segmenter() -> LibrarySegmenter | None:
+    """The project's segmenter, or None while analyzer.segment does not provide it yet."""
+    module: Any = importlib.import_module("analyzer.segment")
+    segment_body = getattr(module, "segment_body", None)
+    resolve_quotes = getattr(module, "resolve_quotes", None)
+    if segment_body is None or resolve_quotes is None:
+        return None
+    digest = hashlib.sha256()
+    for path in sorted(Path(module.__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return LibrarySegmenter(segment_body, resolve_quotes, digest.hexdigest()[:16])
+
+
+def segment_thread(thread: Thread, bodies: Mapping[str, str], segmenter: Segmenter) -> list[Segmentation]:
+    """Every present message of ``thread`` segmented, quotes resolved. A placeholder
+    ancestor is left out of the chain: its text is unknown."""
+    lineage = ancestors_of(thread)
+    results = []
+    for message_id in thread.message_ids:
+        chain = [(a, bodies[a]) for a in lineage[message_id] if a in bodies]
+        segmentation = segmenter.segment(message_id, bodies[message_id])
+        results.append(segmenter.resolve(segmentation, chain=chain, thread_bodies=bodies))
+    return results
