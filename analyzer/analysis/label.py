@@ -17,6 +17,7 @@ from analyzer.analysis.records import MessageAnalysis
 from analyzer.analysis.thread import AnalysisSettings, analyse_thread
 from analyzer.nlp.annotate import Annotator
 from analyzer.records import Message
+from analyzer.thread.maintainers import MaintainerSection
 from analyzer.thread.people import People, Sighting, resolve_people
 from analyzer.thread.records import Thread, ThreadingHeaders
 from analyzer.thread.tree import thread_messages
@@ -37,11 +38,16 @@ def unique_messages(messages: Iterable[Message]) -> list[Message]:
     return list(seen.values())
 
 
-def thread_inputs(messages: Sequence[Message], *, people: People | None = None) -> list[ThreadInput]:
-    """Thread the messages and build each thread's analysis input."""
-    people = people or resolve_people(
-        Sighting(name, email, count)
-        for (name, email), count in Counter((m.author.name, m.author.email) for m in messages).items()
+def thread_inputs(
+    messages: Sequence[Message], *, maintainers: Sequence[MaintainerSection] = ()
+) -> list[ThreadInput]:
+    """Thread the messages, resolve their authors, and build each thread's analysis input."""
+    people = resolve_people(
+        (
+            Sighting(name, email, count)
+            for (name, email), count in Counter((m.author.name, m.author.email) for m in messages).items()
+        ),
+        maintainers=maintainers,
     )
     by_id = {m.message_id: m for m in messages}
     threads = thread_messages(

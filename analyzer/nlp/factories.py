@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import spacy
 from spacy.language import Language
 
+from analyzer.errors import ConfigError
+
 from analyzer.nlp.cues import load_cue_book
+from analyzer.nlp.position_model import PositionModel
 from analyzer.nlp.tagging import CueTagger
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RULES = DATA / "rules"
+MODELS = DATA / "models"
 
 
 def rules_path(configured: str | None, default: str) -> Path:
@@ -31,6 +36,21 @@ def rules_path(configured: str | None, default: str) -> Path:
 def make_position_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
     book = load_cue_book(_rules(rules_path, "positions.yaml"))
     return CueTagger(nlp, name, book=book, extension="mlpa_claims")
+
+
+@Language.factory(
+    "mlpa_position_model_v1",
+    default_config={"model_path": None, "threshold": 0.5, "weight": 2.0},
+    assigns=["doc._.mlpa_claims"],
+    requires=["token.is_sent_start"],
+)
+def make_position_model(
+    nlp: Language, name: str, model_path: str | None, threshold: float, weight: float
+) -> PositionModel:
+    path = Path(model_path) if model_path else MODELS / "positions"
+    if not (path / "meta.json").is_file():
+        raise ConfigError(f"{path}: no trained position model; run `analyzer train` first")
+    return PositionModel(nlp, name, classifier=spacy.load(path), threshold=threshold, weight=weight)
 
 
 @Language.factory(

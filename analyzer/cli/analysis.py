@@ -1,0 +1,231 @@
+"""Commands that analyse: analyze (the store), label and eval (a thread file, no store)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from analyzer.analysis.catalogue import load_catalogue, load_taxonomy
+from analyzer.analysis.files import read_thread_file
+from analyzer.analysis.gold import GoldLine, dump_lines, read_lines
+from analyzer.analysis.label import gold_lines, label_threads, thread_inputs, unique_messages
+from analyzer.analysis.scoring import Evaluation, evaluate
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, fail, guarded, out
+from analyzer.errors import ConfigError
+from analyzer.nlp.annotate import Annotator
+from analyzer.nlp.pipeline import PipelineSettings, build_pipeline, pipeline_fingerprint
+from analyzer.store.db import Store
+from analyzer.thread.maintainers import parse_maintainers
+
+commands = typer.Typer()
+
+CatalogueOption = Annotated[
+    Optional[Path], typer.Option("--catalogue", help="Behaviour catalogue YAML (default: the packaged one).")
+]
+TaxonomyOption = Annotated[
+    Optional[Path], typer.Option("--taxonomy", help="Position taxonomy YAML (default: the packaged one).")
+]
+RulesOption = Annotated[
+    Optional[Path], typer.Option("--rules-dir", help="Directory with positions/relations/decisions.yaml cue rules.")
+]
+PositionsOption = Annotated[
+    str, typer.Option("--positions", help="Claims from the cue rules, the trained classifier (model), or both.")
+]
+MaintainersOption = Annotated[
+    Optional[Path], typer.Option("--maintainers", help="A kernel MAINTAINERS file: gives people their roles.")
+]
+
+
+def _settings(catalogue: Path | None, taxonomy: Path | None, rules: Path | None, positions: str = "rules") -> PipelineSettings:
+    """Check the data files once, up front, so a typo fails before any work is done."""
+    load_taxonomy(taxonomy)
+    load_catalogue(catalogue)
+    if rules is not None and not rules.is_dir():
+        raise ConfigError(f"--rules-dir {rules}: not a directory")
+    if positions not in ("rules", "model", "both"):
+        raise ConfigError(f"--positions {positions!r}: choose rules, model or both")
+    return PipelineSettings(catalogue=catalogue, rules_dir=rules, positions=positions)  # type: ignore[arg-type]
+
+
+@commands.command("analyze")
+def analyze_command(
+    db: DbOption = Path(DEFAULT_DB),
+    catalogue: CatalogueOption = None,
+    taxonomy: TaxonomyOption = None,
+    rules_dir: RulesOption = None,
+    positions: PositionsOption = "rules",
+    maintainers: MaintainersOption = None,
+    aliases: Annotated[Optional[Path], typer.Option(help="A .mailmap-style aliases file for people.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Analyse every thread again, changed or not.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
+    progress: Annotated[
+        Optional[bool], typer.Option("--progress/--no-progress", help="Show progress bars (default: on a terminal).")
+    ] = None,
+) -> None:
+    """Analyse the stored threads: positions, behaviours, reply relations, decisions.
+
+    Threads, people and segments are (re)built first when mail was added since; a thread
+    is analysed again only when its messages or the rules changed."""
+    from analyzer.analyze import analyze_store
+    from analyzer.store.structure import needs_rebuild, rebuild_structure
+
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def run() -> dict[str, object]:
+        settings = _settings(catalogue, taxonomy, rules_dir, positions)
+        with Store.open(db) as store:
+            if store.count("messages") == 0:
+                raise ConfigError(f"{db} holds no messages; run `analyzer ingest SOURCE --db {db}` first")
+            structure = None
+            if maintainers or aliases or needs_rebuild(store):
+                structure = rebuild_structure(
+                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment")
+                ).as_dict()
+            annotator = Annotator(build_pipeline(settings))
+            report = analyze_store(
+                store,
+                annotator,
+                pipeline_fingerprint=pipeline_fingerprint(settings),
+                progress=RichProgress(show, "analyse"),
+                force=force,
+            )
+            return report.as_dict() | ({"structure": structure} if structure else {})
+
+    result = guarded(run)
+    if as_json:
+        print(json.dumps(result))
+        return
+    out.print(
+        f"analysed {result['analysed']} of {result['threads']} threads "
+        f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
+    )
+
+
+@commands.command("label")
+def label_command(
+    mbox: Annotated[Path, typer.Argument(help="The thread: an mbox (b4 mbox, lore t.mbox.gz), .eml or Maildir.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write JSON lines here (default: stdout).")] = None,
+    catalogue: CatalogueOption = None,
+    taxonomy: TaxonomyOption = None,
+    rules_dir: RulesOption = None,
+    positions: PositionsOption = "rules",
+    maintainers: MaintainersOption = None,
+) -> None:
+    """Analyse one thread from scratch (no database) and write one JSON line per message
+    in the gold format: message_id, positions, behaviours, relation, decisions."""
+    lines = guarded(lambda: _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers))
+    text = "\n".join(dump_lines(lines)) + ("\n" if lines else "")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(lines)} lines to {output}", highlight=False)
+
+
+def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None) -> list[GoldLine]:
+    found = read_thread_file(mbox)
+    for rejection in found.rejected:
+        err.print(f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})", highlight=False)
+    sections = ()
+    if maintainers is not None:
+        if not maintainers.is_file():
+            raise ConfigError(f"--maintainers {maintainers}: no such file")
+        sections = parse_maintainers(maintainers.read_text(encoding="utf-8", errors="replace"))
+    kinds = {b.id: b.kind for b in load_catalogue(settings.catalogue)}
+    annotator = Annotator(build_pipeline(settings))
+    threads = thread_inputs(unique_messages(found.messages), maintainers=sections)
+    return [line for labelled in label_threads(threads, annotator) for line in gold_lines(labelled, catalogue_kinds=kinds)]
+
+
+@commands.command("eval")
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="Gold annotations (JSON lines, gold/FORMAT.md).")],
+    mbox: Annotated[Optional[Path], typer.Option("--mbox", help="The thread the gold file annotates; it is labelled from scratch.")] = None,
+    predictions: Annotated[
+        Optional[Path], typer.Option("--predictions", help="Score these prediction lines instead of labelling --mbox.")
+    ] = None,
+    score_ids: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--score-catalogue",
+            help="Catalogue whose ids count in the behaviour score (default: behaviours.yaml beside the gold "
+            "folder, as shared/ has it, else the packaged catalogue).",
+        ),
+    ] = None,
+    catalogue: CatalogueOption = None,
+    taxonomy: TaxonomyOption = None,
+    rules_dir: RulesOption = None,
+    positions: PositionsOption = "rules",
+    maintainers: MaintainersOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every score.")] = False,
+) -> None:
+    """Score the analysis against gold: positions, positions_any_stance, behaviours and
+    decisions (precision, recall, F1) and relations (accuracy, macro-F1)."""
+    if (mbox is None) == (predictions is None):
+        fail("give exactly one of --mbox THREAD.mbox (label it now) or --predictions PRED.jsonl")
+
+    def run() -> Evaluation:
+        gold_lines_ = read_lines(gold)
+        if predictions is not None:
+            predicted = read_lines(predictions)
+        else:
+            assert mbox is not None
+            predicted = _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers)
+        return evaluate(gold_lines_, predicted, catalogue_ids=_scoring_ids(gold, score_ids))
+
+    result = guarded(run)
+    if as_json:
+        print(json.dumps(result.as_json()))
+        return
+    _print_evaluation(result)
+
+
+def _scoring_ids(gold: Path, configured: Path | None) -> frozenset[str]:
+    beside = gold.resolve().parent.parent / "behaviours.yaml"
+    path = configured or (beside if beside.is_file() else None)
+    return load_catalogue(path).ids
+
+
+def _print_evaluation(result: Evaluation) -> None:
+    table = Table("score", "precision", "recall", "F1", "tp / predicted / gold")
+    for name in ("positions", "positions_any_stance", "behaviours", "decisions"):
+        s = getattr(result, name)
+        table.add_row(name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", f"{s.true_positives} / {s.predicted} / {s.gold}")
+    out.print(table)
+    r = result.relations
+    out.print(f"relations: accuracy {r.accuracy:.3f}, macro-F1 {r.macro_f1:.3f} over {r.scored} replies")
+    if result.missing:
+        out.print(f"[yellow]{len(result.missing)} gold messages had no prediction line[/yellow]")
+
+
+@commands.command("train")
+def train_command(
+    data: Annotated[
+        Optional[Path], typer.Option("--data", help="positions.jsonl of annotated examples (default: the packaged set).")
+    ] = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Where to write the model (default: the packaged model dir).")
+    ] = None,
+    taxonomy: TaxonomyOption = None,
+    epochs: Annotated[int, typer.Option(help="Passes over the examples.")] = 15,
+    seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 13,
+) -> None:
+    """Train the sentence classifier for positions from annotated examples written for the
+    project (analyzer/data/train/positions.jsonl). Use it with `--positions model|both`."""
+    from analyzer.nlp.training import MODEL_DIR, TRAIN_DIR, read_position_examples, train_positions
+
+    def run() -> dict[str, object]:
+        ids = load_taxonomy(taxonomy).position_ids
+        examples = read_position_examples(data or TRAIN_DIR / "positions.jsonl", positions=ids)
+        report = train_positions(examples, positions=ids, output=output or MODEL_DIR / "positions", epochs=epochs, seed=seed)
+        return {"examples": report.examples, "labels": len(report.labels), "losses": report.losses, "output": str(report.output)}
+
+    result = guarded(run)
+    out.print(f"trained on {result['examples']} examples ({result['labels']} labels); model in {result['output']}")
+    out.print(f"loss per epoch: {', '.join(str(x) for x in result['losses'])}")  # type: ignore[attr-defined]
