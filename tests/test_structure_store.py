@@ -3,10 +3,12 @@ rebuild state, and the whole real archive threaded once."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, get_args, get_type_hints
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -137,27 +139,42 @@ def test_aliases_and_maintainers_files_are_read(store: Store, run_ingest: Ingest
 
 
 _text = st.text(st.characters(codec="utf-8"), max_size=30)
-_opt_text = st.none() | _text
-_int = st.integers(0, 10_000)
-_attribution = st.builds(Attribution, _int, _int, _text, _opt_text, _opt_text, st.integers(0, 4))
+_BY_TYPE: dict[object, st.SearchStrategy[Any]] = {
+    int: st.integers(0, 10_000),
+    str: _text,
+    float: st.floats(allow_nan=False),
+    bool: st.booleans(),
+}
+
+
+def _records(record: type[Any]) -> st.SearchStrategy[Any]:
+    """Any instance of a segment record, every field drawn (fields added later included)."""
+    hints = get_type_hints(record)
+    return st.builds(record, **{f.name: _field(hints[f.name]) for f in dataclasses.fields(record)})
+
+
+def _field(hint: Any) -> st.SearchStrategy[Any]:
+    if hint in _BY_TYPE:
+        return _BY_TYPE[hint]
+    if dataclasses.is_dataclass(hint):
+        return _records(hint)  # type: ignore[arg-type]
+    options = get_args(hint)
+    if type(None) in options:
+        return st.none() | st.one_of(*(_field(o) for o in options if o is not type(None)))
+    return st.from_type(hint)
+
+
 _segmentation = st.builds(
     Segmentation,
     message_id=st.just("round-trip@example.org"),
-    blocks=st.lists(
-        st.builds(Block, st.sampled_from(["own", "quote", "attribution", "patch", "trailer"]), _int, _int, _int),
-        max_size=5,
-    ).map(tuple),
-    quotes=st.lists(
-        st.builds(
-            QuotedBlock, _int, _int, _int, _int, _text, st.none() | _attribution,
-            _opt_text, st.none() | _int, st.none() | _int,
-        ),
-        max_size=4,
-    ).map(tuple),
-    own=st.lists(st.builds(OwnText, _int, _int, _int, _text, st.none() | _int), max_size=4).map(tuple),
-    trailers=st.lists(st.builds(Trailer, _text, _text, _int, _int, st.booleans()), max_size=3).map(tuple),
-    attributions=st.lists(_attribution, max_size=3).map(tuple),
-)
+    **{
+        name: st.lists(_records(record), max_size=4).map(tuple)
+        for name, record in (
+            ("blocks", Block), ("quotes", QuotedBlock), ("own", OwnText),
+            ("trailers", Trailer), ("attributions", Attribution),
+        )
+    },
+)  # fmt: skip
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -112,10 +112,14 @@ CREATE TABLE segmentations (
     thread_signature TEXT NOT NULL,
     segmenter TEXT NOT NULL
 ) WITHOUT ROWID;
+-- The fields of analyzer.segment.records, one table per record type. Fields that are
+-- worth querying are columns; any others (and any added later) are kept in extra_json,
+-- so a segmentation loads back exactly without a migration per new field.
 CREATE TABLE segment_blocks (
     message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     kind TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, depth INTEGER NOT NULL,
+    extra_json TEXT NOT NULL,
     PRIMARY KEY (message_id, position)
 ) WITHOUT ROWID;
 CREATE TABLE segment_attributions (
@@ -123,30 +127,32 @@ CREATE TABLE segment_attributions (
     position INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, name TEXT NOT NULL, email TEXT, date TEXT,
     depth INTEGER NOT NULL,
+    extra_json TEXT NOT NULL,
     PRIMARY KEY (message_id, position)
 ) WITHOUT ROWID;
 CREATE TABLE segment_quotes (
     message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
-    quote_index INTEGER NOT NULL,
+    "index" INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, depth INTEGER NOT NULL, text TEXT NOT NULL,
-    attribution_json TEXT,
     source_message_id TEXT, source_start INTEGER, source_end INTEGER,
+    extra_json TEXT NOT NULL,
     PRIMARY KEY (message_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX segment_quotes_source ON segment_quotes(source_message_id);
 CREATE TABLE segment_own (
     message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
-    own_index INTEGER NOT NULL,
+    "index" INTEGER NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, answers INTEGER,
+    extra_json TEXT NOT NULL,
     PRIMARY KEY (message_id, position)
 ) WITHOUT ROWID;
 CREATE TABLE segment_trailers (
     message_id TEXT NOT NULL REFERENCES segmentations(message_id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     key TEXT NOT NULL, value TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    in_patch INTEGER NOT NULL,
+    extra_json TEXT NOT NULL,
     PRIMARY KEY (message_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX segment_trailers_key ON segment_trailers(key);
@@ -355,79 +361,58 @@ def _bodies(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
     return bodies
 
 
+# Record type -> (table, the fields stored as columns); the Segmentation field holding them.
+_SEGMENT_TABLES: tuple[tuple[str, type[Any], str, tuple[str, ...]], ...] = (
+    ("blocks", Block, "segment_blocks", ("kind", "start", "end", "depth")),
+    ("attributions", Attribution, "segment_attributions", ("start", "end", "name", "email", "date", "depth")),
+    (
+        "quotes",
+        QuotedBlock,
+        "segment_quotes",
+        ("index", "start", "end", "depth", "text", "source_message_id", "source_start", "source_end"),
+    ),
+    ("own", OwnText, "segment_own", ("index", "start", "end", "text", "answers")),
+    ("trailers", Trailer, "segment_trailers", ("key", "value", "start", "end")),
+)
+
+
 def save_segmentation(store: Store, s: Segmentation, *, thread_signature: str = "", segmenter: str = "") -> None:
     """Replace what is stored for ``s.message_id`` (call inside a transaction)."""
     db, mid = store.connection, s.message_id
     db.execute("DELETE FROM segmentations WHERE message_id = ?", (mid,))
     db.execute("INSERT INTO segmentations VALUES (?,?,?)", (mid, thread_signature, segmenter))
-    db.executemany(
-        "INSERT INTO segment_blocks VALUES (?,?,?,?,?,?)",
-        [(mid, i, b.kind, b.start, b.end, b.depth) for i, b in enumerate(s.blocks)],
-    )
-    db.executemany(
-        "INSERT INTO segment_attributions VALUES (?,?,?,?,?,?,?,?)",
-        [(mid, i, a.start, a.end, a.name, a.email, a.date, a.depth) for i, a in enumerate(s.attributions)],
-    )
-    db.executemany(
-        "INSERT INTO segment_quotes VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            (mid, i, q.index, q.start, q.end, q.depth, q.text, _attribution_json(q.attribution),
-             q.source_message_id, q.source_start, q.source_end)
-            for i, q in enumerate(s.quotes)
-        ],
-    )
-    db.executemany(
-        "INSERT INTO segment_own VALUES (?,?,?,?,?,?,?)",
-        [(mid, i, o.index, o.start, o.end, o.text, o.answers) for i, o in enumerate(s.own)],
-    )
-    db.executemany(
-        "INSERT INTO segment_trailers VALUES (?,?,?,?,?,?,?)",
-        [(mid, i, t.key, t.value, t.start, t.end, int(t.in_patch)) for i, t in enumerate(s.trailers)],
-    )
+    for field, _, table, columns in _SEGMENT_TABLES:
+        names = ", ".join(f'"{c}"' for c in ("message_id", "position", *columns, "extra_json"))
+        marks = ",".join("?" * (len(columns) + 3))
+        db.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",
+            [(mid, i, *(getattr(r, c) for c in columns), _extras(r, columns)) for i, r in enumerate(getattr(s, field))],
+        )
 
 
 def load_segmentation(store: Store, message_id: str) -> Segmentation | None:
     db, mid = store.connection, message_id.strip("<>")
     if db.execute("SELECT 1 FROM segmentations WHERE message_id = ?", (mid,)).fetchone() is None:
         return None
-
-    def rows(table: str) -> list[Any]:
-        return db.execute(f"SELECT * FROM {table} WHERE message_id = ? ORDER BY position", (mid,)).fetchall()
-
-    return Segmentation(
-        message_id=mid,
-        blocks=tuple(Block(r["kind"], r["start"], r["end"], r["depth"]) for r in rows("segment_blocks")),
-        quotes=tuple(
-            QuotedBlock(
-                r["quote_index"], r["start"], r["end"], r["depth"], r["text"], _attribution(r["attribution_json"]),
-                r["source_message_id"], r["source_start"], r["source_end"],
-            )
-            for r in rows("segment_quotes")
-        ),
-        own=tuple(
-            OwnText(r["own_index"], r["start"], r["end"], r["text"], r["answers"]) for r in rows("segment_own")
-        ),
-        trailers=tuple(
-            Trailer(r["key"], r["value"], r["start"], r["end"], bool(r["in_patch"])) for r in rows("segment_trailers")
-        ),
-        attributions=tuple(
-            Attribution(r["start"], r["end"], r["name"], r["email"], r["date"], r["depth"])
-            for r in rows("segment_attributions")
-        ),
-    )
+    parts: dict[str, tuple[Any, ...]] = {}
+    for field, record, table, columns in _SEGMENT_TABLES:
+        rows = db.execute(f"SELECT * FROM {table} WHERE message_id = ? ORDER BY position", (mid,))
+        parts[field] = tuple(record(**{c: r[c] for c in columns}, **_loaded_extras(r["extra_json"])) for r in rows)
+    return Segmentation(message_id=mid, **parts)
 
 
-def _attribution_json(a: Attribution | None) -> str | None:
-    if a is None:
-        return None
-    return json.dumps([a.start, a.end, a.name, a.email, a.date, a.depth], ensure_ascii=False)
+def _extras(record: Any, columns: tuple[str, ...]) -> str:
+    extra = {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.name not in columns}
+    if isinstance(extra.get("attribution"), Attribution):
+        extra["attribution"] = dataclasses.asdict(extra["attribution"])
+    return json.dumps(extra, ensure_ascii=False)
 
 
-def _attribution(value: str | None) -> Attribution | None:
-    if value is None:
-        return None
-    start, end, name, email, date, depth = json.loads(value)
-    return Attribution(start, end, name, email, date, depth)
+def _loaded_extras(value: str) -> dict[str, Any]:
+    extra: dict[str, Any] = json.loads(value)
+    if isinstance(extra.get("attribution"), dict):
+        extra["attribution"] = Attribution(**extra["attribution"])
+    return extra
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from analyzer.thread.maintainers import MaintainerSection, addresses, roles_by_e
 from analyzer.thread.records import Person
 
 _ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_VIA_LIST = re.compile(r"\s+via\s+\S+\s*$")  # "Ana Lima via kvm": a list rewrote From: (DMARC)
 _WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 _SHARED_ADDRESS_NAMES = 3  # distinct names on one address before it counts as shared
 
@@ -48,7 +49,7 @@ def name_key(name: str) -> str | None:
     """The name folded for comparison, or None when it is too weak to link people."""
     if "@" in name:
         return None
-    cleaned = _ASIDE.sub(" ", name)
+    cleaned = _ASIDE.sub(" ", _VIA_LIST.sub("", name))
     ascii_name = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode()
     words = sorted({w.casefold() for w in _WORD.findall(ascii_name) if len(w) > 1})
     return " ".join(words) if len(words) >= 2 else None
@@ -86,7 +87,7 @@ def resolve_people(
     people: list[Person] = []
     by_sighting: dict[tuple[str, str], str] = {}
     for root, members in clusters.items():
-        person = _person(members, tuple(sorted(set(roles.get(root, ())))))
+        person = _person(members, tuple(sorted(set(roles.get(root, ())))), shared)
         people.append(person)
         by_sighting.update({(s.name, s.email): person.person_id for s, _ in members})
     return People(tuple(sorted(people, key=lambda p: p.person_id)), by_sighting)
@@ -123,19 +124,21 @@ def _address_node(email: str) -> str:
     return f"address:{address_key(email)}"
 
 
-def _person(members: list[tuple[Sighting, tuple[str, str]]], roles: tuple[str, ...]) -> Person:
-    """The id is the address used most (mapped addresses first); the name is the most used
-    spelling written "Given Family"."""
+def _person(members: list[tuple[Sighting, tuple[str, str]]], roles: tuple[str, ...], shared: set[str]) -> Person:
+    """The id is the address used most, not counting shared ones (a person seen only on a
+    shared address is told apart by name); the name is the most used spelling, written
+    "Given Family"."""
     emails: Counter[str] = Counter()
     names: Counter[str] = Counter()
     for sighting, (name, email) in members:
         emails[email] += sighting.count
-        if name_key(name):
-            names[_given_family(name)] += sighting.count
-    ranked = sorted(emails, key=lambda e: (-emails[e], e))
-    name = min(names, key=lambda n: (-names[n], n)) if names else members[0][1][0] or ranked[0]
+        if name.strip() and "@" not in name:
+            names[_given_family(_VIA_LIST.sub("", name))] += sighting.count
+    ranked = sorted(emails, key=lambda e: (e in shared, -emails[e], e))
+    name = min(names, key=lambda n: (-names[n], n)) if names else ranked[0]
+    person_id = ranked[0] if ranked[0] not in shared else f"{ranked[0]}#{name_key(name) or name}"
     return Person(
-        person_id=ranked[0],
+        person_id=person_id,
         name=name,
         emails=tuple(sorted(set(ranked) | {s.email for s, _ in members})),
         roles=roles,
