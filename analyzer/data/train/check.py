@@ -40,6 +40,8 @@ FALLBACK_TAXONOMY: dict[str, Any] = {
         "accepted", "rejected", "endorsed", "changes-requested", "policy-ruling", "withdrawn")],
 }
 ROLES = ("maintainer", "reviewer", "author")
+MAINTAINER_ONLY = frozenset({"accepted", "policy-ruling"})
+"""Decision kinds that, by the taxonomy's definitions, only a maintainer makes."""
 MIN_PER_STANCE = 35
 MIN_NO_POSITION = 400
 MIN_PER_RELATION = 120
@@ -155,6 +157,8 @@ def check_decisions(tax: dict[str, Any], errors: list[str]) -> tuple[Counter[str
         for kind in kinds:
             if kind not in ids:
                 errors.append(f"{where}: bad decision {kind!r}")
+            if kind in MAINTAINER_ONLY and role != "maintainer":
+                errors.append(f"{where}: {kind} from a {role}")
             counts[kind] += 1
     for kind in sorted(ids):
         if counts[kind] < MIN_PER_DECISION:
