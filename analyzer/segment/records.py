@@ -20,7 +20,8 @@ class Block:
     start: int
     end: int
     depth: int = 0
-    """Quote depth (number of ``>``) for quote blocks; 0 otherwise."""
+    """Quote depth (number of ``>``) for quote blocks; 0 otherwise. Quoted attribution,
+    signature, footer and blank lines keep the depth they sit at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,9 @@ class Trailer:
     end: int
     in_patch: bool = False
     """True when the trailer belongs to the patch being posted, not to a reply's own text."""
+    name: str | None = None
+    email: str | None = None
+    """The person a person-trailer (Acked-by, Signed-off-by…) names, when it names one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,10 @@ class QuotedBlock:
     source_start: int | None = None
     source_end: int | None = None
     """Span of the quoted text inside the source message's body."""
+    patch: bool = False
+    """The quoted lines are diff/diffstat (a patch under review), not prose."""
+    coverage: float = 0.0
+    """Share of the quoted characters found in the source span (1.0: all of them)."""
 
     @property
     def resolved(self) -> bool:
@@ -96,3 +104,12 @@ class Segmentation:
 
     def own_text(self) -> str:
         return "\n\n".join(block.text for block in self.own)
+
+    @property
+    def has_patch(self) -> bool:
+        """The message itself carries a diff (not only quotes one)."""
+        return any(block.kind == "patch" and block.depth == 0 for block in self.blocks)
+
+    def answers_to(self, quote_index: int) -> tuple[OwnText, ...]:
+        """The own-text blocks that answer one quoted block."""
+        return tuple(block for block in self.own if block.answers == quote_index)

@@ -1,0 +1,75 @@
+"""A body as lines with offsets and quote depth: the unit every segmentation rule reads.
+
+Only ``\\n`` ends a line: a stray ``\\r`` or form feed stays inside the line, so the lines
+of a body always tile it exactly, whatever it contains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+# A quote marker starts in column 0 ("> ", ">>", "> > "): an indented ">" is far more
+# often a diff context line or pasted shell output than a quote.
+_MARKER = re.compile(r">(?:[ \t]*>)*[ \t]?")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    start: int
+    end: int
+    """Offsets of the line in the body; ``end`` is after its newline, if any."""
+    depth: int
+    """Effective quote depth (the ``>`` count, plus one below an Outlook header)."""
+    text: str
+    """The line without its quote markers and without the trailing newline / ``\\r``."""
+    markers: int = 0
+    """The ``>`` count as written."""
+    blank: bool = False
+    """Nothing but whitespace after the markers."""
+
+
+def split_lines(body: str) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    offset = 0
+    length = len(body)
+    while offset < length:
+        newline = body.find("\n", offset)
+        end = length if newline < 0 else newline + 1
+        raw = body[offset : end if newline < 0 else newline]
+        lines.append(_line(raw, offset, end))
+        offset = end
+    return tuple(lines)
+
+
+def _line(raw: str, start: int, end: int) -> Line:
+    match = _MARKER.match(raw) if raw[:1] == ">" else None
+    if not match:
+        text = raw.rstrip("\r")
+        return Line(start, end, 0, text, 0, not text.strip())
+    depth = match.group().count(">")
+    text = raw[match.end() :].rstrip("\r")
+    return Line(start, end, depth, text, depth, not text.strip())
+
+
+def shift_depths(lines: Sequence[Line], header_lines: Sequence[tuple[int, int]]) -> tuple[Line, ...]:
+    """Deepen the unmarked original below each Outlook header by one level.
+
+    ``header_lines`` are (first line index, line count) of each header. Below a header
+    written at marker depth d, every line of marker depth >= d is one level deeper, up to
+    the first non-blank line of smaller marker depth (the quoting run has ended).
+    """
+    if not header_lines:
+        return tuple(lines)
+    starts = {first + count: lines[first].markers for first, count in header_lines}
+    active: list[int] = []
+    shifted: list[Line] = []
+    for index, line in enumerate(lines):
+        if index in starts:
+            active.append(starts[index])
+        if not line.blank:
+            active = [depth for depth in active if depth <= line.markers]
+        extra = sum(1 for depth in active if depth <= line.markers)
+        shifted.append(replace(line, depth=line.markers + extra) if extra else line)
+    return tuple(shifted)

@@ -1,0 +1,77 @@
+"""Trailer lines: ``Acked-by: Name <addr>``, ``Fixes: <sha> ("subject")``, a bare ``NAK``.
+
+The value rules are b4's, through liblore: in a reply a person trailer must name an
+address and a URL belongs only in a link trailer, which keeps "Cc: see above" or a
+"Link:" in prose from becoming a trailer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from liblore.series import Trailer as LoreTrailer
+from liblore.utils import find_trailers
+
+_KEYS = (
+    "Signed-off-by",
+    "Acked-by",
+    "Reviewed-by",
+    "Tested-by",
+    "Nacked-by",
+    "Reported-by",
+    "Suggested-by",
+    "Co-developed-by",
+    "Reported-and-tested-by",
+    "Cc",
+    "Fixes",
+    "Link",
+    "Closes",
+    "Message-ID",
+    "Change-Id",
+)
+_CANONICAL = {key.lower(): key for key in _KEYS} | {
+    "naked-by": "Nacked-by",
+    "nak-ed-by": "Nacked-by",
+    "nack-by": "Nacked-by",
+    "nacked-by": "Nacked-by",
+    "message-id": "Message-ID",
+    "buglink": "Link",
+}
+_LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z-]*[A-Za-z])\s*:\s*(?P<value>\S.*?)\s*$")
+_NAK = re.compile(r"^\s*(?:NAK|NACK|Nak|Nack|NAKed|NACKed)[.!]*\s*$")
+_NOTE = re.compile(r"^\s*\[[^\]]+\]\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTrailer:
+    key: str
+    value: str
+    name: str | None = None
+    email: str | None = None
+
+
+def parse_trailer(text: str, *, strict: bool) -> ParsedTrailer | None:
+    """The trailer on one line, if it is one. ``strict`` applies b4's reply rules."""
+    if _NAK.match(text):
+        return ParsedTrailer("Nacked-by", "")
+    match = _LINE.match(text)
+    if not match:
+        return None
+    key = _CANONICAL.get(match.group("key").lower())
+    if key is None:
+        return None
+    found, _ = find_trailers(f"{key}: {match.group('value')}\n", followup=strict)
+    if len(found) != 1:
+        return None
+    value = found[0][1]
+    parsed = LoreTrailer.parse(key, value)
+    if parsed.addr is None:
+        return ParsedTrailer(key, value)
+    name, email = parsed.addr
+    return ParsedTrailer(key, value, name or None, email or None)
+
+
+def is_trailer_note(text: str) -> bool:
+    """``[maz: tidied up the commit message]`` between a maintainer's trailers."""
+    return bool(_NOTE.match(text))
