@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from analyzer.thread.records import PatchSubject, SeriesVersion
-from analyzer.thread.series import PostedPatch, change_id_in, link_series, might_be_posting
+from analyzer.thread.series import (
+    PostedPatch,
+    change_id_in,
+    link_series,
+    might_be_posting,
+)
 from analyzer.thread.subject import parse_subject
 
 
