@@ -40,6 +40,7 @@ from analyzer.store.structure import (
     thread_id_of,
     thread_overviews,
 )
+from analyzer.thread.context import library_segmenter
 from tests.conftest import SAMPLES, IngestFn, require_shared
 
 CASES = sorted(p.name for p in (SAMPLES / "structure").iterdir() if p.is_dir())
@@ -106,6 +107,30 @@ def test_rebuild_is_repeatable_and_knows_when_it_is_stale(store: Store, run_inge
     run_ingest(folder / "cycle-in-references" / "lkml.mbox")
     assert needs_rebuild(store)
     assert rebuild_structure(store).threads == first.threads + 1
+
+
+@pytest.mark.skipif(library_segmenter() is None, reason="analyzer.segment does not provide segment_body yet")
+def test_only_threads_that_changed_are_segmented_again(store: Store, run_ingest: IngestFn, tmp_path: Path) -> None:
+    folder = SAMPLES / "structure"
+    run_ingest(folder / "missing-parent" / "kvm.mbox")
+    assert rebuild_structure(store).segmented == 5
+    assert rebuild_structure(store).segmented == 0
+    quoted = load_segmentation(store, "c0ffee01-0004@example.org")
+    assert quoted is not None and [q.source_message_id for q in quoted.quotes] == ["b3n-0003@example.com"]
+    run_ingest(folder / "cycle-in-references" / "lkml.mbox")
+    assert rebuild_structure(store).segmented == 3
+    late = tmp_path / "late.mbox"
+    late.write_text(
+        "From x@example.org Fri Apr  3 10:00:00 2026\n"
+        "From: Ana Lima <ana@example.org>\nSubject: Re: [PATCH v2] KVM: selftests: Cover the PAT quirk\n"
+        "Date: Fri, 3 Apr 2026 10:00:00 +0200\nMessage-ID: <late-1@example.org>\n"
+        "In-Reply-To: <dm-0012@example.org>\nReferences: <unarchived-patch-0010@example.com> <dm-0012@example.org>\n"
+        "\n> Reviewed-by: Dan Moss <dan@example.org>\n\nThanks, applied.\n",
+        encoding="utf-8",
+    )
+    run_ingest(late)
+    assert rebuild_structure(store).segmented == 3  # the two earlier replies and the new one
+    assert load_segmentation(store, "late-1@example.org") is not None
 
 
 def test_thread_overviews_filter_by_list_and_date(store: Store, run_ingest: IngestFn) -> None:
