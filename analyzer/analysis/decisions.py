@@ -19,7 +19,7 @@ _TRAILER_DECISIONS = {
 
 @dataclass(frozen=True, slots=True)
 class DecisionSettings:
-    threshold: float = 2.0
+    threshold: float = 1.5
     """Summed cue weight a decision kind needs in one message."""
 
 

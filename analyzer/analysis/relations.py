@@ -3,7 +3,7 @@ message's overall relation to its parent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.records import PositionTaken, RelationLabel
@@ -16,6 +16,11 @@ class RelationSettings:
     """Cue weight an attitude needs before it counts."""
     position_weight: float = 1.0
     """Weight of each shared (agree) or opposed (disagree) position with the parent."""
+    mixed_ratio: float = 0.6
+    """Both attitudes make a mixed reply only when the weaker has this share of the stronger."""
+    camp_weight: float = 1.0
+    """Weight of each position on which the two authors stand on opposite sides across the
+    thread (a reply across camps is rarely agreement); half of it for the same side."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +32,13 @@ class Attitude:
         return Attitude(self.agree + other.agree, self.disagree + other.disagree)
 
 
-def attitude_of(marks: Iterable[Marked]) -> Attitude:
-    """Sum relation cues: an agree cue under negation ("I don't agree") counts against."""
+def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> Attitude:
+    """Sum relation cues: an agree cue under negation ("I don't agree") counts against.
+    A bare yes/no answering a question is an answer, not an attitude."""
     agree = disagree = 0.0
     for mark in marks:
+        if answers_question and mark.answer:
+            continue
         positive = mark.stance == "for"
         if (mark.label == "agree") == positive:
             agree += mark.weight
@@ -56,9 +64,34 @@ def position_attitude(
     return Attitude(agree, disagree)
 
 
+def sides(positions: Mapping[str, Sequence[PositionTaken]], authors: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Per author, the positions on which they took one side only, across the thread."""
+    seen: dict[str, dict[str, set[str]]] = {}
+    for message_id, taken in positions.items():
+        for p in taken:
+            seen.setdefault(authors[message_id], {}).setdefault(p.position, set()).add(p.stance)
+    return {a: {pos: next(iter(st)) for pos, st in by.items() if len(st) == 1} for a, by in seen.items()}
+
+
+def camp_attitude(mine: Mapping[str, str], theirs: Mapping[str, str], weight: float) -> Attitude:
+    agree = disagree = 0.0
+    for position, stance in mine.items():
+        other = theirs.get(position)
+        if other is None:
+            continue
+        if other == stance:
+            agree += weight / 2
+        else:
+            disagree += weight
+    return Attitude(agree, disagree)
+
+
 def label_of(attitude: Attitude, settings: RelationSettings) -> tuple[RelationLabel, float]:
     agrees = attitude.agree >= settings.threshold
     disagrees = attitude.disagree >= settings.threshold
+    balanced = min(attitude.agree, attitude.disagree) >= settings.mixed_ratio * max(attitude.agree, attitude.disagree)
+    if agrees and disagrees and not balanced:
+        agrees, disagrees = attitude.agree > attitude.disagree, attitude.disagree > attitude.agree
     if agrees and disagrees:
         return "mixed", _confidence(min(attitude.agree, attitude.disagree))
     if agrees:

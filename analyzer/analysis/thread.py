@@ -18,7 +18,15 @@ from analyzer.analysis.positions import (
     with_profile,
 )
 from analyzer.analysis.records import Claim, MessageAnalysis, PositionTaken, Relation, ThreadAnalysis
-from analyzer.analysis.relations import Attitude, RelationSettings, attitude_of, label_of, position_attitude
+from analyzer.analysis.relations import (
+    Attitude,
+    RelationSettings,
+    attitude_of,
+    camp_attitude,
+    label_of,
+    position_attitude,
+    sides,
+)
 from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
 
 
@@ -51,6 +59,7 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
     positions = {mid: message_positions(c, settings.positions) for mid, c in claims.items()}
     positions = _with_profiles(thread, positions, marked, settings.profile)
     patch_authors = _patch_authors(thread)
+    camps = sides(positions, {m.message_id: m.author_id for m in thread.messages})
     analyses = []
     for message in thread.messages:
         results = marked[message.message_id]
@@ -60,7 +69,7 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
                 claims=tuple(claims[message.message_id]),
                 positions=tuple(positions[message.message_id]),
                 mentions=tuple(m for r in results for m in r.mentions),
-                relations=tuple(_relations(message, results, positions, thread, settings.relations)),
+                relations=tuple(_relations(message, results, positions, camps, thread, settings.relations)),
                 decisions=tuple(_decisions(message, results, thread, patch_authors, settings.decisions)),
             )
         )
@@ -97,6 +106,7 @@ def _relations(
     message: MessageInput,
     results: list[BlockMarks],
     positions: dict[str, list[PositionTaken]],
+    camps: dict[str, dict[str, str]],
     thread: ThreadInput,
     settings: RelationSettings,
 ) -> list[Relation]:
@@ -111,11 +121,11 @@ def _relations(
         result = by_start.get(own.start)
         if result is None:
             continue
-        attitude = attitude_of(result.relation_cues)
+        quote = seg.quotes[own.answers] if own.answers is not None else None
+        attitude = attitude_of(result.relation_cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
         total = total + attitude
-        if own.answers is None:
+        if quote is None:
             continue
-        quote = seg.quotes[own.answers]
         label, confidence = label_of(attitude, settings)
         relations.append(
             Relation(
@@ -136,6 +146,11 @@ def _relations(
         total = total + position_attitude(
             positions[message.message_id], positions.get(parent_id, []), settings.position_weight
         )
+        parent = thread.by_id().get(parent_id)
+        if parent is not None and parent.author_id != message.author_id:
+            total = total + camp_attitude(
+                camps.get(message.author_id, {}), camps.get(parent.author_id, {}), settings.camp_weight
+            )
         label, confidence = label_of(total, settings)
     relations.append(Relation(message.message_id, parent_id, label, confidence))
     return relations
@@ -154,7 +169,10 @@ def _is_series_part(message: MessageInput, thread: ThreadInput) -> bool:
 
 
 def _patch_authors(thread: ThreadInput) -> set[str]:
-    return {m.author_id for m in thread.messages if "patch" in m.subject.lower() and not m.subject.lower().startswith("re:")}
+    """Who posted what the thread reviews: the root's author. (Someone who posts a patch
+    later in a thread is still a reviewer or maintainer of the original.)"""
+    root = thread.messages[0] if thread.messages else None
+    return {root.author_id} if root is not None and root.parent_id is None else set()
 
 
 def _decisions(

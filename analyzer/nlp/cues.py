@@ -34,6 +34,8 @@ class Cue:
     """The wording already carries the polarity: negation does not flip it."""
     roles: tuple[str, ...] = ()
     """Decision cues only: author roles the cue applies to (empty: anyone)."""
+    answer: bool = False
+    """A bare yes/no: agreement only when the quote it answers is not a question."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class Negation:
     before_phrases: tuple[str, ...]
     after: re.Pattern[str] | None
     boundary: re.Pattern[str]
+    hedges: frozenset[str] = frozenset()
+    """Words that make a cue in their clause conditional, so it says nothing yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +75,20 @@ class CueBook:
         is_question = sentence.rstrip().endswith("?")
         for cue in self.cues:
             for match in cue.regex.finditer(sentence):
+                if self.hedged(sentence, match.start()):
+                    continue
                 stance = cue.stance
                 if not cue.fixed and self.negated(sentence, match.start(), match.end()):
                     stance = flip(stance)
                 weight = cue.weight * (self.question_factor if is_question else 1.0)
                 hits.append(CueHit(cue, match.start(), match.end(), stance, weight))
         return hits
+
+    def hedged(self, sentence: str, start: int) -> bool:
+        if not self.negation.hedges:
+            return False
+        before = self.negation.boundary.split(sentence[:start])[-1].lower()
+        return any(w in self.negation.hedges for w in _WORD.findall(before)[-self.negation.window :])
 
     def negated(self, sentence: str, start: int, end: int) -> bool:
         """True when a negator governs the span: an odd number of negators in the
@@ -118,7 +130,7 @@ def _cue(entry: Mapping[str, Any], shorthands: Mapping[str, str], path: Path, kn
         label = str(entry.get("position") or entry.get("label") or entry["decision"])
         pattern = _SHORTHAND.sub(lambda m: "(?:" + shorthands[m.group(1)] + ")", str(entry["pattern"]))
         # Mail is wrapped at ~72 columns: a space in a pattern matches any run of whitespace.
-        pattern = pattern.replace(" ", r"\s+")
+        pattern = _flexible_spaces(pattern)
         regex = re.compile(r"(?<![\w-])(?:" + pattern + r")(?![\w])", re.IGNORECASE)
     except KeyError as exc:
         raise ConfigError(f"{where}: missing {exc} (or unknown shorthand)") from exc
@@ -134,7 +146,13 @@ def _cue(entry: Mapping[str, Any], shorthands: Mapping[str, str], path: Path, kn
         regex=regex,
         fixed=bool(entry.get("fixed", False)),
         roles=tuple(entry.get("roles") or ()),
+        answer=bool(entry.get("answer", False)),
     )
+
+
+def _flexible_spaces(pattern: str) -> str:
+    """`` `` becomes ``\\s+`` and an optional `` ?`` becomes ``\\s*``."""
+    return re.sub(r" ([?*])?", lambda m: r"\s*" if m.group(1) else r"\s+", pattern)
 
 
 def _negation(data: Mapping[str, Any], path: Path) -> Negation:
@@ -145,7 +163,7 @@ def _negation(data: Mapping[str, Any], path: Path) -> Negation:
     marks = [re.escape(b) for b in boundaries if not b.isalpha()]
     parts = ([r"\b(?:" + "|".join(words) + r")\b"] if words else []) + (["[" + "".join(marks) + "]"] if marks else [])
     try:
-        joined = "|".join(a.replace(" ", r"\s+") for a in after)
+        joined = "|".join(_flexible_spaces(a) for a in after)
         after_regex = re.compile(r"\W{0,3}\s*(?:" + joined + r")\b", re.IGNORECASE) if after else None
         boundary = re.compile("|".join(parts) or r"$^", re.IGNORECASE)
     except re.error as exc:
@@ -156,6 +174,7 @@ def _negation(data: Mapping[str, Any], path: Path) -> Negation:
         before_phrases=tuple(w for w in before if " " in w),
         after=after_regex,
         boundary=boundary,
+        hedges=frozenset(str(w).lower() for w in data.get("hedges", [])),
     )
 
 

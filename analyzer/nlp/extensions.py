@@ -27,6 +27,7 @@ class Marked:
     sentence_end: int
     cue_id: str
     roles: tuple[str, ...] = ()
+    answer: bool = False
 
 
 def register_extensions() -> None:

@@ -39,6 +39,7 @@ class CueTagger:
                         sentence_end=end,
                         cue_id=hit.cue.id,
                         roles=hit.cue.roles,
+                        answer=hit.cue.answer,
                     )
                 )
         setattr(doc._, self.extension, found)

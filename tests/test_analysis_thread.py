@@ -1,0 +1,84 @@
+"""The analysis of a thread, told as short stories with the message factory."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.analysis.label import thread_inputs
+from analyzer.analysis.records import ThreadAnalysis
+from analyzer.analysis.thread import analyse_thread
+from analyzer.nlp.annotate import Annotator
+from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+from tests.factories import msg, reply
+
+PATCH = "[PATCH] KVM: arm64: let userspace select the old GICD_IIDR revision"
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator(build_pipeline(PipelineSettings(behaviours=False)))
+
+
+def _analyse(annotator: Annotator, *messages) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    [thread] = thread_inputs(list(messages))
+    result: ThreadAnalysis = analyse_thread(thread, annotator)
+    return {m.message_id: m for m in result.messages}
+
+
+def test_a_rebuttal_disagrees_and_takes_the_other_side(annotator: Annotator) -> None:
+    root = msg("root@x", subject=PATCH, author="Dana Kern <dana@vmm.example.org>",
+               body="Guests must keep working across host kernel upgrades, so userspace needs a way\n"
+                    "to select the previous behaviour of the vGIC.\n")
+    rebuttal = reply(root, "nak@x", author="Mara Quill <mara@kernel.example>",
+                     body="On Mon, Dana Kern wrote:\n> Guests must keep working across host kernel upgrades, so userspace needs a way\n"
+                          "> to select the previous behaviour of the vGIC.\n\n"
+                          "No. That behaviour is not allowed by the architecture, and we fix it for good.\n"
+                          "We will not add knobs to bring back behaviour we removed.\n")
+    found = _analyse(annotator, root, rebuttal)
+    root_positions = {(p.position, p.stance) for p in found["root@x"].positions}  # type: ignore[attr-defined]
+    assert ("pin-previous-behaviour", "for") in root_positions
+    answer = found["nak@x"]
+    positions = {(p.position, p.stance) for p in answer.positions}  # type: ignore[attr-defined]
+    assert ("architecture-compliance", "for") in positions
+    assert ("pin-previous-behaviour", "against") in positions
+    assert answer.relation.label == "disagree" and answer.relation.to_message_id == "root@x"  # type: ignore[attr-defined]
+    block = next(r for r in answer.relations if r.quote_index is not None)  # type: ignore[attr-defined]
+    assert block.label == "disagree"
+    assert block.to_start is not None, "the answered quote is resolved to a span of the parent"
+
+
+def test_claims_point_at_their_sentence_in_the_body(annotator: Annotator) -> None:
+    body = "Thanks for the respin.\n\nShow me a guest that actually breaks, then we can talk about a knob.\n"
+    found = _analyse(annotator, msg("solo@x", body=body))
+    claim = next(c for c in found["solo@x"].claims if c.position == "evidence-required")  # type: ignore[attr-defined]
+    assert body[claim.start : claim.end].strip() == claim.text
+    assert claim.text.startswith("Show me a guest")
+
+
+def test_maintainer_applies_and_a_reviewer_acks(annotator: Annotator) -> None:
+    root = msg("p@x", subject=PATCH, author="Dana Kern <dana@vmm.example.org>", body="Fix the thing.\n")
+    ack = reply(root, "ack@x", author="Rui Tanaka <rui@example.com>", body="Looks right to me.\n\nAcked-by: Rui Tanaka <rui@example.com>\n")
+    applied = reply(root, "applied@x", author="Mara Quill <mara@kernel.example>", body="Applied to kvmarm/next, thanks.\n")
+    found = _analyse(annotator, root, ack, applied)
+    assert [d.kind for d in found["ack@x"].decisions] == ["endorsed"]  # type: ignore[attr-defined]
+    decision = found["applied@x"].decisions[0]  # type: ignore[attr-defined]
+    assert (decision.kind, decision.actor) == ("accepted", "Mara Quill")
+    assert "Applied" in decision.evidence
+    assert found["p@x"].decisions == ()  # type: ignore[attr-defined]
+
+
+def test_quoted_text_is_never_the_repliers_view(annotator: Annotator) -> None:
+    root = msg("q@x", body="Bug-for-bug compatibility is not what anyone should want.\n")
+    neutral = reply(root, "r@x", body="On Tue, Alice Example wrote:\n> Bug-for-bug compatibility is not what anyone should want.\n\nWhich kernel version are you testing on?\n")
+    found = _analyse(annotator, root, neutral)
+    assert found["r@x"].claims == ()  # type: ignore[attr-defined]
+    assert found["r@x"].relation.label == "neutral"  # type: ignore[attr-defined]
+
+
+def test_a_patch_under_its_cover_letter_is_neutral(annotator: Annotator) -> None:
+    cover = msg("c@x", subject="[PATCH 0/2] KVM: x86: add a quirk", author="Dana Kern <dana@vmm.example.org>",
+                body="This series adds a quirk so userspace can disable the quirk and get the new behaviour.\n")
+    patch = reply(cover, "c1@x", subject="[PATCH 1/2] KVM: x86: add the quirk", author="Dana Kern <dana@vmm.example.org>",
+                  body="No. Userspace can disable the quirk.\n")
+    found = _analyse(annotator, cover, patch)
+    assert found["c1@x"].relation.label == "neutral"  # type: ignore[attr-defined]

@@ -1,0 +1,73 @@
+"""Cue rule books: loading errors say where, negation flips, wrapping does not matter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.errors import ConfigError
+from analyzer.nlp.cues import load_cue_book
+from analyzer.nlp.factories import RULES
+
+POSITIONS = load_cue_book(RULES / "positions.yaml")
+
+
+def _labels(sentence: str) -> set[tuple[str, str]]:
+    return {(hit.label, hit.stance) for hit in POSITIONS.scan(sentence)}
+
+
+def test_taxonomy_examples_are_read_with_the_right_stance() -> None:
+    assert ("evidence-required", "for") in _labels("Show me a guest that actually breaks, then we can talk about a knob.")
+    assert ("userspace-configures", "for") in _labels("Userspace should read all the ID registers and set what it wants the guest to see.")
+    assert ("bug-for-bug", "against") in _labels("Bug-for-bug compatibility is not what anyone should want.")
+    assert ("compatible-by-default", "against") in _labels("Compatible by default means nothing here; userspace has to configure it.")
+
+
+def test_negation_in_the_same_clause_flips_the_stance() -> None:
+    assert ("pin-previous-behaviour", "for") in _labels("We need to restore the old behaviour.")
+    assert ("pin-previous-behaviour", "against") in _labels("I don't think we need to restore the old behaviour.")
+    # a clause boundary ends the negation's reach: "not X, but Y"
+    assert ("pin-previous-behaviour", "for") in _labels("Not a quirk for everything, but we must restore the old behaviour.")
+
+
+def test_line_wrapping_inside_a_cue_does_not_hide_it() -> None:
+    wrapped = "if we make it a policy to preserve buggy\nbehaviours that the guest cannot rely on"
+    assert ("bug-for-bug", "against") in _labels(wrapped)
+
+
+def test_questions_weigh_less_than_statements() -> None:
+    statement = POSITIONS.scan("We must restore the old behaviour.")
+    question = POSITIONS.scan("Must we restore the old behaviour?")
+    assert statement and question
+    assert max(h.weight for h in question) < max(h.weight for h in statement)
+
+
+def test_purely_technical_text_argues_nothing() -> None:
+    assert _labels("This patch moves the register accessors into a helper and fixes a typo.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cues: {}", "'cues' list"),
+        ("cues:\n  - {id: a, position: p, pattern: '('}", "bad pattern"),
+        ("cues:\n  - {id: a, position: p, pattern: '{NOPE}'}", "unknown shorthand"),
+        ("cues:\n  - {id: a, position: p, pattern: x}\n  - {id: a, position: p, pattern: y}", "duplicate cue ids"),
+        ("cues:\n  - {id: a, position: nope, pattern: x}", "is not one of"),
+    ],
+)
+def test_broken_rule_files_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_cue_book(path, known_labels=["p"])
+
+
+def test_every_shipped_rule_uses_taxonomy_ids() -> None:
+    from analyzer.analysis.catalogue import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    load_cue_book(RULES / "positions.yaml", known_labels=taxonomy.position_ids)
+    load_cue_book(RULES / "relations.yaml", known_labels=("agree", "disagree"))
+    load_cue_book(RULES / "decisions.yaml", known_labels=taxonomy.decision_ids)
