@@ -11,6 +11,11 @@ deliberate differences, each for what the later stages need:
   to the original message with the same subject; JWZ's merging of whole root sets by subject
   glues unrelated threads (and every ``[PATCH] KVM: arm64: ...`` repost) together.
 - Every cycle is broken at its oldest message, which then becomes a root.
+
+Why not a library: PyPI's JWZ implementations are ``jwzthreading`` (last release 2005,
+Python 2) and ``threadweave`` (a single 0.1.0 release, 2026); the latter is faithful JWZ,
+so it splices placeholders away and merges roots by subject, the two things this
+project needs done differently, and it has no track record yet.
 """
 
 from __future__ import annotations
