@@ -14,9 +14,10 @@ from analyzer.nlp.extensions import Marked
 class RelationSettings:
     threshold: float = 1.5
     """Cue weight an attitude needs before it counts."""
-    position_weight: float = 1.0
-    """Weight of each shared (agree) or opposed (disagree) position with the parent."""
-    mixed_ratio: float = 0.6
+    position_weight: float = 0.0
+    """Weight of each shared (agree) or opposed (disagree) position with the parent's own
+    message. Off by default: on the gold threads it added noise on top of the camps."""
+    mixed_ratio: float = 0.8
     """Both attitudes make a mixed reply only when the weaker has this share of the stronger."""
     camp_weight: float = 1.0
     """Weight of each position on which the two authors stand on opposite sides across the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from analyzer.cli import ingest
+from analyzer.cli import analysis, ingest, structure
 
 app = typer.Typer(
     help="Analyse kernel mailing-list policy debates: ingest mail, then ask who argued what.",
@@ -18,6 +18,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(ingest.commands)
+app.add_typer(structure.commands)
+app.add_typer(analysis.commands)
 
 
 def main() -> None:
