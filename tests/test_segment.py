@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from analyzer.mail.html import html_to_text
-from analyzer.segment import Segmentation, resolve_quotes, segment_body
+from analyzer.segment import Segmentation, resolve_quotes, segment_body, sentences
 from analyzer.segment.attribution import parse_attribution
 from tests.conftest import SAMPLES
 
@@ -189,3 +189,55 @@ def test_nak_alone_on_a_line_is_a_nacked_by_trailer() -> None:
 def test_person_trailer_without_address_in_a_reply_is_prose() -> None:
     segmentation = segment_body("m@example.org", "> Patch.\n\nAcked-by: the whole team\n")
     assert segmentation.trailers == ()
+
+
+def test_a_quote_with_lines_cut_out_resolves_to_the_runs_it_kept() -> None:
+    parent = (
+        "The first paragraph sets out the problem with rollback.\n\n"
+        "The second paragraph is an aside nobody quotes.\n\n"
+        "The third paragraph proposes the device attribute.\n"
+    )
+    body = (
+        "> The first paragraph sets out the problem with rollback.\n"
+        "> The third paragraph proposes the device attribute.\n\nAgreed.\n"
+    )
+    resolved = resolve_quotes(segment_body("m", body), chain=[("p", parent)], thread_bodies={"p": parent})
+    (quote,) = resolved.quotes
+    assert quote.source_message_id == "p" and quote.coverage == 1.0
+    assert [parent[start:end] for start, end in quote.source_spans] == [
+        "The first paragraph sets out the problem with rollback.",
+        "The third paragraph proposes the device attribute.",
+    ]
+    assert (quote.source_start, quote.source_end) == (quote.source_spans[0][0], quote.source_spans[-1][1])
+
+
+def test_text_only_quoted_by_the_parent_does_not_resolve_to_the_parent() -> None:
+    """The parent quoting a missing message did not write that text."""
+    parent = "> Text from a message that is not in the corpus at all.\n\nMy answer.\n"
+    body = "> > Text from a message that is not in the corpus at all.\n> \n> My answer.\n\nOk.\n"
+    resolved = resolve_quotes(segment_body("m", body), chain=[("p", parent)], thread_bodies={"p": parent})
+    assert [(q.depth, q.source_message_id) for q in resolved.quotes] == [(2, None), (1, "p")]
+
+
+def test_an_attribution_whose_quote_was_cut_still_counts_when_it_names_an_address() -> None:
+    body = "> Alice Example <alice@example.org> writes:\n> > Bob wrote this.\n> Alice wrote this.\n"
+    segmentation = segment_body("m", body)
+    assert [(b.kind, b.depth) for b in segmentation.blocks][:2] == [("attribution", 1), ("quote", 2)]
+    body = "> Alice Example <alice@example.org> writes:\n> Alice wrote this.\n"
+    assert [b.kind for b in segment_body("m", body).blocks] == ["attribution", "quote"]
+
+
+def test_sentences_split_on_full_stops_and_blank_lines() -> None:
+    text = "Yes. That *exact* patch.\n\nThanks,\nAlice\n"
+    assert [text[start:end] for start, end in sentences(text)] == ["Yes.", "That *exact* patch.", "Thanks,\nAlice"]
+    assert sentences("  \n\n ") == []
+
+
+def test_sentences_of_a_resolved_quote_point_into_its_source() -> None:
+    _, segmentation, ancestors = run_case("nested_quotes")
+    quote = segmentation.quotes[1]
+    assert quote.source_start is not None and quote.source_end is not None
+    span = ancestors["parent"][quote.source_start : quote.source_end]
+    first, second = sentences(span)
+    assert span[first[0] : first[1]] == "Do we actually know of a guest that depends on the old behaviour?"
+    assert span[second[0] : second[1]].startswith("The\narchitecture has always allowed")

@@ -124,6 +124,10 @@ def test_resolution_never_raises_and_spans_stay_in_their_source(body: str, paren
         assert quote.source_start is not None and quote.source_end is not None
         assert 0 <= quote.source_start < quote.source_end <= len(source)
         assert 0.5 <= quote.coverage <= 1.0
+        runs = quote.source_spans
+        assert runs and runs[0][0] == quote.source_start and runs[-1][1] == quote.source_end
+        assert all(start < end for start, end in runs)
+        assert all(a[1] <= b[0] for a, b in zip(runs, runs[1:]))
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab.,\n\t\r ")), max_size=200), st.sampled_from(["> ", ">", "> \t"]))

@@ -11,6 +11,8 @@ import re
 import warnings
 from collections.abc import Sequence
 
+from functools import lru_cache
+
 from dateutil import parser as dateparser
 
 from analyzer.segment.lines import Line
@@ -127,10 +129,17 @@ def match_attribution(lines: Sequence[Line], index: int) -> tuple[Attribution, i
         parsed = _parse(" ".join(line.text.strip() for line in group))
         if parsed is not None:
             name, email, date, strong = parsed
-            if not _quote_follows(lines, index + count, first.depth, reach=_STRONG_REACH if strong else 0):
+            followed = _quote_follows(lines, index + count, first.depth, reach=_STRONG_REACH if strong else 0)
+            if not followed and not _unmistakable(email, date, strong=strong):
                 return None
             return Attribution(first.start, group[-1].end, name, email, date, first.depth), count
     return None
+
+
+def _unmistakable(email: str | None, date: str | None, *, strong: bool) -> bool:
+    """An attribution whose quote was cut entirely still names an address or a date
+    that parsed: prose does not look like that."""
+    return email is not None or (strong and date is not None and date[:1].isdigit() and "T" in date)
 
 
 # "On <date>, <name> wrote:" may be followed by a greeting or a line of the writer's own
@@ -232,8 +241,10 @@ def _without_empty_brackets(text: str) -> str:
             return text
 
 
+@lru_cache(maxsize=4096)
 def iso_date(raw: str, *, dayfirst: bool = False) -> str:
-    """ISO 8601 when the date parses unambiguously, else the date as written."""
+    """ISO 8601 when the date parses unambiguously, else the date as written. Memoised:
+    a thread repeats the same attribution lines in every nested quote."""
     cleaned = " ".join(raw.replace(" at ", " ").replace(" à ", " ").replace(" um ", " ").split()).strip(" ,")
     parsed = {_fuzzy(cleaned, default, dayfirst) for default in _DEFAULTS}
     if len(parsed) == 1:

@@ -183,7 +183,7 @@ def _patchy_lines(lines: Sequence[Line]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
     for index, line in enumerate(lines):
         text = line.text
-        if not text or text[0] not in "d-@G \t0123456789 ":
+        if not text or not (text[0] in "d-@G" or text[0].isspace()):
             continue
         if p.starts_diff(text, _following_text(lines, index)) or p.is_diffstat(text):
             found.setdefault(line.depth, []).append(index)

@@ -75,6 +75,10 @@ class QuotedBlock:
     """The quoted lines are diff/diffstat (a patch under review), not prose."""
     coverage: float = 0.0
     """Share of the quoted characters found in the source span (1.0: all of them)."""
+    source_spans: tuple[tuple[int, int], ...] = ()
+    """The runs of the source body the quote is made of: one run when it was quoted
+    whole, several when the quoter cut lines out of it (source_start..source_end spans
+    them all, cut text included)."""
 
     @property
     def resolved(self) -> bool:

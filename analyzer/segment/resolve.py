@@ -47,9 +47,13 @@ class SourceText:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    start: int
-    end: int
+    runs: tuple[tuple[int, int], ...]
+    """Matched runs of the normalised source text, in order."""
     coverage: float
+
+    @property
+    def end(self) -> int:
+        return self.runs[-1][1]
 
 
 def resolve_quotes(
@@ -83,12 +87,14 @@ def _resolve(
         found = locate(pieces, source, hint=cursors.get(message_id, 0))
         if found is not None:
             cursors[message_id] = found.end
+            spans = tuple((source.body_offset(start), source.body_offset(end - 1) + 1) for start, end in found.runs)
             return replace(
                 quote,
                 source_message_id=message_id,
-                source_start=source.body_offset(found.start),
-                source_end=source.body_offset(found.end - 1) + 1,
+                source_start=spans[0][0],
+                source_end=spans[-1][1],
                 coverage=round(found.coverage, 3),
+                source_spans=spans,
             )
     return quote
 
@@ -158,23 +164,24 @@ def locate(pieces: Sequence[str], source: SourceText, *, hint: int = 0) -> _Foun
     if position < 0:
         position = source.text.find(whole)
     if position >= 0:
-        return _Found(position, position + len(whole), 1.0)
+        return _Found(((position, position + len(whole)),), 1.0)
     return _locate_pieces(pieces, source.text, len(whole))
 
 
 def _locate_pieces(pieces: Sequence[str], text: str, total: int) -> _Found | None:
-    spans: list[tuple[int, int]] = []
-    cursor = 0
+    runs: list[tuple[int, int]] = []
     matched = 0
     for piece in pieces:
         if len(piece) < _MIN_PIECE:
             continue
-        position = text.find(piece, cursor)
+        position = text.find(piece, runs[-1][1] if runs else 0)
         if position < 0:
             continue
-        spans.append((position, position + len(piece)))
         matched += len(piece)
-        cursor = position + len(piece)
-    if not spans or matched < _MIN_COVERAGE * total:
+        if runs and runs[-1][1] == position:
+            runs[-1] = (runs[-1][0], position + len(piece))
+        else:
+            runs.append((position, position + len(piece)))
+    if not runs or matched < _MIN_COVERAGE * total:
         return None
-    return _Found(spans[0][0], spans[-1][1], matched / total)
+    return _Found(tuple(runs), matched / total)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from liblore.series import Trailer as LoreTrailer
 from liblore.utils import find_trailers
@@ -51,8 +52,10 @@ class ParsedTrailer:
     email: str | None = None
 
 
+@lru_cache(maxsize=8192)
 def parse_trailer(text: str, *, strict: bool) -> ParsedTrailer | None:
-    """The trailer on one line, if it is one. ``strict`` applies b4's reply rules."""
+    """The trailer on one line, if it is one. ``strict`` applies b4's reply rules.
+    Memoised: the same Signed-off-by lines come back in every patch of a series."""
     if _NAK.match(text):
         return ParsedTrailer("Nacked-by", "")
     match = _LINE.match(text)
