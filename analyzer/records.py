@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+_Record = TypeVar("_Record")
 
 
+def _pickled_by_position(cls: type[_Record]) -> type[_Record]:
+    """Pickle as ``cls(*values)``. The dataclass default for slotted classes calls
+    ``fields()`` for every object pickled or unpickled, which made handing parsed mail
+    between processes cost more than a fifth of an ingest."""
+    values = operator.attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+    single = len(fields(cls)) == 1  # type: ignore[arg-type]
+
+    def __reduce__(self: Any) -> tuple[type[_Record], tuple[Any, ...]]:
+        found = values(self)
+        return cls, ((found,) if single else found)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where one raw message was read: the source and the place inside it."""
@@ -21,6 +41,7 @@ class Provenance:
     """(cursor key, value) to remember once this message is safely stored (incremental reads)."""
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class RawMail:
     """The bytes of one message, exactly as read, with where they came from."""
@@ -29,12 +50,14 @@ class RawMail:
     provenance: Provenance
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class Address:
     name: str
     email: str
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class Message:
     """One decoded message, ready to store."""
@@ -61,6 +84,7 @@ class Message:
     provenance: Provenance | None = None
 
 
+@_pickled_by_position
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A message that was read but cannot be stored, and why."""

@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, fail, guarded, out
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, out
+from analyzer.errors import AnalyzerError
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
-from analyzer.ingest.pipeline import IngestOptions, ingest
+from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
 from analyzer.ingest.sources import FORMATS, ReadOptions
+from analyzer.records import IngestCounts
 from analyzer.report.summary import summary_markdown
 from analyzer.store.db import Store
 
@@ -47,6 +51,10 @@ def ingest_command(
     timeout: Annotated[float, typer.Option(help="HTTP read timeout, seconds.")] = 60.0,
     retries: Annotated[int, typer.Option(help="HTTP retries on errors and 429/5xx.")] = 3,
     max_size: Annotated[int, typer.Option(help="Largest message accepted, bytes.")] = 25 * 1024 * 1024,
+    max_expanded: Annotated[
+        int,
+        typer.Option(help="Decompressed size allowed for a .gz/.xz/.bz2 source, bytes (or 100x its size, if larger)."),
+    ] = ExpansionCap().floor,
     max_download: Annotated[int, typer.Option(help="Largest lore download, bytes.")] = 64 * 1024 * 1024,
     mbox_variant: Annotated[str, typer.Option(help="mboxrd (unescape >From) or mboxo.")] = "mboxrd",
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parser processes (0: one per core).")] = 0,
@@ -57,44 +65,88 @@ def ingest_command(
 ) -> None:
     """Read mail from SOURCES into the database: every message is stored once (by
     Message-ID, with every list it came from) or recorded as rejected with a reason.
+    Prints read, stored, duplicates and rejected (by reason); read = stored +
+    duplicates + rejected, always.
 
     A public-inbox archive is read incrementally: a re-run reads only new commits."""
-    if format not in FORMATS:
-        fail(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}")
-    if mbox_variant not in ("mboxrd", "mboxo"):
-        fail("--mbox-variant must be mboxrd or mboxo")
-    read = ReadOptions(
-        max_size=max_size,
-        expansion=ExpansionCap(),
-        mbox_variant=mbox_variant,  # type: ignore[arg-type]
-        list_hint=list_id,
-        lore_base=lore_base,
-    )
+    read = _read_options(format, mbox_variant, max_size, max_expanded, list_id, lore_base)
     cache = None if no_cache else (cache_dir or _default_cache_dir())
     client = LoreClient(make_session(cache_dir=cache, retries=retries), timeout=(10.0, timeout), max_download=max_download)
     show = sys.stderr.isatty() if progress is None else progress
 
-    def run() -> dict[str, object]:
+    def run() -> IngestReport:
         with Store.open(db) as store:
-            report = ingest(
+            return ingest(
                 store,
                 [(s, format) for s in sources],  # type: ignore[misc]
                 IngestOptions(read=read, jobs=jobs),
                 lore_client=client,
                 progress=RichProgress(show),
             )
-            return report.counts.as_dict() | {"_per_source": {k: v.as_dict() for k, v in report.per_source.items()}}
 
-    result = guarded(run)
-    per_source = result.pop("_per_source")
+    report = _one_line_errors(run)
     if as_json:
-        print(json.dumps(result))
+        print(json.dumps(report.counts.as_dict()))
         return
+    _print_report(report, db)
+
+
+def _read_options(
+    format: str, mbox_variant: str, max_size: int, max_expanded: int, list_id: str | None, lore_base: str
+) -> ReadOptions:
+    if format not in FORMATS:
+        _one_line_errors(lambda: _raise(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}"))
+    if mbox_variant not in ("mboxrd", "mboxo"):
+        _one_line_errors(lambda: _raise("--mbox-variant must be mboxrd or mboxo"))
+    if max_size <= 0 or max_expanded <= 0:
+        _one_line_errors(lambda: _raise("--max-size and --max-expanded must be positive numbers of bytes"))
+    return ReadOptions(
+        max_size=max_size,
+        expansion=ExpansionCap(floor=max_expanded),
+        mbox_variant=mbox_variant,  # type: ignore[arg-type]
+        list_hint=list_id,
+        lore_base=lore_base,
+    )
+
+
+T = TypeVar("T")
+
+
+def _one_line_errors(action: Callable[[], T]) -> T:
+    """Run ``action``; an AnalyzerError becomes one line on stderr and exit status 2.
+    (Printed plainly: a path or a subject must never be read as markup or wrapped.)"""
+    try:
+        return action()
+    except AnalyzerError as exc:
+        message = " ".join(str(exc).split())
+        typer.echo(f"{typer.style('error:', fg='red')} {message}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _raise(message: str) -> None:
+    raise AnalyzerError(message)
+
+
+def _print_report(report: IngestReport, db: Path) -> None:
     table = Table("source", "read", "stored", "duplicates", "rejected")
-    for name, counts in per_source.items():  # type: ignore[attr-defined]
-        table.add_row(name, *(str(counts[k]) for k in ("read", "stored", "duplicates")), _reasons(counts["rejected"]))
-    table.add_row("total", *(str(result[k]) for k in ("read", "stored", "duplicates")), _reasons(result["rejected"]))
+    for name, counts in report.per_source.items():
+        table.add_row(escape(name), *_count_cells(counts))
+    if len(report.per_source) != 1:
+        table.add_row("total", *_count_cells(report.counts))
     out.print(table)
+    for name, counts in report.per_source.items():
+        if counts.read == 0:
+            out.print(f"note: nothing new to read in {escape(name)} (empty, or already ingested)", highlight=False)
+    if report.counts.rejected:
+        out.print(
+            f"{report.counts.rejected_total} rejected; `analyzer rejections --db {escape(str(db))}` lists each with its reason",
+            highlight=False,
+        )
+
+
+def _count_cells(counts: IngestCounts) -> list[str]:
+    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(counts.rejected.items())) or "0"
+    return [str(counts.read), str(counts.stored), str(counts.duplicates), reasons]
 
 
 @commands.command("stats")
@@ -110,7 +162,7 @@ def stats_command(
         with Store.open(db) as store:
             return store.summary()
 
-    summary = guarded(run)
+    summary = _one_line_errors(run)
     text = None
     if as_json:
         text = json.dumps(summary, indent=2)
@@ -136,7 +188,7 @@ def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
             return store.rejections()
 
     table = Table("reason", "source", "locator", "detail")
-    for row in guarded(run):
+    for row in _one_line_errors(run):
         table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
     out.print(table)
 
@@ -154,14 +206,9 @@ def search_command(
             return [(m.date or "", m.author_name, m.subject, m.message_id) for m in store.search(query, limit=limit)]
 
     table = Table("date", "author", "subject", "message-id")
-    for row in guarded(run):
+    for row in _one_line_errors(run):
         table.add_row(*row)
     out.print(table)
-
-
-def _reasons(rejected: object) -> str:
-    items = dict(rejected)  # type: ignore[call-overload]
-    return ", ".join(f"{k}: {v}" for k, v in items.items()) or "0"
 
 
 def _default_cache_dir() -> Path:

@@ -141,5 +141,5 @@ def read_lore_thread(
     except FetchError as exc:
         yield Rejection("fetch-failed", str(exc), Provenance(source=ref.url, locator="download"))
         return
-    stream = open_maybe_compressed(io.BytesIO(payload), len(payload), cap)  # type: ignore[arg-type]
+    stream = open_maybe_compressed(io.BytesIO(payload), len(payload), cap)
     yield from guarded_split(stream, source=ref.url, max_size=max_size, variant="mboxrd", list_hint=list_hint)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal, cast
 
 from analyzer.records import Provenance, RawMail, Rejection
 
@@ -29,6 +29,7 @@ MboxVariant = Literal["mboxrd", "mboxo"]
 _ENVELOPE = re.compile(rb"^From \S+.*\d\d:\d\d:\d\d.*\d{4}")
 _ESCAPED_FROM = re.compile(rb"^>+From ")
 _ENVELOPE_DATE = re.compile(rb"^From \S+\s+(.*?)\s*$")
+_HEADER_FIELD = re.compile(rb"^[!-9;-~]+[ \t]*:")
 
 
 class DecompressionBomb(Exception):
@@ -49,7 +50,7 @@ class ExpansionCap:
 class _CappedReader(io.RawIOBase):
     """Passes bytes through, raising DecompressionBomb past ``limit`` bytes."""
 
-    def __init__(self, inner: BinaryIO, limit: int) -> None:
+    def __init__(self, inner: IO[bytes], limit: int) -> None:
         self._inner = inner
         self._limit = limit
         self.count = 0
@@ -76,20 +77,25 @@ def compression_of(head: bytes) -> str | None:
     return None
 
 
-def open_maybe_compressed(raw: BinaryIO, compressed_size: int, cap: ExpansionCap) -> BinaryIO:
+def open_maybe_compressed(raw: IO[bytes], compressed_size: int, cap: ExpansionCap) -> IO[bytes]:
     """Wrap ``raw`` in the decompressor its magic bytes call for, with an expansion cap."""
-    buffered = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
-    kind = compression_of(buffered.peek(6)[:6])  # type: ignore[attr-defined]
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, raw))
+    kind = compression_of(buffered.peek(6)[:6])
     if kind is None:
-        return buffered  # type: ignore[return-value]
-    opener = {"gzip": gzip.GzipFile, "xz": lzma.LZMAFile, "bzip2": bz2.BZ2File}[kind]
-    inner = opener(fileobj=buffered) if kind == "gzip" else opener(buffered)  # type: ignore[operator]
+        return buffered
+    inner: IO[bytes]
+    if kind == "gzip":
+        inner = cast(IO[bytes], gzip.GzipFile(fileobj=buffered))
+    elif kind == "xz":
+        inner = lzma.LZMAFile(buffered)
+    else:
+        inner = bz2.BZ2File(buffered)
     capped = _CappedReader(inner, cap.limit_for(compressed_size))
-    return io.BufferedReader(capped, buffer_size=1 << 20)  # type: ignore[return-value]
+    return io.BufferedReader(capped, buffer_size=1 << 20)
 
 
 def split_mbox(
-    stream: BinaryIO,
+    stream: IO[bytes],
     *,
     source: str,
     max_size: int,
@@ -97,21 +103,38 @@ def split_mbox(
     list_hint: str | None = None,
 ) -> Iterator[RawMail | Rejection]:
     """Yield each entry of an mbox stream; entries over ``max_size`` become Rejections
-    without ever being held in memory whole."""
+    without ever being held in memory whole.
+
+    An envelope-like line starts a new entry only when the line after it is a header
+    field: an unescaped ``From alice@example.org Mon May 11 ...`` quoted in a body
+    (a forwarded mbox, say) stays in that body instead of cutting the message in two.
+    """
     entry = _Entry(offset=0)
     previous_blank = True
+    held: tuple[bytes, int] | None = None
     offset = 0
     for line in stream:
+        if held is not None:
+            envelope, held_at = held
+            held = None
+            if _HEADER_FIELD.match(line):
+                if entry.started:
+                    yield entry.finish(source, max_size, list_hint)
+                entry = _Entry(offset=held_at, envelope=envelope)
+            else:
+                entry.add(envelope, max_size)
         if previous_blank and _ENVELOPE.match(line):
-            if entry.started:
-                yield entry.finish(source, max_size, list_hint)
-            entry = _Entry(offset=offset, envelope=line)
+            held = (line, offset)
         else:
             if variant == "mboxrd" and _ESCAPED_FROM.match(line):
                 line = line[1:]
             entry.add(line, max_size)
         previous_blank = line in (b"\n", b"\r\n")
         offset += len(line)
+    if held is not None:  # an envelope on the last line: an entry with no content
+        if entry.started:
+            yield entry.finish(source, max_size, list_hint)
+        entry = _Entry(offset=held[1], envelope=held[0])
     if entry.started:
         yield entry.finish(source, max_size, list_hint)
 
@@ -193,12 +216,12 @@ def read_mbox_file(
     Rejection for the unread remainder instead of an exception."""
     source = str(path.resolve())
     with path.open("rb") as raw:
-        stream = open_maybe_compressed(raw, path.stat().st_size, cap)  # type: ignore[arg-type]
+        stream = open_maybe_compressed(raw, path.stat().st_size, cap)
         yield from guarded_split(stream, source=source, max_size=max_size, variant=variant, list_hint=list_hint)
 
 
 def guarded_split(
-    stream: BinaryIO,
+    stream: IO[bytes],
     *,
     source: str,
     max_size: int,

@@ -1,33 +1,35 @@
 """One ingest run: sources -> parse (on every core) -> dedupe -> store, in batches.
 
-Memory stays bounded: a batch of raw messages is read, parsed and written before the
-next is read. Each batch is one transaction together with the source cursors it
-advances, so a killed run resumes where it stopped and never stores a message twice.
+Three things run at once: a reader thread pulls raw mail from the source
+(:mod:`analyzer.ingest.prefetch`), worker processes parse it
+(:mod:`analyzer.ingest.parser_pool`), and this thread writes parsed batches to SQLite
+while the next ones are parsed. Memory stays bounded: only a few batches, each capped
+in messages and in bytes, are in flight at any time. Each batch is one transaction
+together with the source cursors it advances, so a killed run resumes where it stopped
+and never stores a message twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import logging
-import itertools
-import multiprocessing
-import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from analyzer.ingest.lore import LoreClient
-from analyzer.ingest.sources import ReadOptions, SourceFormat, open_source
+from analyzer.ingest.parser_pool import Parsed, ParserPool
+from analyzer.ingest.prefetch import Prefetch
+from analyzer.ingest.sources import ReadOptions, SourceFormat, check, open_source
 from analyzer.mail.headers import clean_message_id, list_id_of, raw_header
-from analyzer.mail.parse import ParsePolicy, parse_raw
+from analyzer.mail.parse import ParsePolicy
 from analyzer.records import IngestCounts, Message, Provenance, RawMail, Rejection
-from analyzer.store.db import Store
 
-_log = logging.getLogger(__name__)
-_POOL_THRESHOLD = 64  # below this many messages to parse, a process pool costs more than it saves
+if TYPE_CHECKING:  # the store imports stage modules that import Progress from here
+    from analyzer.store.db import Store
+
+SeenAgain = tuple[str, Provenance, tuple[str, ...]]
+"""A message whose Message-ID is already stored: (id, where it was seen, its lists)."""
 
 
 class Progress(Protocol):
@@ -53,6 +55,11 @@ class IngestOptions:
     jobs: int = 0
     """Parser processes; 0 means one per CPU core, 1 parses in this process."""
     batch_size: int = 1000
+    """Most messages in one batch (one transaction)."""
+    batch_bytes: int = 32 * 1024 * 1024
+    """Most raw bytes in one batch, so a run of huge messages cannot exhaust memory."""
+    parse_ahead: int = 2
+    """Batches parsed ahead of the one being written."""
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
 
@@ -70,48 +77,79 @@ def ingest(
     lore_client: LoreClient | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
+    """Read every target into ``store``; counts always satisfy read = stored +
+    duplicates + rejected. Every target is checked before anything is read, so a
+    missing or unreadable one raises SourceError without a partial run. A run that
+    stops early (Ctrl-C, a full disk) still records the counts of what it stored."""
     progress = progress or _NoProgress()
+    checked = [(target, check(target, kind)) for target, kind in targets]
     total = IngestCounts()
     per_source: dict[str, IngestCounts] = {}
-    run_id = store.start_run([t for t, _ in targets], _now_iso())
+    run_id = store.start_run([t for t, _ in checked], _now_iso())
     policy = ParsePolicy(max_size=options.read.max_size, now=options.now)
-    with _Parser(policy, options.jobs) as parser:
-        for target, kind in targets:
-            planned = open_source(target, kind, options.read, cursors=store.cursors(), lore_client=lore_client)
-            progress.start(planned.target, planned.estimate)
-            counts = IngestCounts()
-            pending: _PreparedBatch | None = None
-            for batch in _batched(planned.items, options.batch_size):
-                # Parse this batch in the workers while the previous one is written.
-                prepared = _prepare(store, batch, parser)
-                if pending is not None:
-                    _write(store, pending, counts)
-                    progress.advance(len(pending.batch))
-                pending = prepared
-            if pending is not None:
-                _write(store, pending, counts)
-                progress.advance(len(pending.batch))
-            progress.finish()
-            per_source[planned.target] = counts
-            _add(total, counts)
-    store.finish_run(run_id, total, _now_iso())
+    status = "interrupted"
+    try:
+        with ParserPool(policy, options.jobs) as parser:
+            for target, kind in checked:
+                planned = open_source(target, kind, options.read, cursors=store.cursors(), lore_client=lore_client)
+                progress.start(planned.target, planned.estimate)
+                counts = per_source.setdefault(planned.target, IngestCounts())
+                before = _copy(counts)
+                try:
+                    _ingest_stream(store, planned.items, parser, options, progress, counts)
+                finally:
+                    progress.finish()
+                    _add(total, _minus(counts, before))
+        status = "complete"
+    finally:
+        _record_run(store, run_id, total, status)
     return IngestReport(counts=total, per_source=per_source)
+
+
+def _record_run(store: Store, run_id: int, total: IngestCounts, status: str) -> None:
+    try:
+        store.finish_run(run_id, total, _now_iso(), status=status)
+    except Exception:
+        if status == "complete":
+            raise
+        # already failing: the error that stopped the run is the one worth reporting
+
+
+def _ingest_stream(
+    store: Store,
+    items: Iterator[RawMail | Rejection],
+    parser: ParserPool,
+    options: IngestOptions,
+    progress: Progress,
+    counts: IngestCounts,
+) -> None:
+    """Read, parse and write one source; ``counts`` grows batch by batch, so it is
+    right even when this stops early."""
+    pending: deque[_PreparedBatch] = deque()
+    batches = _batched(items, options.batch_size, options.batch_bytes)
+    with Prefetch(batches, depth=2) as ahead:
+        for batch in ahead:
+            pending.append(_prepare(store, batch, parser))
+            if len(pending) > options.parse_ahead:
+                _write(store, pending.popleft(), counts, progress)
+        while pending:
+            _write(store, pending.popleft(), counts, progress)
 
 
 @dataclass
 class _PreparedBatch:
     batch: list[RawMail | Rejection]
-    seen_again: list[tuple[str, Provenance, tuple[str, ...]]]
-    parsed: Callable[[], list[Message | Rejection]]
+    seen_again: list[SeenAgain]
+    parsed: Callable[[], Parsed]
 
 
-def _prepare(store: Store, batch: list[RawMail | Rejection], parser: _Parser) -> _PreparedBatch:
+def _prepare(store: Store, batch: list[RawMail | Rejection], parser: ParserPool) -> _PreparedBatch:
     raws = [item for item in batch if isinstance(item, RawMail)]
     to_parse, seen_again = _split_known(store, raws)
     return _PreparedBatch(batch=batch, seen_again=seen_again, parsed=parser.submit(to_parse))
 
 
-def _write(store: Store, prepared: _PreparedBatch, counts: IngestCounts) -> None:
+def _write(store: Store, prepared: _PreparedBatch, counts: IngestCounts, progress: Progress) -> None:
     rejections = [item for item in prepared.batch if isinstance(item, Rejection)]
     messages: list[Message] = []
     for result in prepared.parsed():
@@ -125,17 +163,18 @@ def _write(store: Store, prepared: _PreparedBatch, counts: IngestCounts) -> None
     counts.duplicates += written.duplicates
     for rejection in rejections:
         counts.rejected[rejection.reason] = counts.rejected.get(rejection.reason, 0) + 1
+    progress.advance(len(prepared.batch))
 
 
-def _split_known(
-    store: Store, raws: list[RawMail]
-) -> tuple[list[RawMail], list[tuple[str, Provenance, tuple[str, ...]]]]:
+def _split_known(store: Store, raws: list[RawMail]) -> tuple[list[RawMail], list[SeenAgain]]:
     """Mail whose Message-ID is already stored needs no parsing: read the id and list
     straight from the header bytes and only record where it was seen again."""
     ids = [clean_message_id(raw_header(raw.data, b"message-id")) for raw in raws]
     known = store.known_message_ids([i for i in ids if i])
+    if not known:
+        return raws, []
     to_parse: list[RawMail] = []
-    seen_again: list[tuple[str, Provenance, tuple[str, ...]]] = []
+    seen_again: list[SeenAgain] = []
     for raw, message_id in zip(raws, ids):
         if message_id and message_id in known:
             list_id = list_id_of(raw_header(raw.data, b"list-id"), raw_header(raw.data, b"x-mailing-list"))
@@ -155,58 +194,36 @@ def _checkpoints(batch: Iterable[RawMail | Rejection]) -> dict[str, str]:
     return latest
 
 
-class _Parser:
-    """Parses raw mail in this process, or in worker processes for big batches.
-
-    Workers come from a forkserver (safe in threaded hosts such as Streamlit). If they
-    cannot start (an interactive ``__main__`` that cannot be re-imported, say), parsing
-    carries on in this process instead of failing the run.
-    """
-
-    def __init__(self, policy: ParsePolicy, jobs: int) -> None:
-        self._function = functools.partial(parse_raw, policy=policy)
-        self._jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-        self._pool: ProcessPoolExecutor | None = None
-
-    def submit(self, raws: list[RawMail]) -> Callable[[], list[Message | Rejection]]:
-        """Start parsing; the returned function waits for and returns the results."""
-        if self._jobs == 1 or len(raws) < _POOL_THRESHOLD:
-            results = list(map(self._function, raws))
-            return lambda: results
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self._jobs, mp_context=multiprocessing.get_context("forkserver"))
-        try:
-            mapped = self._pool.map(self._function, raws, chunksize=16)
-        except BrokenProcessPool:
-            return self._fallback(raws)
-
-        def results() -> list[Message | Rejection]:
-            try:
-                return list(mapped)
-            except BrokenProcessPool:
-                return self._fallback(raws)()
-
-        return results
-
-    def _fallback(self, raws: list[RawMail]) -> Callable[[], list[Message | Rejection]]:
-        _log.warning("parser processes could not run; parsing in this process from now on")
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-        self._pool = None
-        self._jobs = 1
-        return self.submit(raws)
-
-    def __enter__(self) -> _Parser:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-
-def _batched(items: Iterator[RawMail | Rejection], size: int) -> Iterator[list[RawMail | Rejection]]:
-    while batch := list(itertools.islice(items, size)):
+def _batched(
+    items: Iterator[RawMail | Rejection], most: int, most_bytes: int
+) -> Iterator[list[RawMail | Rejection]]:
+    """Consecutive batches of at most ``most`` items and (but for a single item that is
+    larger on its own) ``most_bytes`` raw bytes."""
+    batch: list[RawMail | Rejection] = []
+    size = 0
+    for item in items:
+        weight = len(item.data) if isinstance(item, RawMail) else 0
+        if batch and (len(batch) >= most or size + weight > most_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += weight
+    if batch:
         yield batch
+
+
+def _copy(counts: IngestCounts) -> IngestCounts:
+    return IngestCounts(counts.read, counts.stored, counts.duplicates, dict(counts.rejected))
+
+
+def _minus(after: IngestCounts, before: IngestCounts) -> IngestCounts:
+    rejected = {k: v - before.rejected.get(k, 0) for k, v in after.rejected.items()}
+    return IngestCounts(
+        after.read - before.read,
+        after.stored - before.stored,
+        after.duplicates - before.duplicates,
+        {k: v for k, v in rejected.items() if v},
+    )
 
 
 def _add(total: IngestCounts, counts: IngestCounts) -> None:

@@ -10,12 +10,14 @@ commits are read.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from analyzer.errors import SourceError
 from analyzer.records import Provenance, RawMail, Rejection
@@ -55,43 +57,78 @@ def is_public_inbox(path: Path) -> bool:
     return bool(find_epochs(path))
 
 
+@dataclass(frozen=True, slots=True)
+class EpochRead:
+    """The commits of one epoch still to read: those after ``since`` (all when None)."""
+
+    epoch: Epoch
+    since: str | None
+    count: int
+
+
+def plan_epochs(path: Path, cursors: Mapping[str, str]) -> list[EpochRead]:
+    """What an incremental read of the inbox at ``path`` will read, epoch by epoch."""
+    plan: list[EpochRead] = []
+    for epoch in find_epochs(path):
+        since = cursors.get(epoch.key)
+        if since and not _is_ancestor(epoch.path, since):
+            since = None  # history was rewritten: read everything again, dedupe keeps it right
+        count = int(_git(epoch.path, "rev-list", "--count", _revisions(since)).strip() or 0) if _has_head(epoch) else 0
+        plan.append(EpochRead(epoch=epoch, since=since, count=count))
+    return plan
+
+
+def _has_head(epoch: Epoch) -> bool:
+    """False for an epoch with no commit yet (a freshly created inbox)."""
+    done = subprocess.run(["git", "-C", str(epoch.path), "rev-parse", "-q", "--verify", "HEAD"], capture_output=True)
+    return done.returncode == 0
+
+
+def _revisions(since: str | None) -> str:
+    return f"{since}..HEAD" if since else "HEAD"
+
+
 def list_new_commits(epoch: Epoch, since: str | None) -> list[tuple[str, int]]:
-    """(commit, commit time) of commits after ``since``, oldest first."""
-    if since and not _is_ancestor(epoch.path, since):
-        since = None  # history was rewritten: read everything again, dedupe keeps it right
-    revs = f"{since}..HEAD" if since else "HEAD"
-    out = _git(epoch.path, "log", "--reverse", "--format=%H %ct", revs)
-    commits: list[tuple[str, int]] = []
-    for line in out.splitlines():
-        sha, _, stamp = line.partition(" ")
-        commits.append((sha, int(stamp or 0)))
-    return commits
+    """(commit, commit time) of the commits after ``since``, oldest first, as a list
+    (for a slice of an archive; a whole one is better streamed with stream_epoch)."""
+    with _popen(epoch.path, "log", "--reverse", "--format=%H %ct", _revisions(since)) as log:
+        assert log.stdout is not None
+        return list(_listed_commits(log.stdout))
+
+
+def stream_epoch(reads: EpochRead, *, max_size: int, list_hint: str | None) -> Iterator[RawMail | Rejection]:
+    """Every message still to read in one epoch, oldest first. ``git log`` lists the
+    commits straight into ``git cat-file``, so memory does not grow with the archive."""
+    if reads.count == 0:
+        return
+    log = _popen(reads.epoch.path, "log", "--reverse", "--format=%H %ct", _revisions(reads.since))
+    assert log.stdout is not None
+    try:
+        yield from read_epoch(reads.epoch, _listed_commits(log.stdout), max_size=max_size, list_hint=list_hint)
+    finally:
+        log.kill()
+        log.stdout.close()
+        log.wait()
 
 
 def read_epoch(
-    epoch: Epoch,
-    commits: list[tuple[str, int]],
-    *,
-    max_size: int,
-    list_hint: str | None,
+    epoch: Epoch, commits: Iterable[tuple[str, int]], *, max_size: int, list_hint: str | None
 ) -> Iterator[RawMail | Rejection]:
-    """The message of each commit, in order. Deletion commits (no ``m``) are skipped:
-    they remove a message, they do not carry one."""
-    proc = subprocess.Popen(
-        ["git", "-C", str(epoch.path), "cat-file", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    source = str(epoch.path.resolve())
-    feeder = threading.Thread(target=_feed, args=(proc.stdin, commits), daemon=True)
+    """The message of each (commit, commit time), in order. A feeder thread passes the
+    commits to ``git cat-file --batch`` through a bounded queue. Deletion commits (no
+    ``m``) are skipped: they remove a message, they do not carry one."""
+    blobs = _popen(epoch.path, "cat-file", "--batch", stdin=True)
+    assert blobs.stdin is not None and blobs.stdout is not None
+    order: queue.Queue[tuple[str, int] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
+    feeder = threading.Thread(target=_feed, args=(iter(commits), blobs.stdin, order), daemon=True)
     feeder.start()
+    source = str(epoch.path.resolve())
     try:
-        for sha, stamp in commits:
-            header = proc.stdout.readline().split()
+        while (commit := order.get()) is not None:
+            sha, stamp = commit
+            header = blobs.stdout.readline().split()
             if len(header) < 3 or header[1] != b"blob":
                 continue
-            size = int(header[2])
             provenance = Provenance(
                 source=source,
                 locator=f"commit:{sha}",
@@ -99,26 +136,72 @@ def read_epoch(
                 envelope_date=dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(),
                 checkpoint=(epoch.key, sha),
             )
-            data = proc.stdout.read(size)
-            proc.stdout.read(1)  # the newline after each object
-            if size > max_size:
-                yield Rejection("too-large", f"{size} bytes > cap of {max_size}", provenance, size)
-            else:
-                yield RawMail(data, provenance)
+            yield _blob(blobs.stdout, int(header[2]), provenance, max_size)
     finally:
-        proc.stdout.close()
-        proc.kill()
-        proc.wait()
-        feeder.join(timeout=5)
+        _stop(blobs, order, feeder)
 
 
-def _feed(stdin: object, commits: list[tuple[str, int]]) -> None:
+def _listed_commits(log_out: IO[bytes]) -> Iterator[tuple[str, int]]:
+    for line in log_out:
+        sha, _, stamp = line.decode("ascii").strip().partition(" ")
+        if sha:
+            yield sha, int(stamp or 0)
+
+
+_QUEUE_DEPTH = 4096
+"""Commits listed ahead of the one being read (~100 bytes each)."""
+
+
+def _blob(stream: IO[bytes], size: int, provenance: Provenance, max_size: int) -> RawMail | Rejection:
+    """Read one object of ``size`` bytes (and its trailing newline) from cat-file; an
+    object over the cap is skipped in chunks, never held whole."""
+    if size > max_size:
+        left = size + 1
+        while left > 0:
+            left -= len(stream.read(min(left, 1 << 20)) or b"\0" * left)
+        return Rejection("too-large", f"{size} bytes > cap of {max_size}; raise --max-size to accept it", provenance, size)
+    data = stream.read(size)
+    stream.read(1)
+    return RawMail(data, provenance)
+
+
+def _feed(commits: Iterator[tuple[str, int]], blobs_in: IO[bytes], order: queue.Queue[tuple[str, int] | None]) -> None:
+    """Pass each commit to cat-file, in order, and tell the reader which one it was."""
     try:
-        for sha, _ in commits:
-            stdin.write(f"{sha}:m\n".encode())  # type: ignore[attr-defined]
-        stdin.close()  # type: ignore[attr-defined]
+        for sha, stamp in commits:
+            order.put((sha, stamp))
+            blobs_in.write(f"{sha}:m\n".encode())
+        blobs_in.close()
     except (BrokenPipeError, ValueError, OSError):
         pass  # the reader stopped early
+    finally:
+        order.put(None)
+
+
+def _stop(blobs: subprocess.Popen[bytes], order: queue.Queue[tuple[str, int] | None], feeder: threading.Thread) -> None:
+    blobs.kill()
+    while feeder.is_alive():  # unblock a feeder waiting on a full queue
+        try:
+            order.get_nowait()
+        except queue.Empty:
+            pass
+        feeder.join(timeout=0.05)
+    for stream in (blobs.stdin, blobs.stdout):
+        if stream is not None:
+            stream.close()
+    blobs.wait()
+
+
+def _popen(repo: Path, *args: str, stdin: bool = False) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            ["git", "-C", str(repo), *args],
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except FileNotFoundError as exc:
+        raise SourceError("git is not installed; install git to read public-inbox archives") from exc
 
 
 def _is_ancestor(repo: Path, commit: str) -> bool:
@@ -137,7 +220,3 @@ def _git(repo: Path, *args: str) -> str:
     except subprocess.CalledProcessError as exc:
         raise SourceError(f"git failed on {repo}: {exc.stderr.strip()}") from exc
     return result.stdout
-
-
-def epochs_with_cursors(path: Path, cursors: Mapping[str, str]) -> list[tuple[Epoch, list[tuple[str, int]]]]:
-    return [(epoch, list_new_commits(epoch, cursors.get(epoch.key))) for epoch in find_epochs(path)]

@@ -40,21 +40,78 @@ def detect(target: str) -> SourceFormat:
         return "lore"
     path = Path(target)
     if path.is_dir():
-        if maildir.is_maildir(path):
-            return "maildir"
-        if publicinbox.is_public_inbox(path):
-            return "public-inbox"
-        if any(p.suffix.lower() == ".eml" for p in path.rglob("*.eml")):
-            return "eml"
-        raise SourceError(
-            f"{target}: a directory that is neither a Maildir (cur/, new/), a public-inbox "
-            "archive (bare git or git/N.git epochs) nor a folder of .eml files"
-        )
+        return _detect_directory(target, path)
     if path.is_file():
         return "eml" if path.suffix.lower() == ".eml" else "mbox"
     if "@" in target and not path.exists() and "/" not in target.strip("<>"):
         return "lore"
+    if path.exists():
+        raise SourceError(f"{target}: not a regular file or directory; give an mbox file, a Maildir or an archive")
     raise SourceError(f"{target}: no such file or directory (give a path, a lore URL or a Message-ID)")
+
+
+def _detect_directory(target: str, path: Path) -> SourceFormat:
+    _require_listable(target, path)
+    if maildir.is_maildir(path):
+        return "maildir"
+    if publicinbox.is_public_inbox(path):
+        return "public-inbox"
+    if any(p.suffix.lower() == ".eml" for p in path.rglob("*.eml")):
+        return "eml"
+    raise SourceError(
+        f"{target}: a directory that is neither a Maildir (cur/, new/), a public-inbox "
+        "archive (bare git or git/N.git epochs) nor a folder of .eml files; "
+        "give mbox files by name (e.g. DIR/*.mbox)"
+    )
+
+
+def check(target: str, kind: SourceFormat) -> SourceFormat:
+    """The format of ``target`` (detected when ``auto``), after making sure it can be
+    read at all: SourceError, saying what to do, instead of a failure halfway through."""
+    if kind not in FORMATS:
+        raise SourceError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")
+    resolved = detect(target) if kind == "auto" else kind
+    if resolved == "lore":
+        return resolved
+    path = Path(target)
+    if not path.exists():
+        raise SourceError(f"{target}: no such file or directory")
+    if path.is_dir():
+        _require_listable(target, path)
+    else:
+        _require_readable(target, path)
+    _require_shape(target, path, resolved)
+    return resolved
+
+
+def _require_shape(target: str, path: Path, kind: SourceFormat) -> None:
+    """A format given with --format must fit what is on disk."""
+    expected = {
+        "mbox": (path.is_file(), "an mbox file"),
+        "maildir": (maildir.is_maildir(path), "a Maildir (a directory with cur/ and new/)"),
+        "public-inbox": (publicinbox.is_public_inbox(path), "a public-inbox archive (bare git or git/N.git)"),
+        "eml": (path.is_file() or path.is_dir(), "an .eml file or a folder of them"),
+    }
+    fits, wanted = expected.get(kind, (True, ""))
+    if not fits:
+        raise SourceError(f"{target}: --format {kind} needs {wanted}; pick another --format or leave it out")
+
+
+def _require_readable(target: str, path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except IsADirectoryError as exc:
+        raise SourceError(f"{target}: a directory, not a file; drop --format or give a file") from exc
+    except OSError as exc:
+        raise SourceError(f"{target}: cannot be read ({exc.strerror or exc}); check its permissions") from exc
+
+
+def _require_listable(target: str, path: Path) -> None:
+    try:
+        next(path.iterdir(), None)
+    except OSError as exc:
+        raise SourceError(f"{target}: cannot be listed ({exc.strerror or exc}); check its permissions") from exc
 
 
 def open_source(
@@ -78,10 +135,10 @@ def open_source(
         reader = maildir.read_eml_file if path.is_file() else maildir.read_eml_dir
         return PlannedSource(target, kind, None, reader(path, max_size=options.max_size, list_hint=options.list_hint))
     if kind == "public-inbox":
-        plan = publicinbox.epochs_with_cursors(path, cursors)
+        plan = publicinbox.plan_epochs(path, cursors)
         if not plan:
             raise SourceError(f"{target}: no public-inbox epochs found (expected a bare git repo or git/N.git)")
-        total = sum(len(commits) for _, commits in plan)
+        total = sum(reads.count for reads in plan)
         return PlannedSource(target, kind, total, _chain_epochs(plan, options))
     if kind == "lore":
         if lore_client is None:
@@ -92,8 +149,6 @@ def open_source(
     raise SourceError(f"unknown format {kind!r}; choose one of {', '.join(FORMATS)}")
 
 
-def _chain_epochs(
-    plan: list[tuple[publicinbox.Epoch, list[tuple[str, int]]]], options: ReadOptions
-) -> Iterator[RawMail | Rejection]:
-    for epoch, commits in plan:
-        yield from publicinbox.read_epoch(epoch, commits, max_size=options.max_size, list_hint=options.list_hint)
+def _chain_epochs(plan: list[publicinbox.EpochRead], options: ReadOptions) -> Iterator[RawMail | Rejection]:
+    for reads in plan:
+        yield from publicinbox.stream_epoch(reads, max_size=options.max_size, list_hint=options.list_hint)
