@@ -87,7 +87,9 @@ def _with_profiles(
     result = {}
     for message in thread.messages:
         results = marked[message.message_id]
-        engaged = any(r.claims or r.relation_cues for r in results)
+        # Engaged in the argument: it makes a claim or takes a clear attitude (tone alone
+        # does not count: a patch description is not a reply to anyone).
+        engaged = any(r.claims or any(c.weight >= 1.0 for c in r.relation_cues) for r in results)
         result[message.message_id] = with_profile(
             message.message_id, positions[message.message_id], profiles[message.author_id], engaged=engaged, settings=settings
         )
