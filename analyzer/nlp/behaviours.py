@@ -184,10 +184,11 @@ def _variants(alias: str, groups: tuple[tuple[str, ...], ...]) -> Iterator[str]:
         yield " ".join(combination)
 
 
-def trie_pattern(words: Iterable[str], *, flexible: bool) -> str:
-    """One regex matching any of ``words`` (longest first), each as a whole word. With
-    ``flexible``, a space matches any run of spaces, quotes, asterisks or hyphens and a
-    hyphen is optional, so ``"invariant" registers`` and ``self snoop`` still match."""
+def trie_pattern(words: Iterable[str], *, flexible: bool, whole_words: bool = True) -> str:
+    """One regex matching any of ``words`` (longest first), each as a whole word (or only
+    at a word start). With ``flexible``, a space matches any run of spaces, quotes,
+    asterisks or hyphens and a hyphen is optional, so ``"invariant" registers`` and
+    ``self snoop`` still match."""
     trie: dict[str, dict] = {}  # type: ignore[type-arg]
     for word in words:
         node = trie
@@ -198,7 +199,7 @@ def trie_pattern(words: Iterable[str], *, flexible: bool) -> str:
     # starts with a character set lets the regex engine skip ahead, one that starts with a
     # lookbehind is tried at every position (about four times slower).
     branches = [
-        _char(char, flexible) + (r"(?<!\w.)" if _is_word(char) else "") + _emit(child, char, flexible)
+        _char(char, flexible) + (r"(?<!\w.)" if _is_word(char) else "") + _emit(child, char, flexible, whole_words)
         for char, child in sorted(trie.items())
         if char
     ]
@@ -209,10 +210,12 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _emit(node: dict[str, dict], last: str, flexible: bool) -> str:  # type: ignore[type-arg]
-    alternatives = [_char(char, flexible) + _emit(child, char, flexible) for char, child in sorted(node.items()) if char]
+def _emit(node: dict[str, dict], last: str, flexible: bool, whole: bool) -> str:  # type: ignore[type-arg]
+    alternatives = [
+        _char(char, flexible) + _emit(child, char, flexible, whole) for char, child in sorted(node.items()) if char
+    ]
     if "" in node:
-        alternatives.append(r"(?!\w)" if _is_word(last) else "")
+        alternatives.append(r"(?!\w)" if whole and _is_word(last) else "")
     if len(alternatives) == 1:
         return alternatives[0]
     return "(?:" + "|".join(alternatives) + ")"
@@ -240,7 +243,7 @@ class MentionFinder:
         self._folded_any_case = re.compile(folded, re.IGNORECASE)
         self._syntax = {key: _Scanner(pattern) for key, pattern in rules.syntax.items()}
         prefixes = sorted({p for group in rules.equivalent_prefixes for p in group}, key=len, reverse=True)
-        self._prefixed = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, prefixes)) + r")\w+") if prefixes else None
+        self._prefixed = re.compile(trie_pattern(prefixes, flexible=False, whole_words=False) + r"\w+") if prefixes else None
         self._id_patterns = [
             (_Scanner(p.pattern), p.behaviour_id) for p in rules.id_patterns if p.behaviour_id in self.names.entries
         ]
@@ -258,13 +261,15 @@ class MentionFinder:
         behaviours = [h for h in self._name_hits(text) + syntax_hits if not _overlaps(h, blocked)]
         behaviours = [h for h in behaviours if not self._suppressed(text, h)]
         found = _prune_behaviours(behaviours, text) + references + self._commit_behaviours(references)
-        return sorted(set(found), key=lambda f: (f.start, f.end, f.kind, f.target))
+        # one Found per (span, kind, target): the strongest reading of it
+        unique = {(f.start, f.end, f.kind, f.target): f for f in sorted(found, key=lambda f: f.strength)}
+        return [unique[key] for key in sorted(unique)]
 
     def mentions(self, text: str, *, message_id: str, offset: int = 0) -> list[Mention]:
         """:meth:`find` as Mention records whose offsets are shifted by ``offset``."""
         return [
             Mention(message_id, f.kind, f.target, offset + f.start, offset + f.end, text[f.start : f.end])
-            for f in _unique(self.find(text))
+            for f in self.find(text)
         ]
 
     # -- names, aliases, syntax
@@ -455,16 +460,6 @@ def _prune_references(hits: list[Found]) -> list[Found]:
     return kept
 
 
-def _unique(found: list[Found]) -> list[Found]:
-    seen: set[tuple[int, int, str, str]] = set()
-    unique = []
-    for f in found:
-        if (f.start, f.end, f.kind, f.target) not in seen:
-            seen.add((f.start, f.end, f.kind, f.target))
-            unique.append(f)
-    return unique
-
-
 class BehaviourLinker:
     """spaCy component: puts every mention into ``doc.spans["mlpa_mentions"]`` with
     ``label_`` = kind and ``kb_id_`` = target (catalogue id, sha, message-id, path, option)."""
@@ -476,7 +471,7 @@ class BehaviourLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for found in _unique(self.finder.find(doc.text)):
+        for found in self.finder.find(doc.text):
             span = doc.char_span(found.start, found.end, label=found.kind, kb_id=found.target, alignment_mode="expand")
             if span is not None:
                 span._.set(CHARS_EXTENSION, (found.start, found.end))
