@@ -241,3 +241,33 @@ def test_sentences_of_a_resolved_quote_point_into_its_source() -> None:
     first, second = sentences(span)
     assert span[first[0] : first[1]] == "Do we actually know of a guest that depends on the old behaviour?"
     assert span[second[0] : second[1]].startswith("The\narchitecture has always allowed")
+
+
+def test_a_quote_run_into_one_line_by_a_web_archive_is_unflattened() -> None:
+    grandparent = "Userspace must be able to restore the old revision after an upgrade.\n"
+    parent = (
+        "On 5/11/26 10:57, Alice Example wrote:\n"
+        "> Userspace must be able to restore the old revision after an upgrade.\n\n"
+        "Only if a guest can tell the difference, which it cannot here,\n"
+        "and no guest has ever been seen probing the group registers\n"
+        "to find out which revision it runs on.\n"
+    )
+    flattened = (
+        "On Mon, 2026-05-11 at 17:14 +0200, Bob Reviewer wrote: > On 5/11/26 10:57, Alice Example wrote: "
+        "> > Userspace must be able to restore the old revision after an upgrade. > > > Only if a guest "
+        "can tell the difference, which it cannot here, > and no guest has ever been seen probing the "
+        "group registers > to find out which revision it runs on.\n"
+        "It can, by probing the registers.\n"
+    )
+    chain = [("p", parent), ("g", grandparent)]
+    resolved = resolve_quotes(segment_body("m", flattened), chain=chain, thread_bodies=dict(chain))
+    assert [(b.kind, b.depth) for b in resolved.blocks] == [
+        ("attribution", 0),
+        ("attribution", 1),
+        ("quote", 2),
+        ("quote", 1),
+        ("own", 0),
+    ]
+    assert [(q.source_message_id, q.coverage) for q in resolved.quotes] == [("g", 1.0), ("p", 1.0)]
+    assert [o.text for o in resolved.own] == ["It can, by probing the registers.\n"]
+    assert [a.name for a in resolved.attributions] == ["Bob Reviewer", "Alice Example"]

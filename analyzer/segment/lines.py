@@ -38,9 +38,42 @@ def split_lines(body: str) -> tuple[Line, ...]:
         newline = body.find("\n", offset)
         end = length if newline < 0 else newline + 1
         raw = body[offset : end if newline < 0 else newline]
-        lines.append(_line(raw, offset, end))
+        flattened = _FLATTENED.match(raw) if len(raw) > _FLATTENED_LENGTH and raw[:1] != ">" else None
+        if flattened:
+            lines.extend(_unflatten(raw, offset, end, flattened.end()))
+        else:
+            lines.append(_line(raw, offset, end))
         offset = end
     return tuple(lines)
+
+
+# Text recovered from web archives sometimes has a whole quote run into one line:
+# "On <date>, <name> wrote: > first line > > nested line …". Such a line is read as the
+# attribution followed by one line per marker run.
+_FLATTENED = re.compile(
+    r"(?:On|Le|Am|El|Il)\s.{5,250}?\s(?:wrote|writes|a écrit|schrieb|ha scritto|escribió)\s?:(?=\s+>\s)"
+)
+_OPENS_QUOTE = re.compile(r"(?:wrote|writes|a écrit|schrieb|ha scritto|escribió)\s?:\s*$")
+_FLATTENED_LENGTH = 300
+_MARKER_RUN = re.compile(r"(?<!\S)>(?:[ \t]*>)*(?=\s|$)")
+
+
+def _unflatten(raw: str, start: int, end: int, attribution_end: int) -> list[Line]:
+    lines = [Line(start, start + attribution_end, 0, raw[:attribution_end], 0, False)]
+    runs = list(_MARKER_RUN.finditer(raw, attribution_end))
+    depth, text = 0, ""
+    for index, run in enumerate(runs):
+        stop = runs[index + 1].start() if index + 1 < len(runs) else len(raw)
+        first = start + (attribution_end if index == 0 else run.start())
+        count = run.group().count(">")
+        # Only an attribution opens a deeper level; more markers than that are a blank
+        # quoted line run into the next one ("> > > x" after depth 2: blank, then x at 1).
+        nested = bool(_OPENS_QUOTE.search(text))
+        depth = count - depth if depth and count > depth and not nested else count
+        text = raw[run.end() : stop].strip()
+        last = start + stop if index + 1 < len(runs) else end
+        lines.append(Line(first, last, depth, text, depth, not text))
+    return lines
 
 
 def _line(raw: str, start: int, end: int) -> Line:
