@@ -401,6 +401,10 @@ def load_segmentation(store: Store, message_id: str) -> Segmentation | None:
     return Segmentation(message_id=mid, **parts)
 
 
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def _extras(record: Any, columns: tuple[str, ...]) -> str:
     extra = {f.name: getattr(record, f.name) for f in dataclasses.fields(record) if f.name not in columns}
     if isinstance(extra.get("attribution"), Attribution):
@@ -409,7 +413,8 @@ def _extras(record: Any, columns: tuple[str, ...]) -> str:
 
 
 def _loaded_extras(value: str) -> dict[str, Any]:
-    extra: dict[str, Any] = json.loads(value)
+    # Records hold tuples; JSON gives lists back.
+    extra: dict[str, Any] = {k: _tuples(v) for k, v in json.loads(value).items()}
     if isinstance(extra.get("attribution"), dict):
         extra["attribution"] = Attribution(**extra["attribution"])
     return extra
