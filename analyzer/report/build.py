@@ -1,0 +1,110 @@
+"""Assemble a thread or corpus report from a Debate: graph, timeline, views, messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from jinja2 import Environment
+
+from analyzer.debate import Debate
+from analyzer.graph.build import ArgumentGraph, build_graph
+from analyzer.graph.draw import GraphView, graph_svg
+from analyzer.report import model
+from analyzer.report.model import (
+    BehaviourView,
+    CampView,
+    ClaimView,
+    ContestedView,
+    MatrixView,
+    MessageView,
+    ReportKind,
+    ThreadRow,
+)
+from analyzer.report.timeline_svg import timeline_svg
+from analyzer.timeline.build import corpus_timeline, thread_timeline
+from analyzer.timeline.records import Timeline, TimelineEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    kind: ReportKind
+    title: str
+    subtitle: str
+    graph_view: GraphView
+    graph_svg: str
+    timeline: Timeline
+    timeline_svg: str
+    contested: tuple[ContestedView, ...]
+    camps: tuple[CampView, ...]
+    interactions: MatrixView
+    stance_history: tuple[tuple[str, tuple[ClaimView, ...]], ...]
+    decisions: tuple[TimelineEvent, ...]
+    threads: tuple[ThreadRow, ...]
+    messages: tuple[MessageView, ...] = ()
+    behaviours: tuple[BehaviourView, ...] = ()
+    """Corpus reports only, like ``position_matrix``."""
+    position_matrix: MatrixView | None = None
+
+
+def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_view: GraphView = "summary") -> Report:
+    ag = build_graph(debate, [thread_id])
+    thread = debate.thread(thread_id)
+    timeline = thread_timeline(debate, thread_id)
+    present = [m for m in thread.message_ids if m in debate.messages]
+    subtitle = (f"{len(present)} messages from {model.people_count(debate, present)} people, "
+                f"{_span(thread.first_date, thread.last_date)}")
+    report = _report(debate, thread.root_subject, subtitle, ag, timeline, env, graph_view, changes_only=False,
+                     shown=frozenset(present))
+    return replace(report, messages=tuple(model.message_view(debate, debate.messages[m]) for m in present))
+
+
+def corpus_report(debate: Debate, env: Environment, *, graph_view: GraphView = "summary") -> Report:
+    """Every thread of the debate. Only the messages that the report cites are shown in
+    full, and stance histories show changes only, so the page stays bounded for an archive."""
+    ag = build_graph(debate)
+    timeline = corpus_timeline(debate)
+    dates = sorted(d for t in debate.threads for d in (t.first_date, t.last_date) if d)
+    subtitle = (f"{len(debate.threads)} threads, {len(debate.messages)} messages from "
+                f"{model.people_count(debate, debate.messages)} people, "
+                f"{_span(dates[0] if dates else None, dates[-1] if dates else None)}")
+    report = _report(debate, "Corpus report", subtitle, ag, timeline, env, graph_view, changes_only=True)
+    report = replace(report, kind="corpus", behaviours=model.behaviours(ag, debate),
+                     position_matrix=model.position_matrix(ag))
+    cited = sorted((debate.messages[m] for m in _cited(report) if m in debate.messages),
+                   key=lambda info: (info.date or "", info.message_id))
+    return replace(report, messages=tuple(model.message_view(debate, info) for info in cited))
+
+
+def _report(debate: Debate, title: str, subtitle: str, ag: ArgumentGraph, timeline: Timeline, env: Environment,
+            graph_view: GraphView, *, changes_only: bool, shown: frozenset[str] | None = None) -> Report:
+    return Report(
+        kind="thread",
+        title=title,
+        subtitle=subtitle,
+        graph_view=graph_view,
+        graph_svg=graph_svg(ag, graph_view),
+        timeline=timeline,
+        timeline_svg=timeline_svg(env, timeline, shown),
+        contested=model.contested(ag),
+        camps=model.camps(ag),
+        interactions=model.interactions(ag),
+        stance_history=model.stance_history(ag, changes_only=changes_only),
+        decisions=timeline.of_kind("decision"),
+        threads=model.thread_rows(debate, ag.thread_ids),
+    )
+
+
+def _cited(report: Report) -> set[str]:
+    """Message ids the corpus report links to: claims, timeline events, behaviour uses."""
+    ids = {c.claim.message_id for c in report.contested}
+    ids |= {c.message_id for _, claims in report.stance_history for c in claims}
+    ids |= {e.message_id for e in report.timeline.events if e.message_id}
+    ids |= {u.message_id for b in report.behaviours for u in b.uses}
+    ids |= {t.root_id for t in report.threads}
+    return ids
+
+
+def _span(first: str | None, last: str | None) -> str:
+    if not first:
+        return "dates unknown"
+    return f"{first[:10]} to {(last or first)[:10]}"

@@ -1,0 +1,65 @@
+"""Write reports to a directory: the I/O edge of the report package."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from analyzer.debate import Debate
+from analyzer.graph.draw import GraphView
+from analyzer.report.build import Report, corpus_report, thread_report
+from analyzer.report.html import environment, render_html
+from analyzer.report.markdown import render_markdown
+from analyzer.report.pdf import write_pdf
+
+ReportFormat = Literal["html", "md", "pdf"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "md", "pdf")
+
+
+def report_stem(debate: Debate, thread_id: str | None) -> str:
+    """A file name from the subject, made unique and safe by a hash of the thread id."""
+    if thread_id is None:
+        return "corpus"
+    words = re.sub(r"[^a-z0-9]+", "-", debate.thread(thread_id).root_subject.lower()).strip("-")[:60].strip("-")
+    digest = hashlib.sha1(thread_id.encode("utf-8")).hexdigest()[:8]
+    return f"{words or 'thread'}-{digest}"
+
+
+def make_report(debate: Debate, thread_id: str | None, *, graph_view: GraphView = "summary") -> Report:
+    env = environment()
+    if thread_id is None:
+        return corpus_report(debate, env, graph_view=graph_view)
+    return thread_report(debate, thread_id, env, graph_view=graph_view)
+
+
+def write_report(
+    debate: Debate,
+    out_dir: Path,
+    *,
+    thread_id: str | None,
+    formats: Sequence[ReportFormat] = REPORT_FORMATS,
+    graph_view: GraphView = "summary",
+) -> list[Path]:
+    """Write the report of one thread (or of the whole debate when ``thread_id`` is None)
+    in each format; returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = report_stem(debate, thread_id)
+    report = make_report(debate, thread_id, graph_view=graph_view)
+    written: list[Path] = []
+    html = render_html(report)
+    if "html" in formats:
+        written.append(_write(out_dir / f"{stem}.html", html))
+    if "md" in formats:
+        graph_file = _write(out_dir / f"{stem}.graph.svg", report.graph_svg)
+        written += [_write(out_dir / f"{stem}.md", render_markdown(report, graph_image=graph_file.name)), graph_file]
+    if "pdf" in formats:
+        written.append(write_pdf(html, out_dir / f"{stem}.pdf"))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
