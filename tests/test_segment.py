@@ -271,3 +271,29 @@ def test_a_quote_run_into_one_line_by_a_web_archive_is_unflattened() -> None:
     assert [(q.source_message_id, q.coverage) for q in resolved.quotes] == [("g", 1.0), ("p", 1.0)]
     assert [o.text for o in resolved.own] == ["It can, by probing the registers.\n"]
     assert [a.name for a in resolved.attributions] == ["Bob Reviewer", "Alice Example"]
+
+
+def test_a_review_tag_between_quoted_patch_parts_is_given_in_the_reply() -> None:
+    body = (
+        "> Signed-off-by: Alice Example <alice@example.org>\n\n"
+        "Reviewed-by: Carol Maintainer <carol@example.org>\n\n"
+        "> ---\n>  x.c | 2 +-\n\n"
+        "And a fixup on top:\n\ndiff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    segmentation = segment_body("m", body)
+    assert [(t.key, t.in_patch) for t in segmentation.trailers] == [("Reviewed-by", False)]
+    assert segmentation.has_patch
+
+
+def test_a_maintainer_note_between_trailers_keeps_them_one_block() -> None:
+    body = (
+        "Make revision 1 selectable.\n\n"
+        "Signed-off-by: Alice Example <alice@example.org>\n"
+        "[carol: reworded the commit message and\n"
+        " dropped the unrelated cleanup]\n"
+        "Signed-off-by: Carol Maintainer <carol@example.org>\n"
+        "---\n x.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n"
+    )
+    segmentation = segment_body("m", body)
+    assert [b.kind for b in segmentation.blocks] == ["own", "blank", "trailer", "patch"]
+    assert [(t.name, t.in_patch) for t in segmentation.trailers] == [("Alice Example", True), ("Carol Maintainer", True)]

@@ -17,7 +17,7 @@ from analyzer.segment.attribution import is_snip, match_attribution, outlook_att
 from analyzer.segment.lines import Line
 from analyzer.segment.records import Attribution
 from analyzer.segment.tail import footer_starts, signature_starts
-from analyzer.segment.trailers import ParsedTrailer, is_trailer_note, parse_trailer
+from analyzer.segment.trailers import ParsedTrailer, is_trailer_note, note_lines_left, parse_trailer
 
 ContentKind = Literal["own", "patch", "trailer", "signature", "footer", "attribution", "blank"]
 
@@ -40,6 +40,8 @@ class _Level:
     diff: p.DiffCursor | None = None
     tail: Literal["signature", "footer"] | None = None
     shortlog: bool = False
+    note_lines: int = 0
+    """Lines left to a maintainer's ``[name: …]`` note between trailers (0: none open)."""
     last: ContentKind | None = None
     """Kind of the last non-blank line read at this depth."""
 
@@ -94,6 +96,7 @@ def _read(reader: _Reader, index: int, level: _Level) -> tuple[ContentKind, int]
             return "patch", 1
         level.diff = None
     if lines[index].blank:
+        level.note_lines = 0
         return "blank", 1
     if footer_starts(lines, index):
         level.tail = "footer"
@@ -157,7 +160,8 @@ def _read_content(reader: _Reader, index: int, level: _Level) -> ContentKind:
 
 def _read_prose(reader: _Reader, index: int, level: _Level) -> ContentKind:
     line = reader.lines[index]
-    if level.last == "trailer" and is_trailer_note(line.text):
+    if level.last == "trailer" and (level.note_lines or is_trailer_note(line.text)):
+        level.note_lines = note_lines_left(line.text, level.note_lines)
         return "trailer"
     if ":" in line.text or line.text.lstrip()[:1] in ("N", "n"):
         trailer = parse_trailer(line.text, strict=not _patch_follows(reader, index))

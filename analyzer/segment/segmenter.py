@@ -140,9 +140,8 @@ def _trailers(body: str, lines: Sequence[Line], labelling: Labelling) -> tuple[T
 def _above_patch(lines: Sequence[Line], kinds: Sequence[ContentKind], index: int) -> bool:
     """A trailer block followed by the ``---`` or diff of a patch belongs to that patch."""
     for line, kind in zip(lines[index + 1 :], kinds[index + 1 :]):
-        if line.depth != 0 or kind in ("trailer", "blank"):
-            continue
-        return kind == "patch"
+        if kind not in ("trailer", "blank"):
+            return line.depth == 0 and kind == "patch"
     return False
 
 

@@ -41,7 +41,6 @@ _CANONICAL = {key.lower(): key for key in _KEYS} | {
 }
 _LINE = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z-]*[A-Za-z])\s*:\s*(?P<value>\S.*?)\s*$")
 _NAK = re.compile(r"^\s*(?:NAK|NACK|Nak|Nack|NAKed|NACKed)[.!]*\s*$")
-_NOTE = re.compile(r"^\s*\[[^\]]+\]\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,5 +75,17 @@ def parse_trailer(text: str, *, strict: bool) -> ParsedTrailer | None:
 
 
 def is_trailer_note(text: str) -> bool:
-    """``[maz: tidied up the commit message]`` between a maintainer's trailers."""
-    return bool(_NOTE.match(text))
+    """``[maz: tidied up the commit message]`` between a maintainer's trailers; it may
+    wrap over a few lines."""
+    return text.lstrip().startswith("[")
+
+
+# A note that never closes is not a note: give up after this many lines.
+_NOTE_REACH = 6
+
+
+def note_lines_left(text: str, left: int) -> int:
+    """Lines a trailer note may still take after this one (0 once its ``]`` is seen)."""
+    if text.rstrip().endswith("]"):
+        return 0
+    return _NOTE_REACH if left == 0 else left - 1
