@@ -1,0 +1,98 @@
+"""The analyser as a library, for notebooks and scripts: open a store, load debates, build
+graphs, timelines and tables. Everything here returns plain records or DataFrames.
+
+    from analyzer import api
+    store = api.sample_store()                    # the bundled synthetic corpus
+    debate = api.load_debate(store)
+    graph = api.argument_graph(debate)
+    api.camps(graph); api.claims_frame(debate)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from analyzer.dashboard.config import SAMPLE_DB
+from analyzer.dashboard.events import TimelineEvent, timeline_events
+from analyzer.dashboard.frames import (
+    PeopleFrames,
+    behaviour_frame,
+    claims_frame,
+    decisions_frame,
+    events_frame,
+    people_frames,
+)
+from analyzer.dashboard.sample import build_sample_store
+from analyzer.debate import Debate
+from analyzer.graph.build import ArgumentGraph, build_graph
+from analyzer.graph.views import (
+    behaviour_index,
+    camps,
+    contested_claims,
+    interaction_matrix,
+    position_matrix,
+    stance_over_time,
+)
+from analyzer.ingest.lore import LoreClient
+from analyzer.ingest.sources import SourceFormat
+from analyzer.store.db import Store
+from analyzer.store.debate import list_thread_ids
+from analyzer.store.debate import load_debate as _load_debate
+from analyzer.store.structure import ThreadOverview, thread_overviews
+from analyzer.workflow import WorkflowOptions, WorkflowReport, update_store
+
+__all__ = [
+    "ArgumentGraph", "Debate", "PeopleFrames", "Store", "ThreadOverview", "TimelineEvent", "WorkflowReport",
+    "add_sources", "argument_graph", "behaviour_frame", "behaviour_index", "camps", "claims_frame",
+    "contested_claims", "decisions_frame", "events_frame", "interaction_matrix", "list_thread_ids",
+    "load_debate", "open_store", "people_frames", "person_names", "position_matrix", "sample_store",
+    "stance_over_time", "threads", "timeline",
+]
+
+
+def open_store(path: str | Path) -> Store:
+    """An existing or new store (created, with its schema, when ``path`` does not exist)."""
+    return Store.open(path)
+
+
+def sample_store(path: str | Path | None = None, *, rebuild: bool = False) -> Store:
+    """The store of the bundled synthetic corpus (``corpus/``), built on first use."""
+    target = Path(path) if path else SAMPLE_DB
+    if rebuild or not target.exists():
+        build_sample_store(target)
+    return Store.open(target)
+
+
+def add_sources(
+    store: Store, *sources: str, fmt: SourceFormat = "auto", lore_client: LoreClient | None = None
+) -> WorkflowReport:
+    """Ingest mbox files, Maildirs, public-inbox archives or lore threads, then bring the
+    threads and the analysis up to date (the CLI's main job)."""
+    return update_store(store, [(source, fmt) for source in sources], WorkflowOptions(), lore_client=lore_client)
+
+
+def threads(store: Store, *, list_id: str | None = None, since: str | None = None) -> list[ThreadOverview]:
+    """One line per thread, oldest first; ``list_id`` and ``since`` (ISO date) narrow it."""
+    return thread_overviews(store, list_id=list_id, since=since)
+
+
+def load_debate(store: Store, thread_ids: Sequence[str] | None = None) -> Debate:
+    """The given threads (all when None) with messages, people and analysis."""
+    return _load_debate(store, thread_ids)
+
+
+def argument_graph(debate: Debate, thread_ids: Sequence[str] | None = None) -> ArgumentGraph:
+    """The argument graph of the given threads of ``debate`` (all when None); ask the view
+    functions re-exported here (``camps``, ``position_matrix``…) for plain data."""
+    return build_graph(debate, thread_ids)
+
+
+def timeline(debate: Debate, thread_ids: Sequence[str] | None = None) -> list[TimelineEvent]:
+    """Posts, decisions, new versions and merges, oldest first."""
+    return timeline_events(debate, thread_ids)
+
+
+def person_names(debate: Debate) -> dict[str, str]:
+    """person id -> display name, for labelling what the views return."""
+    return {pid: person.name for pid, person in debate.people.items()}

@@ -1,0 +1,250 @@
+"""Chart builders: pure functions from plain records or frames to chart specifications.
+
+Altair charts for timelines and matrices (Streamlit renders them with its bundled
+Vega), and Cytoscape.js elements for the interactive argument graph (``st-cytoscape``,
+whose JavaScript ships inside the wheel, so the dashboard works offline). Cytoscape draws
+labels on a canvas, never as HTML, and node ids are hashes: mail text cannot become markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+
+from analyzer.debate import Debate
+from analyzer.graph import views
+from analyzer.graph.build import ArgumentGraph
+from analyzer.graph.ids import anchor, message_node, position_node
+
+RELATION_COLOURS = {"agree": "#2e8b57", "disagree": "#c0392b", "mixed": "#d68910", "neutral": "#7f8c8d",
+                    "post": "#2c3e50", "reply": "#95a5a6"}
+STANCE_COLOURS = {"for": "#2e8b57", "against": "#c0392b"}
+GraphView = Literal["replies", "arguments"]
+
+
+def _scale(colours: Mapping[str, str]) -> alt.Scale:
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
+
+
+def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
+    """Each event on its actor's lane: messages coloured by how they answer their parent,
+    decisions, new versions and merges as their own marks."""
+    colours = RELATION_COLOURS | {"accepted": "#1a5276", "rejected": "#7b241c", "endorsed": "#148f77",
+                                  "changes-requested": "#b9770e", "policy-ruling": "#6c3483",
+                                  "withdrawn": "#566573"}
+    chart: alt.Chart = (
+        alt.Chart(events)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("actor:N", title=None, sort=alt.EncodingSortField("date", op="min")),
+            color=alt.Color("label:N", title="relation / decision", scale=alt.Scale(
+                domain=list(colours), range=list(colours.values())), legend=alt.Legend(orient="bottom")),
+            shape=alt.Shape("kind:N", title="event", scale=alt.Scale(
+                domain=["message", "decision", "version", "commit"], range=["circle", "diamond", "square", "triangle-up"])),
+            tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N"],
+        )
+        .properties(height=alt.Step(28))
+    )
+    return chart
+
+
+def stance_chart(stances: pd.DataFrame) -> alt.Chart:
+    """Each person's claims over time, coloured by stance, one row per position."""
+    chart: alt.Chart = (
+        alt.Chart(stances)
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("person:N", title=None),
+            color=alt.Color("stance:N", scale=_scale(STANCE_COLOURS), legend=alt.Legend(orient="bottom")),
+            row=alt.Row("position:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+            tooltip=["date:T", "person:N", "position:N", "stance:N", "text:N"],
+        )
+        .properties(height=alt.Step(18))
+    )
+    return chart
+
+
+def position_matrix_chart(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
+    """Participants x positions: green for, red against, the counts written in each cell."""
+    base = alt.Chart(matrix.assign(counts=matrix["for"].astype(str) + " / " + matrix["against"].astype(str)))
+    cells = base.mark_rect().encode(
+        x=alt.X("position:N", title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("person:N", title=None),
+        color=alt.Color("net:Q", title="for − against", scale=alt.Scale(scheme="redyellowgreen", domainMid=0)),
+        tooltip=["person:N", "position:N", "for:Q", "against:Q"],
+    )
+    text = base.mark_text(fontSize=11).encode(x="position:N", y="person:N", text="counts:N")
+    layered = alt.layer(cells, text).properties(height=alt.Step(26))
+    return layered
+
+
+def interaction_chart(interactions: pd.DataFrame, label: str = "disagree") -> alt.LayerChart | alt.FacetChart:
+    """Who answered whom with ``label`` (rows reply to columns)."""
+    base = alt.Chart(interactions[interactions[label] > 0])
+    cells = base.mark_rect().encode(
+        x=alt.X("to:N", title="answered"), y=alt.Y("from:N", title="replier"),
+        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "greens")),
+        tooltip=["from:N", "to:N", "agree:Q", "disagree:Q", "mixed:Q", "neutral:Q"],
+    )
+    text = base.mark_text(fontSize=11).encode(x="to:N", y="from:N", text=f"{label}:Q")
+    layered = alt.layer(cells, text).properties(height=alt.Step(26))
+    return layered
+
+
+def decisions_chart(decisions: pd.DataFrame) -> alt.Chart:
+    """Every decision across threads on one time axis, a lane per thread."""
+    frame = decisions.assign(lane=decisions["thread"].str.slice(0, 70))
+    chart: alt.Chart = (
+        alt.Chart(frame)
+        .mark_point(filled=True, size=110, shape="diamond")
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("lane:N", title=None, sort=alt.EncodingSortField("date", op="min")),
+            color=alt.Color("kind:N", title="decision", legend=alt.Legend(orient="bottom")),
+            tooltip=["date:T", "kind:N", "actor:N", "thread:N", "evidence:N"],
+        )
+        .properties(height=alt.Step(30))
+    )
+    return chart
+
+
+def behaviour_chart(behaviours: pd.DataFrame, top: int = 20) -> alt.Chart:
+    """The behaviours that drew the most disagreement, with how often they were named."""
+    frame = behaviours.head(top).melt(id_vars=["behaviour"], value_vars=["disputes", "messages"], var_name="count of")
+    chart: alt.Chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("behaviour:N", title=None, sort=list(behaviours.head(top)["behaviour"])),
+            x=alt.X("value:Q", title=None),
+            color=alt.Color("count of:N", scale=alt.Scale(domain=["disputes", "messages"], range=["#c0392b", "#95a5a6"])),
+            yOffset="count of:N",
+            tooltip=["behaviour:N", "count of:N", "value:Q"],
+        )
+    )
+    return chart
+
+
+@dataclass(frozen=True, slots=True)
+class GraphElements:
+    """What ``st_cytoscape.cytoscape`` takes, plus where each node's message is."""
+
+    elements: list[dict[str, Any]]
+    stylesheet: list[dict[str, Any]]
+    layout: dict[str, Any]
+    messages: dict[str, str] = field(default_factory=dict)
+    """Cytoscape node id -> message id shown when the node is clicked."""
+
+    @property
+    def node_count(self) -> int:
+        return sum(1 for e in self.elements if "source" not in e["data"])
+
+
+def _short(text: str, width: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _day(date: str | None) -> str:
+    return (date or "")[:10]
+
+
+def reply_graph(debate: Debate, thread_id: str) -> GraphElements:
+    """One node per message, an edge from each reply to its parent coloured by how it
+    answers it; messages carrying a decision are diamonds."""
+    thread = debate.thread(thread_id)
+    nodes, edges, messages = [], [], {}
+    for message_id in thread.message_ids:
+        info = debate.messages.get(message_id)
+        if info is None:
+            continue
+        analysis = debate.analyses.get(message_id)
+        relation = analysis.relation if analysis else None
+        node = anchor(message_node(message_id))
+        messages[node] = message_id
+        decided = bool(analysis and analysis.decisions)
+        nodes.append({"data": {"id": node, "label": f"{_short(info.author_name, 24)}\n{_day(info.date)}",
+                               "kind": "message", "relation": relation.label if relation else "post",
+                               "decision": "yes" if decided else "no"}})
+        if info.parent_id and info.parent_id in debate.messages and info.parent_id in thread.message_ids:
+            parent = anchor(message_node(info.parent_id))
+            edges.append({"data": {"id": f"{node}>{parent}", "source": node, "target": parent,
+                                   "relation": relation.label if relation else "reply"}})
+    root = anchor(message_node(thread.message_ids[0])) if thread.message_ids else None
+    layout = {"name": "breadthfirst", "directed": False, "roots": [root] if root else [], "spacingFactor": 1.1,
+              "animate": False}
+    return GraphElements(nodes + edges, _stylesheet(), layout, messages)
+
+
+def argument_graph(ag: ArgumentGraph, debate: Debate) -> GraphElements:
+    """Claims around the positions they argue (green for, red against) and who answered
+    which claim how; a click on a claim shows the message it was made in."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: list[dict[str, Any]] = []
+    messages: dict[str, str] = {}
+    for claim in views.claims(ag):
+        node, position = anchor(claim.node_id), anchor(position_node(claim.position))
+        messages[node] = claim.message_id
+        nodes[node] = {"data": {"id": node, "kind": "claim", "stance": claim.stance,
+                                "label": f"{_short(claim.author_name, 20)}: {_short(claim.text, 40)}"}}
+        nodes.setdefault(position, {"data": {"id": position, "kind": "position", "label": claim.position}})
+        edges.append({"data": {"id": f"{node}>{position}", "source": node, "target": position,
+                               "relation": "for" if claim.stance == "for" else "against"}})
+    for source, target, label, message_id, to_message_id in views.responses(ag):
+        ends = []
+        for end, owner in ((source, message_id), (target, to_message_id)):
+            node = anchor(end)
+            if node not in nodes:
+                info = debate.messages.get(owner)
+                name = info.author_name if info else owner
+                nodes[node] = {"data": {"id": node, "kind": "message", "relation": "post",
+                                        "label": f"{_short(name, 20)} {_day(info.date if info else None)}"}}
+                messages[node] = owner
+            ends.append(node)
+        edges.append({"data": {"id": f"{ends[0]}>{ends[1]}:{label}", "source": ends[0], "target": ends[1],
+                               "relation": label}})
+    layout = {"name": "fcose", "animate": False, "randomize": False, "quality": "default", "nodeRepulsion": 6000}
+    unique_edges = list({e["data"]["id"]: e for e in edges}.values())
+    return GraphElements(list(nodes.values()) + unique_edges, _stylesheet(), layout, messages)
+
+
+def _stylesheet() -> list[dict[str, Any]]:
+    relation_edges = [
+        {"selector": f'edge[relation = "{name}"]', "style": {"line-color": colour, "target-arrow-color": colour}}
+        for name, colour in (RELATION_COLOURS | {"for": STANCE_COLOURS["for"], "against": STANCE_COLOURS["against"]}).items()
+    ]
+    return [
+        {"selector": "node", "style": {"label": "data(label)", "font-size": 9, "text-wrap": "wrap",
+                                       "text-max-width": 140, "width": 16, "height": 16, "text-valign": "bottom",
+                                       "background-color": "#95a5a6"}},
+        {"selector": 'node[kind = "message"]', "style": {"background-color": "#34495e"}},
+        {"selector": 'node[decision = "yes"]', "style": {"shape": "diamond", "width": 22, "height": 22,
+                                                          "background-color": "#d08a00"}},
+        {"selector": 'node[kind = "position"]', "style": {"shape": "round-rectangle", "width": 30, "height": 30,
+                                                           "font-size": 12, "font-weight": "bold",
+                                                           "background-color": "#5d6d7e"}},
+        {"selector": 'node[stance = "for"]', "style": {"background-color": STANCE_COLOURS["for"]}},
+        {"selector": 'node[stance = "against"]', "style": {"background-color": STANCE_COLOURS["against"]}},
+        {"selector": "node:selected", "style": {"border-width": 3, "border-color": "#f1c40f"}},
+        {"selector": "edge", "style": {"width": 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
+                                       "line-color": "#bdc3c7", "target-arrow-color": "#bdc3c7"}},
+        *relation_edges,
+    ]
+
+
+def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: GraphView) -> GraphElements:
+    return reply_graph(debate, thread_id) if view == "replies" else argument_graph(ag, debate)
+
+
+def selected_message(graph: GraphElements, selection: Mapping[str, Sequence[str]] | None) -> str | None:
+    """The message of the node a click selected (the last one, if several)."""
+    for node in reversed(list((selection or {}).get("nodes", []))):
+        if node in graph.messages:
+            return graph.messages[node]
+    return None

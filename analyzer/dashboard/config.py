@@ -1,0 +1,93 @@
+"""What the dashboard runs on: which database, which archive hosts Add data may fetch from,
+and how large an upload may be. Read once per script run from argv and the environment.
+
+    streamlit run app.py                      the bundled sample corpus (built on first run)
+    streamlit run app.py -- --db PATH         an existing store
+    ANALYZER_DB=PATH streamlit run app.py     the same, for services and tests
+    ANALYZER_ALLOWED_HOSTS=lore.kernel.org,http://127.0.0.1:8080
+    ANALYZER_MAX_UPLOAD_MB=50
+"""
+
+from __future__ import annotations
+
+import argparse
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The checkout (the dashboard finds the bundled corpus beside the package)."""
+SAMPLE_CORPUS = (ROOT / "corpus" / "kvm.mbox", ROOT / "corpus" / "kvmarm.mbox")
+SAMPLE_DB = ROOT / "build" / "sample" / "sample.db"
+DEFAULT_HOSTS = "lore.kernel.org"
+DEFAULT_UPLOAD_MB = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveHost:
+    """A public-inbox HTTP server Add data may fetch threads from."""
+
+    scheme: str
+    netloc: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://{self.netloc}"
+
+    def __str__(self) -> str:
+        return self.netloc if self.scheme == "https" else self.base
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardConfig:
+    db_path: Path
+    sample: bool
+    """True when no database was named: the bundled sample corpus is shown, built on first use."""
+    allowed_hosts: tuple[ArchiveHost, ...]
+    max_upload_bytes: int
+
+
+def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> DashboardConfig:
+    """``--db`` wins over ANALYZER_DB; with neither, the sample store. Arguments that are
+    not the dashboard's (pytest's, Streamlit's) are ignored."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--db", type=Path)
+    known, _ = parser.parse_known_args(list(argv))
+    named = known.db or (Path(environ["ANALYZER_DB"]) if environ.get("ANALYZER_DB") else None)
+    return DashboardConfig(
+        db_path=(named or SAMPLE_DB).expanduser(),
+        sample=named is None,
+        allowed_hosts=parse_hosts(environ.get("ANALYZER_ALLOWED_HOSTS") or DEFAULT_HOSTS),
+        max_upload_bytes=_megabytes(environ.get("ANALYZER_MAX_UPLOAD_MB"), DEFAULT_UPLOAD_MB),
+    )
+
+
+def parse_hosts(text: str) -> tuple[ArchiveHost, ...]:
+    """``lore.kernel.org`` means https; write the scheme to allow plain http (a loopback
+    mirror). Paths, users and queries are refused: a host entry names a server, nothing more."""
+    hosts = []
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        parts = urllib.parse.urlsplit(entry if "://" in entry else f"https://{entry}")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.path.strip("/") or parts.query:
+            raise ConfigError(f"ANALYZER_ALLOWED_HOSTS: {entry!r} is not a host (write lore.kernel.org or http://127.0.0.1:8080)")
+        hosts.append(ArchiveHost(parts.scheme, parts.netloc.lower()))
+    if not hosts:
+        raise ConfigError("ANALYZER_ALLOWED_HOSTS names no host; leave it unset for lore.kernel.org")
+    return tuple(hosts)
+
+
+def _megabytes(value: str | None, default: int) -> int:
+    if not value:
+        return default * 1024 * 1024
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ConfigError(f"ANALYZER_MAX_UPLOAD_MB: {value!r} is not a number of megabytes") from None
+    if megabytes <= 0:
+        raise ConfigError("ANALYZER_MAX_UPLOAD_MB must be positive")
+    return int(megabytes * 1024 * 1024)

@@ -1,0 +1,58 @@
+"""Add data: one lore thread (URL or Message-ID) from a configured archive host, or an
+uploaded mbox; stored, threaded and analysed with progress shown."""
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from analyzer.dashboard import intake, loaders, widgets
+from analyzer.dashboard.markup import markdown_text
+from analyzer.dashboard.safety import Refused, check_upload, fetch_ref
+from analyzer.errors import AnalyzerError
+from analyzer.progress import Progress
+
+cfg = widgets.config()
+if cfg.sample:
+    loaders.sample_store(str(cfg.db_path))
+hosts = ", ".join(str(h) for h in cfg.allowed_hosts)
+cap_mib = cfg.max_upload_bytes / (1024 * 1024)
+
+st.title("Add data")
+st.caption(markdown_text(f"Into {cfg.db_path}. Threads are fetched only from: {hosts}. Uploads up to {cap_mib:.0f} MiB."))
+
+
+def run(action: Callable[[Progress], intake.Added]) -> None:
+    with st.status("Ingesting and analysing…", expanded=True) as status:
+        try:
+            added = action(widgets.StreamlitProgress())
+        except AnalyzerError as exc:
+            status.update(label="Failed", state="error")
+            st.error(markdown_text(str(exc)))
+            return
+        status.update(label="Done", state="error" if added.problems else "complete")
+    if added.problems:
+        st.error(markdown_text("Nothing was fetched: " + "; ".join(added.problems)))
+    else:
+        st.success(markdown_text(intake.describe(added)))
+
+
+with st.form("lore_form"):
+    target = st.text_input("Lore thread URL or Message-ID", placeholder="https://lore.kernel.org/kvmarm/<message-id>/")
+    fetch = st.form_submit_button("Fetch and analyse")
+if fetch:
+    try:
+        fetch_ref(target, cfg.allowed_hosts)
+    except Refused as exc:
+        st.error(markdown_text(str(exc)))
+    else:
+        run(lambda progress: intake.add_lore_thread(cfg, target, annotator=loaders.annotator(), progress=progress))
+
+uploaded = st.file_uploader("…or upload an mbox", key="upload")
+if uploaded is not None and st.button("Ingest the upload", key="ingest_upload"):
+    name, data = uploaded.name, uploaded.getvalue()
+    try:
+        check_upload(name, uploaded.size, data[:4096], cap=cfg.max_upload_bytes)
+    except Refused as exc:
+        st.error(markdown_text(str(exc)))
+    else:
+        run(lambda progress: intake.add_upload(cfg, name, data, annotator=loaders.annotator(), progress=progress))

@@ -1,0 +1,39 @@
+"""The store of the bundled sample corpus, built on first use (dashboard, notebooks, CI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from analyzer.dashboard.config import SAMPLE_CORPUS
+from analyzer.errors import ConfigError
+from analyzer.ingest.pipeline import IngestOptions
+from analyzer.progress import Progress
+from analyzer.store.db import Store
+from analyzer.workflow import WorkflowOptions, update_store
+
+
+def build_sample_store(path: Path, *, progress: Progress | None = None) -> Path:
+    """Ingest, thread and analyse ``corpus/*.mbox`` into ``path``.
+
+    The store is built under a temporary name and renamed into place, so a reader never
+    opens a half-built sample and a killed build leaves nothing behind at ``path``."""
+    missing = [str(p) for p in SAMPLE_CORPUS if not p.is_file()]
+    if missing:
+        raise ConfigError(f"the sample corpus is not here ({', '.join(missing)}); give a database with --db")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(f"{path.name}.building-{os.getpid()}")
+    for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+        leftover.unlink(missing_ok=True)
+    # One parser process: the sample is 48 messages, and the dashboard must not fork
+    # worker processes from inside the Streamlit server's threads.
+    options = WorkflowOptions(ingest=IngestOptions(jobs=1))
+    with Store.open(building) as store:
+        update_store(store, [(str(p), "mbox") for p in SAMPLE_CORPUS], options, progress=progress)
+    os.replace(building, path)
+    return path
+
+
+def ensure_sample_store(path: Path, *, progress: Progress | None = None) -> Path:
+    """``path``, built first if it does not exist yet."""
+    return path if path.exists() else build_sample_store(path, progress=progress)

@@ -1,0 +1,245 @@
+"""The dashboard's pages, run by Streamlit's AppTest on the bundled sample corpus, and the
+pure builders behind them (frames, charts) run without Streamlit.
+
+Expected values come from corpus/MANIFEST.json and from the store the test builds, never
+from numbers written here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analyzer import api
+from analyzer.dashboard import charts, frames
+from analyzer.dashboard.events import timeline_events
+from analyzer.debate import Debate
+from analyzer.graph.ids import anchor, message_node
+from tests.conftest import CORPUS, ROOT
+
+MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())
+THREAD_A = MANIFEST["threads"][0]
+APP = str(ROOT / "app.py")
+PAGES = "analyzer/dashboard/pages"
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    api.sample_store(path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def debate(sample_db: Path) -> Debate:
+    with api.open_store(sample_db) as store:
+        return api.load_debate(store)
+
+
+@pytest.fixture
+def app(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    monkeypatch.setenv("ANALYZER_DB", str(sample_db))
+    yield AppTest.from_file(APP, default_timeout=60)
+
+
+def run_page(app: AppTest, page: str, **state: object) -> AppTest:
+    app.run()
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.switch_page(f"{PAGES}/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def component_args(app: AppTest) -> dict[str, object]:
+    unknown = [e for e in app.main if type(getattr(e, "proto", None)).__name__ == "ComponentInstance"]
+    assert unknown, "the graph component was not rendered"
+    args: dict[str, object] = json.loads(unknown[0].proto.json_args)
+    return args
+
+
+# -- pages ---------------------------------------------------------------------------
+
+
+def test_overview_lists_every_thread_of_the_sample(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Debates"
+    table = app.dataframe[0].value
+    assert sorted(table["subject"]) == sorted(t["subject"] for t in MANIFEST["threads"])
+    by_subject = dict(zip(table["subject"], table["messages"]))
+    for thread in MANIFEST["threads"]:
+        assert by_subject[thread["subject"]] == len(thread["message_ids"])
+
+
+def test_overview_filters_by_list_and_position(app: AppTest, debate: Debate) -> None:
+    app.run()
+    files = {m["message_id"]: m["files"] for m in MANIFEST["messages"]}
+    kvm = MANIFEST["files"]["kvm.mbox"]["list_id"]
+    app.selectbox(key="overview_list").set_value(kvm).run()
+    on_kvm = {t["subject"] for t in MANIFEST["threads"] if any("kvm.mbox" in files[m] for m in t["message_ids"])}
+    assert set(app.dataframe[0].value["subject"]) == on_kvm != {t["subject"] for t in MANIFEST["threads"]}
+    app.selectbox(key="overview_list").set_value("All lists")
+    argued: dict[str, set[str]] = {}
+    for analysis in debate.analyses.values():
+        subject = debate.thread(debate.messages[analysis.message_id].thread_id).root_subject
+        for claim in analysis.claims:
+            argued.setdefault(claim.position, set()).add(subject)
+    position = min(argued, key=lambda p: (len(argued[p]), p))
+    app.multiselect(key="overview_positions").set_value([position]).run()
+    assert set(app.dataframe[0].value["subject"]) == argued[position]
+
+
+def test_overview_full_text_search_narrows_threads(app: AppTest) -> None:
+    app.run()
+    app.text_input(key="overview_query").set_value("IA32_MISC_ENABLE").run()
+    subjects = set(app.dataframe[0].value["subject"])
+    assert subjects and all("IA32_MISC_ENABLE" in s for s in subjects)
+    hits = app.dataframe[1].value
+    assert len(hits) > 0 and {"message_id", "subject", "author"} <= set(hits.columns)
+
+
+def test_thread_page_shows_tree_graph_timeline_and_highlights(app: AppTest, debate: Debate) -> None:
+    root = THREAD_A["root_message_id"]
+    run_page(app, "thread", thread_id=root)
+    assert app.selectbox[0].value == root
+    tree = app.html[-1].value
+    for message_id in THREAD_A["message_ids"]:
+        assert f'id="{anchor(message_node(message_id))}"' in tree
+    claims = [c for mid in THREAD_A["message_ids"] if mid in debate.analyses for c in debate.analyses[mid].claims]
+    assert tree.count('class="hl claim-') >= len(claims) > 0
+    assert "<details>" in tree, "quoted text is folded"
+    args = component_args(app)
+    nodes = [e for e in args["elements"] if "source" not in e["data"]]  # type: ignore[attr-defined]
+    assert len(nodes) == len(THREAD_A["message_ids"])
+    assert app.get("vega_lite_chart"), "the timeline chart is rendered"
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Messages"] == str(len(THREAD_A["message_ids"]))
+    assert metrics["Claims"] == str(len(claims))
+
+
+def test_thread_page_opens_the_message_named_in_the_url(app: AppTest, debate: Debate) -> None:
+    root, wanted = THREAD_A["root_message_id"], THREAD_A["message_ids"][3]
+    app.query_params["thread"] = root
+    app.query_params["message"] = wanted
+    run_page(app, "thread")
+    assert app.selectbox(key="message_id").value == wanted
+    panel = app.html[0].value
+    assert f'id="{anchor(message_node(wanted))}"' in panel
+    first_line = next(line for line in debate.messages[wanted].body.splitlines() if line and not line.startswith(">"))
+    assert first_line.split()[-1] in panel
+
+
+def test_people_page_shows_matrix_camps_and_stances(app: AppTest, debate: Debate) -> None:
+    run_page(app, "people")
+    graph = api.argument_graph(debate)
+    camps = app.dataframe[0].value
+    assert list(camps["position"]) == [c.position for c in api.camps(graph)]
+    charts_shown = app.get("vega_lite_chart")
+    assert len(charts_shown) == 3, "matrix, who-answered-whom and stance over time"
+    claimants = {debate.people[p].name for p in api.position_matrix(graph).people}
+    matrix_spec = json.loads(charts_shown[0].proto.spec)
+    assert matrix_spec, "the matrix chart has a specification"
+    assert claimants <= set(api.people_frames(graph, api.person_names(debate)).matrix["person"])
+
+
+def test_behaviours_page_ranks_behaviours_and_shows_decisions(app: AppTest, debate: Debate) -> None:
+    run_page(app, "behaviours")
+    graph = api.argument_graph(debate)
+    table = app.dataframe[0].value
+    assert set(table["behaviour"]) == set(api.behaviour_index(graph))
+    assert list(table["disputes"]) == sorted(table["disputes"], reverse=True)
+    top = table["behaviour"].iloc[0]
+    assert app.selectbox(key="behaviours_pick").value == top
+    uses = app.dataframe[1].value
+    assert len(uses) == len(api.behaviour_index(graph)[top])
+
+
+def test_decisions_page_lists_every_decision(app: AppTest, debate: Debate) -> None:
+    run_page(app, "decisions")
+    expected = [d.kind for a in debate.analyses.values() for d in a.decisions]
+    table = app.dataframe[0].value
+    assert sorted(table["kind"]) == sorted(expected) and expected
+    app.multiselect(key="decisions_kinds").set_value([expected[0]]).run()
+    assert set(app.dataframe[0].value["kind"]) == {expected[0]}
+
+
+def test_add_data_page_states_its_limits(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANALYZER_ALLOWED_HOSTS", "lore.kernel.org,http://127.0.0.1:9")
+    monkeypatch.setenv("ANALYZER_MAX_UPLOAD_MB", "3")
+    run_page(app, "add_data")
+    caption = app.caption[0].value.replace("\\", "")
+    assert "lore.kernel.org" in caption and "http://127.0.0.1:9" in caption and "3 MiB" in caption
+
+
+def test_a_missing_database_is_named_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "nowhere.db"
+    monkeypatch.setenv("ANALYZER_DB", str(missing))
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    assert "No database at" in app.warning[0].value
+    assert not missing.exists()
+
+
+# -- pure builders -------------------------------------------------------------------
+
+
+def test_reply_graph_has_a_node_per_message_and_edges_coloured_by_relation(debate: Debate) -> None:
+    root = THREAD_A["root_message_id"]
+    graph = charts.reply_graph(debate, root)
+    assert graph.node_count == len(THREAD_A["message_ids"])
+    assert set(graph.messages.values()) == set(THREAD_A["message_ids"])
+    for edge in (e for e in graph.elements if "source" in e["data"]):
+        replier = graph.messages[edge["data"]["source"]]
+        analysis = debate.analyses.get(replier)
+        relation = analysis.relation if analysis else None
+        assert edge["data"]["relation"] == (relation.label if relation else "reply")
+    node = anchor(message_node(THREAD_A["message_ids"][2]))
+    assert charts.selected_message(graph, {"nodes": [node], "edges": []}) == THREAD_A["message_ids"][2]
+    assert charts.selected_message(graph, {"nodes": [], "edges": []}) is None
+
+
+def test_argument_graph_links_claims_to_their_positions(debate: Debate) -> None:
+    root = THREAD_A["root_message_id"]
+    graph = charts.argument_graph(api.argument_graph(debate, [root]), debate)
+    claims = [c for mid in THREAD_A["message_ids"] if mid in debate.analyses for c in debate.analyses[mid].claims]
+    # The graph keys a claim by its sentence (message and span), so two positions argued
+    # in one sentence share a node.
+    sentences = {(c.message_id, c.start, c.end) for c in claims}
+    kinds = [e["data"].get("kind") for e in graph.elements if "source" not in e["data"]]
+    assert kinds.count("claim") == len(sentences) > 0
+    positions = {e["data"]["label"] for e in graph.elements if e["data"].get("kind") == "position"}
+    assert positions <= {c.position for c in claims} and positions
+    argues = [e for e in graph.elements if e["data"].get("relation") in ("for", "against")]
+    assert len(argues) == len(sentences)
+
+
+def test_timeline_chart_carries_one_mark_per_event(debate: Debate) -> None:
+    events = timeline_events(debate, [THREAD_A["root_message_id"]])
+    frame = frames.events_frame(events)
+    spec = charts.thread_timeline_chart(frame).to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert len(data) == len(events)
+    assert {e.kind for e in events} >= {"message", "decision"}
+    dated = [m for m in THREAD_A["message_ids"] if debate.messages[m].date]
+    assert sum(1 for e in events if e.kind == "message") == len(dated)
+
+
+def test_filter_threads_by_dates_and_search_hits() -> None:
+    day = pd.Timestamp("2026-05-10", tz="UTC")
+    frame = pd.DataFrame([
+        {"thread_id": "a", "subject": "A", "first": day, "last": day + pd.Timedelta(days=2), "messages": 2,
+         "participants": ["Ann"], "lists": ["x"], "positions": ["p"], "behaviours": [], "decisions": [], "disputes": 0},
+        {"thread_id": "b", "subject": "B", "first": day + pd.Timedelta(days=20), "last": day + pd.Timedelta(days=21),
+         "messages": 1, "participants": ["Bo"], "lists": ["y"], "positions": [], "behaviours": ["R"], "decisions": [],
+         "disputes": 1},
+    ])
+    since = (day + pd.Timedelta(days=5)).date()
+    assert list(frames.filter_threads(frame, frames.ThreadFilter(since=since))["thread_id"]) == ["b"]
+    assert list(frames.filter_threads(frame, frames.ThreadFilter(until=since))["thread_id"]) == ["a"]
+    assert list(frames.filter_threads(frame, frames.ThreadFilter(thread_ids=frozenset({"b"})))["thread_id"]) == ["b"]
+    assert list(frames.filter_threads(frame, frames.ThreadFilter(participants=("Ann",), list_id="y"))["thread_id"]) == []
