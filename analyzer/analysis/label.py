@@ -7,7 +7,7 @@ analysis per thread and returns one gold-format line per message.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer import segment
@@ -108,7 +108,7 @@ def _thread_of(inputs: ThreadInput) -> Thread:
     return Thread(inputs.thread_id, "", tuple(ThreadMember(m.message_id, m.parent_id, 0) for m in inputs.messages))
 
 
-def gold_lines(labelled: LabelledThread, *, catalogue_kinds: dict[str, str]) -> list[GoldLine]:
+def gold_lines(labelled: LabelledThread, *, catalogue_kinds: Mapping[str, str]) -> list[GoldLine]:
     """Predictions in the gold format: message positions, linked behaviours (policy rules
     left out, as FORMAT.md asks), the rolled-up relation and the decisions."""
     lines = []

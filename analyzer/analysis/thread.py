@@ -28,6 +28,7 @@ from analyzer.analysis.relations import (
     sides,
 )
 from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
+from analyzer.nlp.behaviours import patch_additions
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +40,20 @@ class AnalysisSettings:
 
 
 def blocks_of(message: MessageInput) -> list[TextBlock]:
-    """Own text is read in full; patches only for the behaviours they name."""
+    """Own text is read in full; patches (only the lines they add, which is what a patch
+    proposes) and trailers (Fixes:, Link:) only for the behaviours and references they name."""
     seg = message.segmentation
     own = [TextBlock(message.message_id, b.start, b.text) for b in seg.own]
-    patches = [
-        TextBlock(message.message_id, b.start, message.body[b.start : b.end], full=False)
+    references = [
+        TextBlock(message.message_id, b.start, _reference_text(b.kind, message.body[b.start : b.end]), full=False)
         for b in seg.blocks
-        if b.kind == "patch"
+        if b.kind in ("patch", "trailer")
     ]
-    return own + patches
+    return own + references
+
+
+def _reference_text(kind: str, text: str) -> str:
+    return patch_additions(text) if kind == "patch" else text
 
 
 def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
