@@ -6,6 +6,7 @@ import mailbox
 from collections.abc import Iterator
 from pathlib import Path
 
+from analyzer.ingest.mbox import too_large_detail
 from analyzer.records import Provenance, RawMail, Rejection
 
 
@@ -25,7 +26,7 @@ def read_maildir(path: Path, *, max_size: int, list_hint: str | None = None) -> 
             yield Rejection("unreadable", f"{type(exc).__name__}: {exc}", provenance)
             continue
         if len(data) > max_size:
-            yield Rejection("too-large", f"more than the cap of {max_size} bytes", provenance, len(data))
+            yield Rejection("too-large", too_large_detail(len(data), max_size), provenance, len(data))
         else:
             yield RawMail(data, provenance)
 
@@ -45,7 +46,7 @@ def _read_file(file: Path, *, source: str, locator: str, max_size: int, list_hin
     try:
         size = file.stat().st_size
         if size > max_size:
-            return Rejection("too-large", f"{size} bytes > cap of {max_size}", provenance, size)
+            return Rejection("too-large", too_large_detail(size, max_size), provenance, size)
         return RawMail(file.read_bytes(), provenance)
     except OSError as exc:
         return Rejection("unreadable", f"{type(exc).__name__}: {exc}", provenance)

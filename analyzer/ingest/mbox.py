@@ -59,7 +59,9 @@ class _CappedReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        chunk = self._inner.read(len(buffer))
+        # read1, not read: read(n) keeps decompressing until it has n bytes, so a stream
+        # cut short would lose everything decoded since the last full buffer.
+        chunk = self._inner.read1(len(buffer))  # type: ignore[attr-defined]
         self.count += len(chunk)
         if self.count > self._limit:
             raise DecompressionBomb(f"expanded past {self._limit} bytes")
@@ -173,7 +175,7 @@ class _Entry:
         if self.oversized:
             return Rejection(
                 reason="too-large",
-                detail=f"{self.size} bytes > cap of {max_size}",
+                detail=too_large_detail(self.size, max_size),
                 provenance=provenance,
                 size=self.size,
             )
@@ -234,7 +236,15 @@ def guarded_split(
             produced += 1
             yield item
     except DecompressionBomb as exc:
-        yield Rejection("decompression-bomb", str(exc), Provenance(source, f"after-entry:{produced}"))
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-        yield Rejection("unreadable", f"{type(exc).__name__}: {exc}", Provenance(source, f"after-entry:{produced}"))
+        detail = f"{exc}; the {produced} entries before it were read (raise --max-expanded if the file is trusted)"
+        yield Rejection("decompression-bomb", detail, Provenance(source, f"after-entry:{produced}"))
+    except EOFError as exc:
+        detail = f"the compressed file is cut short ({exc}); the {produced} entries before the cut were read"
+        yield Rejection("unreadable", detail, Provenance(source, f"after-entry:{produced}"))
+    except (OSError, lzma.LZMAError, zlib.error) as exc:
+        detail = f"{type(exc).__name__}: {exc}; the {produced} entries before it were read"
+        yield Rejection("unreadable", detail, Provenance(source, f"after-entry:{produced}"))
 
+
+def too_large_detail(size: int, max_size: int) -> str:
+    return f"{size} bytes > cap of {max_size}; raise --max-size to accept it"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from analyzer.errors import SourceError
+from analyzer.ingest.mbox import too_large_detail
 from analyzer.records import Provenance, RawMail, Rejection
 
 _EPOCH_NAME = re.compile(r"^(\d+)\.git$")
@@ -159,7 +160,7 @@ def _blob(stream: IO[bytes], size: int, provenance: Provenance, max_size: int) -
         left = size + 1
         while left > 0:
             left -= len(stream.read(min(left, 1 << 20)) or b"\0" * left)
-        return Rejection("too-large", f"{size} bytes > cap of {max_size}; raise --max-size to accept it", provenance, size)
+        return Rejection("too-large", too_large_detail(size, max_size), provenance, size)
     data = stream.read(size)
     stream.read(1)
     return RawMail(data, provenance)

@@ -13,20 +13,45 @@ BodyKind = Literal["plain", "html", "empty"]
 
 
 def body_of(parsed: mailparser.MailParser, defects: list[str]) -> tuple[str, BodyKind]:
-    """Body text and its kind; appends ``html-only`` to ``defects`` when there was no
-    plain text and HTML had to be converted."""
+    """Body text and its kind. Plain text parts come first, then patch parts
+    (text/x-patch, text/x-diff: the diff under review); HTML is converted only when
+    there is no plain text, and ``html-only`` is added to ``defects``."""
     plain: list[str] = parsed.text_plain
-    if plain:
-        if "CharsetDecodeDefect" in parsed.defects_categories:
-            plain = _redecode_plain(parsed) or plain
-        return normalise_newlines("\n".join(plain)), "plain"
+    if plain and "CharsetDecodeDefect" in parsed.defects_categories:
+        plain = _redecode_plain(parsed, defects) or plain
+    texts = plain + _patch_parts(parsed)
+    if texts:
+        return normalise_newlines("\n".join(texts)), "plain"
     if parsed.text_html:
         defects.append("html-only: converted to text")
         return normalise_newlines(html_to_text("\n".join(parsed.text_html))), "html"
     return "", "empty"
 
 
-def _redecode_plain(parsed: mailparser.MailParser) -> list[str]:
+_PATCH_TYPES = frozenset({"text/x-patch", "text/x-diff", "text/x-patch-file"})
+
+
+def _patch_parts(parsed: mailparser.MailParser) -> list[str]:
+    """Patches sent as parts of their own, which mail-parser files with neither plain
+    nor HTML text."""
+    texts: list[str] = []
+    for part in parsed.message.walk():
+        if part.get_content_type() in _PATCH_TYPES and not part.is_multipart():
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and payload:
+                texts.append(_decoded(payload, part.get_content_charset() or "utf-8"))
+    return texts
+
+
+def _decoded(payload: bytes, charset: str) -> str:
+    try:
+        return payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        best = detect_charset(payload).best()
+        return str(best) if best is not None else payload.decode("utf-8", "replace")
+
+
+def _redecode_plain(parsed: mailparser.MailParser, defects: list[str]) -> list[str]:
     """Second chance for text/plain parts whose declared charset failed: detect it
     (mail-parser's own fallback is UTF-8 with replacement characters)."""
     texts: list[str] = []
@@ -36,8 +61,19 @@ def _redecode_plain(parsed: mailparser.MailParser) -> list[str]:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes) or not payload:
             continue
+        declared = part.get_content_charset() or "us-ascii"
+        try:
+            texts.append(payload.decode(declared))
+            continue
+        except (LookupError, UnicodeDecodeError):
+            pass
         best = detect_charset(payload).best()
-        texts.append(str(best) if best is not None else payload.decode("utf-8", "replace"))
+        if best is None:
+            texts.append(payload.decode("utf-8", "replace"))
+            defects.append(f"charset-unknown: text/plain declared {declared!r}; decoded as UTF-8 with replacements")
+        else:
+            texts.append(str(best))
+            defects.append(f"charset-guessed: text/plain declared {declared!r}; decoded as {best.encoding}")
     return texts
 
 

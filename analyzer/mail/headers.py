@@ -21,7 +21,8 @@ _KEPT_FOR_PARSER = re.compile(
     rb"|content-[a-z-]+|mime-version|x-recovered(-from)?|x-synthetic)$",
     re.IGNORECASE,
 )
-_ADDRESS_HEADERS = {b"from": "from_values", b"to": "to_values", b"cc": "cc_values"}
+_OWN_HEADERS = {b"from": "from_values", b"to": "to_values", b"cc": "cc_values", b"subject": "subject_values"}
+"""Headers read from the raw bytes here (Subject goes to mail-parser as well)."""
 
 
 def clean_message_id(value: str | None) -> str | None:
@@ -84,39 +85,47 @@ class HeaderSplit:
     from_values: list[str]
     to_values: list[str]
     cc_values: list[str]
+    subject_values: list[str]
+    eight_bit: tuple[str, ...]
+    """Headers among ``_OWN_HEADERS`` with raw 8-bit bytes (no RFC 2047 encoding)."""
     latin1_headers: tuple[str, ...]
-    """Address headers whose 8-bit bytes were not UTF-8 and were read as Latin-1."""
+    """Of those, the ones whose bytes were not UTF-8 and were read as Latin-1."""
 
 
 def split_for_parser(raw: bytes) -> HeaderSplit:
     """Keep only the headers in ``_KEPT_FOR_PARSER`` for mail-parser (the body is
-    untouched) and pull out the From/To/Cc values, unfolded."""
+    untouched) and pull out the From/To/Cc/Subject values, unfolded."""
     end = _header_end(raw)
     kept: list[bytes] = []
-    address_lines: dict[bytes, list[bytes]] = {name: [] for name in _ADDRESS_HEADERS}
-    current: list[bytes] | None = None
+    own_lines: dict[bytes, list[bytes]] = {name: [] for name in _OWN_HEADERS}
+    own: list[bytes] | None = None
+    keep = False
     for line in raw[:end].splitlines(keepends=True):
-        if line in (b"\n", b"\r\n"):
+        if line == b"\n" or line == b"\r\n":
             kept.append(line)  # the blank line that ends the header block
             break
-        if line[:1] in (b" ", b"\t"):
-            if current is not None:
-                current.append(line)
-            continue
-        name = line.split(b":", 1)[0].strip()
-        if _KEPT_FOR_PARSER.match(name):
-            current = kept
-        else:
-            current = address_lines.get(name.lower())
-        if current is not None:
-            current.append(line)
+        if line[0] != 32 and line[0] != 9:  # a new field; continuation lines follow its fate
+            name = line.partition(b":")[0].strip().lower()
+            own = own_lines.get(name)
+            keep = _KEPT_FOR_PARSER.match(name) is not None
+        if own is not None:
+            own.append(line)
+        if keep:
+            kept.append(line)
     values: dict[str, list[str]] = {}
+    eight_bit: list[str] = []
     latin1: list[str] = []
-    for name, attribute in _ADDRESS_HEADERS.items():
-        values[attribute], guessed = _unfolded_values(address_lines[name])
+    for name, attribute in _OWN_HEADERS.items():
+        lines = own_lines[name]
+        values[attribute], guessed = _unfolded_values(lines)
+        label = name.decode().capitalize()
+        if any(not line.isascii() for line in lines):
+            eight_bit.append(label)
         if guessed:
-            latin1.append(name.decode())
-    return HeaderSplit(for_parser=b"".join(kept) + raw[end:], latin1_headers=tuple(latin1), **values)
+            latin1.append(label)
+    return HeaderSplit(
+        for_parser=b"".join(kept) + raw[end:], eight_bit=tuple(eight_bit), latin1_headers=tuple(latin1), **values
+    )
 
 
 def _unfolded_values(lines: list[bytes]) -> tuple[list[str], bool]:

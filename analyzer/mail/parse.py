@@ -16,7 +16,7 @@ from typing import Any
 import mailparser
 
 from analyzer.mail import headers as h
-from analyzer.mail.addresses import addresses_of, mailbox_pairs
+from analyzer.mail.addresses import addresses_of
 from analyzer.mail.body import body_of
 from analyzer.records import Address, Message, RawMail, Rejection
 
@@ -78,7 +78,7 @@ def _parse(raw: RawMail, policy: ParsePolicy) -> Message | Rejection:
     if not data.endswith(b"\n"):
         defects.append("no-final-newline: the message ends mid-line (truncated?)")
     split = h.split_for_parser(data)
-    defects.extend(f"header-charset: {name} is not UTF-8, read as Latin-1" for name in split.latin1_headers)
+    defects.extend(f"header-charset: {name} has 8-bit bytes that are not UTF-8; read as Latin-1" for name in split.latin1_headers)
     parsed = _LeanMailParser.from_bytes(split.for_parser)
     return _build(raw, parsed, split, defects, policy)
 
@@ -91,7 +91,7 @@ def _build(
     author = _author(split.from_values, defects)
     date_raw = _first(parsed.message.get_all("Date"))
     date = _date(parsed, date_raw, defects, policy)
-    subject = " ".join(str(parsed.subject or "").split())
+    subject = " ".join(_subject(parsed, split).split())
     message_id, synthetic = _message_id(parsed, defects, author, date_raw, subject, body)
     in_reply_to, references = _parents(parsed, message_id, defects)
     list_id = h.list_id_of(_first(parsed.message.get_all("List-Id")), _first(parsed.message.get_all("X-Mailing-List")))
@@ -131,11 +131,26 @@ def _first(values: list[object] | None) -> str | None:
 
 
 def _parser_defects(parsed: mailparser.MailParser) -> list[str]:
+    """mail-parser's defects, and those the email package only notes while decoding a
+    payload (bad base64, say), which happens after mail-parser has collected its own."""
     found: list[str] = []
     for entry in parsed.defects:
         for part, items in entry.items():
             found.extend(f"{part}: {item}" for item in items)
+    for part in parsed.message.walk():
+        for defect in part.defects:
+            text = f"{part.get_content_type()}: {type(defect).__name__}: {defect.__doc__}"
+            if text not in found:
+                found.append(text)
     return found
+
+
+def _subject(parsed: mailparser.MailParser, split: h.HeaderSplit) -> str:
+    """mail-parser's Subject, except for raw 8-bit bytes, which it drops when they are
+    not UTF-8: those are decoded here (UTF-8, else Latin-1, recorded as a defect)."""
+    if "Subject" in split.eight_bit and split.subject_values:
+        return h.decode_words(split.subject_values[0])
+    return str(parsed.subject or "")
 
 
 def _author(from_values: list[str], defects: list[str]) -> Address:
@@ -144,12 +159,11 @@ def _author(from_values: list[str], defects: list[str]) -> Address:
         return Address(name="", email="")
     if len(from_values) > 1:
         defects.append(f"duplicate-from-header: {len(from_values)} From headers, first kept")
-    authors = addresses_of(from_values[:1])
+    authors = [a for a in addresses_of(from_values[:1]) if "@" in a.email]
     if authors:
         return authors[0]
-    names = [name for name, _ in mailbox_pairs(from_values[0]) if name]
     defects.append(f"invalid-from: no address in {from_values[0][:80]!r}")
-    return Address(name=" ".join(names[:1] or [from_values[0].strip()])[:200], email="")
+    return Address(name=" ".join(h.decode_words(from_values[0]).split())[:200], email="")
 
 
 def _date(
