@@ -10,6 +10,7 @@ from analyzer.ingest import publicinbox
 from analyzer.mail.parse import ParsePolicy, parse_raw
 from analyzer.records import Message, RawMail
 from analyzer.segment import Segmentation, resolve_quotes, segment_body
+from analyzer.segment.resolve import source_text
 from tests.conftest import require_shared
 
 # Lines that switch the segmenter's states, mixed with noise, so that the generated
@@ -170,3 +171,10 @@ def test_real_archive_messages_are_tiled_and_their_quotes_resolve() -> None:
         resolved += sum(q.source_message_id == message.in_reply_to for q in depth_one)
     assert quoted > 1000
     assert resolved / quoted > 0.95
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \t\r\n\\*-.>_\u00a0")), max_size=200))
+def test_every_normalised_character_maps_back_to_itself_in_the_body(body: str) -> None:
+    source = source_text(body)
+    for position, char in enumerate(source.text):
+        assert body[source.body_offset(position)] == char

@@ -22,7 +22,7 @@ from analyzer.segment.attribution import is_snip, outlook_headers
 from analyzer.segment.lines import shift_depths, split_lines
 from analyzer.segment.records import QuotedBlock, Segmentation
 
-_TOKEN = re.compile(r"\S+")
+_ESCAPABLE = frozenset("\\`*_{}[]()#+-.!>|")
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!>|])")
 _MIN_PIECE = 8
 """Shorter quoted lines ("Thanks,", "}") are found everywhere; they prove nothing."""
@@ -33,16 +33,19 @@ _MIN_FOREIGN = 20
 
 @dataclass(frozen=True, slots=True)
 class SourceText:
-    """The text a message wrote itself (its unquoted lines), whitespace removed, with a
-    map back to body offsets."""
+    """The text a message wrote itself (its unquoted lines), normalised, with where each
+    of those lines starts in the normalised text and in the body."""
 
     text: str
     norm_starts: tuple[int, ...]
-    body_starts: tuple[int, ...]
+    lines: tuple[tuple[int, str], ...]
+    """(body offset, text) of each unquoted line, in order."""
 
     def body_offset(self, position: int) -> int:
-        segment = bisect.bisect_right(self.norm_starts, position) - 1
-        return self.body_starts[segment] + position - self.norm_starts[segment]
+        """The body offset of the character at ``position`` of the normalised text."""
+        index = bisect.bisect_right(self.norm_starts, position) - 1
+        start, line = self.lines[index]
+        return start + _kept_char_index(line, position - self.norm_starts[index])
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,34 +129,27 @@ def source_text(body: str) -> SourceText:
     ancestors), so their normalised text is memoised."""
     lines = split_lines(body)
     lines = shift_depths(lines, outlook_headers(lines))
-    parts: list[str] = []
+    own = tuple((line.start, line.text) for line in lines if not line.depth)
+    parts = [_normalise(text) for _, text in own]
     norm_starts: list[int] = []
-    body_starts: list[int] = []
     length = 0
-    for line in lines:
-        if line.depth:
+    for part in parts:
+        norm_starts.append(length)
+        length += len(part)
+    return SourceText("".join(parts), tuple(norm_starts), own)
+
+
+def _kept_char_index(line: str, count: int) -> int:
+    """Index in ``line`` of its ``count``-th character that normalisation keeps (it
+    drops whitespace and html2text's escaping backslashes)."""
+    kept = 0
+    for index, char in enumerate(line):
+        if char.isspace() or (char == "\\" and line[index + 1 : index + 2] in _ESCAPABLE):
             continue
-        for token in _TOKEN.finditer(body, line.start, line.end):
-            for start, chunk in _unescaped(token.group(), token.start()):
-                norm_starts.append(length)
-                body_starts.append(start)
-                parts.append(chunk)
-                length += len(chunk)
-    return SourceText("".join(parts), tuple(norm_starts), tuple(body_starts))
-
-
-def _unescaped(token: str, start: int) -> Iterator[tuple[int, str]]:
-    """Runs of the token without html2text's escaping backslashes, with their offsets."""
-    if "\\" not in token:
-        yield start, token
-        return
-    position = 0
-    for escape in _ESCAPE.finditer(token):
-        if escape.start() > position:
-            yield start + position, token[position : escape.start()]
-        position = escape.end()
-    if position < len(token):
-        yield start + position, token[position:]
+        if kept == count:
+            return index
+        kept += 1
+    return len(line)
 
 
 def locate(pieces: Sequence[str], source: SourceText, *, hint: int = 0) -> _Found | None:
