@@ -1,0 +1,155 @@
+"""The analysis commands end to end: label, eval, analyze and train, and their errors."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.analysis.catalogue import load_taxonomy
+from analyzer.cli import app
+from tests.conftest import CORPUS, require_shared
+
+runner = CliRunner()
+TAXONOMY = load_taxonomy()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_label_writes_one_gold_format_line_per_message(tmp_path: Path) -> None:
+    out = tmp_path / "kvm.jsonl"
+    _run("label", str(CORPUS / "kvm.mbox"), "-o", str(out))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    ids = [line["message_id"] for line in lines]
+    assert len(ids) == len(set(ids)) == 23
+    positions = set(TAXONOMY.position_ids)
+    for line in lines:
+        assert set(line) >= {"message_id", "positions", "behaviours", "relation", "decisions"}
+        assert all(p["position"] in positions and p["stance"] in ("for", "against") for p in line["positions"])
+        assert set(line["decisions"]) <= set(TAXONOMY.decision_ids)
+        if line["relation"] is not None:
+            assert line["relation"]["to"] in ids
+            assert line["relation"]["label"] in ("agree", "disagree", "mixed", "neutral")
+    parents = {
+        (m["Message-ID"] or "").strip().strip("<>"): (m["In-Reply-To"] or "").strip().strip("<>")
+        for m in mailbox.mbox(str(CORPUS / "kvm.mbox"))
+    }
+    for line in lines:
+        # a reply gets a relation exactly when its parent is in the file
+        assert (line["relation"] is not None) == (parents[line["message_id"]] in ids)
+    assert any(line["positions"] for line in lines)
+    assert any("accepted" in line["decisions"] for line in lines), "the corpus has an 'Applied, thanks'"
+
+
+GOLD_FLOORS = {
+    # Measured figures sit above these; a drop below one is a regression worth a look.
+    "kvm-guest-visible-compat-2026-05": {"positions": 0.5, "behaviours": 0.88, "decisions": 0.6, "relations": 0.45},
+    "kvmarm-ccsidr-associativity-invariant-regs": {"positions": 0.55, "behaviours": 0.88, "decisions": 0.6, "relations": 0.45},
+    "kvm-x86-ept-ignore-guest-pat-quirk-v1": {"positions": 0.4, "behaviours": 0.9, "decisions": 0.4, "relations": 0.45},
+    "kvm-arm64-vgic-iidr-rev1-2026-05": {"positions": 0.9, "behaviours": 0.9, "decisions": 0.9, "relations": 0.9},
+}
+
+
+@pytest.mark.parametrize("thread", sorted(GOLD_FLOORS))
+def test_eval_on_real_gold_threads(thread: str) -> None:
+    gold = require_shared("gold", f"{thread}.gold.jsonl")
+    scores = json.loads(_run("eval", str(gold), "--mbox", str(gold.with_name(f"{thread}.mbox")), "--json"))
+    assert set(scores) >= {"positions", "positions_any_stance", "behaviours", "relations", "decisions"}
+    for key in ("positions", "positions_any_stance", "behaviours", "decisions"):
+        assert set(scores[key]) >= {"precision", "recall", "f1"}
+    assert set(scores["relations"]) >= {"accuracy", "macro_f1"}
+    floors = GOLD_FLOORS[thread]
+    print(thread, {k: scores[k].get("f1", scores[k].get("accuracy")) for k in scores})
+    assert scores["positions"]["f1"] >= floors["positions"]
+    assert scores["behaviours"]["f1"] >= floors["behaviours"]
+    assert scores["decisions"]["f1"] >= floors["decisions"]
+    assert scores["relations"]["accuracy"] >= floors["relations"]
+
+
+def test_eval_of_saved_predictions_equals_eval_of_the_mbox(tmp_path: Path) -> None:
+    gold = require_shared("gold", "kvmarm-ccsidr-associativity-invariant-regs.gold.jsonl")
+    mbox = gold.with_name("kvmarm-ccsidr-associativity-invariant-regs.mbox")
+    predictions = tmp_path / "p.jsonl"
+    _run("label", str(mbox), "-o", str(predictions))
+    direct = json.loads(_run("eval", str(gold), "--mbox", str(mbox), "--json"))
+    saved = json.loads(_run("eval", str(gold), "--predictions", str(predictions), "--json"))
+    assert direct == saved
+    table = _run("eval", str(gold), "--predictions", str(predictions))
+    assert "positions_any_stance" in table and "macro-F1" in table
+
+
+def test_analyze_stores_traceable_results_and_is_incremental(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _run("ingest", str(CORPUS / "kvm.mbox"), str(CORPUS / "kvmarm.mbox"), "--db", str(db), "--json")
+    first = json.loads(_run("analyze", "--db", str(db), "--json"))
+    assert (first["threads"], first["analysed"], first["messages"]) == (4, 4, 42)
+    again = json.loads(_run("analyze", "--db", str(db), "--json"))
+    assert (again["analysed"], again["unchanged"]) == (0, 4)
+    forced = json.loads(_run("analyze", "--db", str(db), "--json", "--force"))
+    assert forced["analysed"] == 4
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT c.start, c.end, c.text, m.body FROM claims c JOIN messages m USING (message_id)"
+        ).fetchall()
+        assert rows, "the sample corpus argues positions"
+        for start, end, text, body in rows:
+            assert body[start:end].strip() == text
+        kinds = {row[0] for row in con.execute("SELECT DISTINCT kind FROM mentions")}
+        assert "behaviour" in kinds
+        assert con.execute("SELECT count(*) FROM decisions WHERE kind = 'accepted'").fetchone()[0] >= 1
+        replies = 42 - 4 - 1  # every message but the 4 roots and the one whose parent is missing
+        assert con.execute("SELECT count(*) FROM relations WHERE quote_index IS NULL").fetchone()[0] == replies
+
+
+def test_train_is_reproducible_and_the_model_plugs_in(tmp_path: Path) -> None:
+    data = tmp_path / "positions.jsonl"
+    examples = [
+        {"text": "Userspace must be able to restore the old behaviour after an upgrade.", "positions": [{"position": "pin-previous-behaviour", "stance": "for"}]},
+        {"text": "We will not keep old behaviour around forever.", "positions": [{"position": "pin-previous-behaviour", "stance": "against"}]},
+        {"text": "Show me a guest that breaks first.", "positions": [{"position": "evidence-required", "stance": "for"}]},
+        {"text": "This moves the helper into its own file.", "positions": []},
+    ] * 3
+    data.write_text("\n".join(json.dumps(e) for e in examples))
+    for name in ("a", "b"):
+        _run("train", "--data", str(data), "-o", str(tmp_path / name), "--epochs", "3")
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+
+    sentence = "Userspace must be able to restore the old behaviour."
+    cats = [
+        build_pipeline(PipelineSettings(behaviours=False, positions="model", model_dir=tmp_path / n)).get_pipe(
+            "mlpa_position_model_v1"
+        ).classifier(sentence).cats  # type: ignore[attr-defined]
+        for n in ("a", "b")
+    ]
+    assert cats[0] == cats[1]
+    assert max(cats[0], key=cats[0].get) == "pin-previous-behaviour/for"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["label", "/nonexistent/thread.mbox"], "no such file"),
+        (["eval", "/nonexistent/gold.jsonl"], "exactly one of --mbox"),
+        (["eval", "/nonexistent/gold.jsonl", "--mbox", "x.mbox"], "no such gold file"),
+        (["label", str(CORPUS / "kvm.mbox"), "--positions", "guess"], "choose rules, model or both"),
+        (["label", str(CORPUS / "kvm.mbox"), "--catalogue", "/nonexistent.yaml"], "nonexistent.yaml"),
+    ],
+)
+def test_mistakes_get_one_line_that_says_what_to_do(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_analyze_on_an_empty_database_says_to_ingest_first(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["analyze", "--db", str(tmp_path / "empty.db")])
+    assert result.exit_code == 2
+    assert "analyzer ingest" in result.output
