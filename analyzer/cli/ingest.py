@@ -18,7 +18,7 @@ from analyzer.errors import AnalyzerError
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
-from analyzer.ingest.sources import FORMATS, ReadOptions
+from analyzer.ingest.sources import FORMATS, ReadOptions, check
 from analyzer.records import IngestCounts
 from analyzer.report.summary import summary_markdown
 from analyzer.store.db import Store
@@ -70,15 +70,18 @@ def ingest_command(
 
     A public-inbox archive is read incrementally: a re-run reads only new commits."""
     read = _read_options(format, mbox_variant, max_size, max_expanded, list_id, lore_base)
-    cache = None if no_cache else (cache_dir or _default_cache_dir())
-    client = LoreClient(make_session(cache_dir=cache, retries=retries), timeout=(10.0, timeout), max_download=max_download)
+    targets = _one_line_errors(lambda: [(s, check(s, format)) for s in sources])  # type: ignore[arg-type]
+    client = None
+    if any(kind == "lore" for _, kind in targets):
+        cache = None if no_cache else _usable_cache_dir(cache_dir or _default_cache_dir())
+        client = LoreClient(make_session(cache_dir=cache, retries=retries), timeout=(10.0, timeout), max_download=max_download)
     show = sys.stderr.isatty() if progress is None else progress
 
     def run() -> IngestReport:
         with Store.open(db) as store:
             return ingest(
                 store,
-                [(s, format) for s in sources],  # type: ignore[misc]
+                targets,
                 IngestOptions(read=read, jobs=jobs),
                 lore_client=client,
                 progress=RichProgress(show),
@@ -209,6 +212,16 @@ def search_command(
     for row in _one_line_errors(run):
         table.add_row(*row)
     out.print(table)
+
+
+def _usable_cache_dir(path: Path) -> Path | None:
+    """The HTTP cache folder, or None (no cache) when it cannot be created here."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        typer.echo(f"note: no download cache ({path}: {exc.strerror or exc}); use --cache-dir to set one", err=True)
+        return None
+    return path
 
 
 def _default_cache_dir() -> Path:
