@@ -3,6 +3,8 @@ the body exactly once, in order; the records agree with the blocks; nothing rais
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,7 +130,7 @@ def test_resolution_never_raises_and_spans_stay_in_their_source(body: str, paren
         runs = quote.source_spans
         assert runs and runs[0][0] == quote.source_start and runs[-1][1] == quote.source_end
         assert all(start < end for start, end in runs)
-        assert all(a[1] <= b[0] for a, b in zip(runs, runs[1:]))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(runs))
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab.,\n\t\r ")), max_size=200), st.sampled_from(["> ", ">", "> \t"]))

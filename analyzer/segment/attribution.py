@@ -10,7 +10,6 @@ import datetime as dt
 import re
 import warnings
 from collections.abc import Sequence
-
 from functools import lru_cache
 
 from dateutil import parser as dateparser
@@ -35,8 +34,8 @@ _TIME = re.compile(
     r"(?:\s*(?:[+-]\d{4}|\(?(?:UTC|GMT|[ECMP][SD]T|CES?T|BST|JST|IST|KST)\)?))*"
 )
 
-_OUTLOOK_RULE = re.compile(r"^-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{3,}\s*$", re.I)
-_HEADER_FIELD = re.compile(r"^(?P<key>From|Sent|Date|To|Cc|Subject|Reply-To|Von|Gesendet|An|Betreff|De|Envoyé|À|Objet)\s*:", re.I)
+_OUTLOOK_RULE = re.compile(r"^-{3,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine)\s*-{3,}\s*$", re.IGNORECASE)
+_HEADER_FIELD = re.compile(r"^(?P<key>From|Sent|Date|To|Cc|Subject|Reply-To|Von|Gesendet|An|Betreff|De|Envoyé|À|Objet)\s*:", re.IGNORECASE)
 _UNDERSCORES = re.compile(r"^_{10,}\s*$")
 _SNIP = re.compile(
     r"^\s*(?:\[\s*(?:\.{2,}|…|snip(?:ped)?|trimmed|cut|deleted|removed)[^\]]*\]|<\s*(?:snip(?:ped)?|\.{3})\s*>"

@@ -17,7 +17,12 @@ from analyzer.segment.attribution import is_snip, match_attribution, outlook_att
 from analyzer.segment.lines import Line
 from analyzer.segment.records import Attribution
 from analyzer.segment.tail import footer_starts, signature_starts
-from analyzer.segment.trailers import ParsedTrailer, is_trailer_note, note_lines_left, parse_trailer
+from analyzer.segment.trailers import (
+    ParsedTrailer,
+    is_trailer_note,
+    note_lines_left,
+    parse_trailer,
+)
 
 ContentKind = Literal["own", "patch", "trailer", "signature", "footer", "attribution", "blank"]
 

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from analyzer.segment.attribution import outlook_headers
 from analyzer.segment.labels import ContentKind, Labelling, label_lines
 from analyzer.segment.lines import Line, shift_depths, split_lines
-from analyzer.segment.records import Attribution, Block, BlockKind, OwnText, QuotedBlock, Segmentation, Trailer
+from analyzer.segment.records import (
+    Attribution,
+    Block,
+    BlockKind,
+    OwnText,
+    QuotedBlock,
+    Segmentation,
+    Trailer,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +73,9 @@ def _absorb_blank_runs(tags: list[_Tag]) -> list[_Tag]:
             end += 1
         if 0 < index and end < len(result):
             before, after = result[index - 1], result[end]
-            if before == after and before.kind in ("quote", "own", "patch"):
-                if all(tag.depth <= before.depth for tag in result[index:end]):
-                    result[index:end] = [before] * (end - index)
+            inside = before == after and before.kind in ("quote", "own", "patch")
+            if inside and all(tag.depth <= before.depth for tag in result[index:end]):
+                result[index:end] = [before] * (end - index)
         index = end
     return result
 

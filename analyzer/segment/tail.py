@@ -44,11 +44,9 @@ def signature_starts(lines: Sequence[Line], index: int) -> bool:
     if text.rstrip(" \t") != "--":
         return False
     depth = lines[index].depth
-    remaining = 0
-    for line in lines[index + 1 :]:
+    for remaining, line in enumerate(lines[index + 1 :], start=1):
         if line.depth != depth:
             break
-        remaining += 1
         if remaining > _BARE_DASHES_REACH:
             return False
     return True
