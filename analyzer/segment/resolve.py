@@ -36,16 +36,17 @@ class SourceText:
     """The text a message wrote itself (its unquoted lines), normalised, with where each
     of those lines starts in the normalised text and in the body."""
 
+    body: str
     text: str
     norm_starts: tuple[int, ...]
-    lines: tuple[tuple[int, str], ...]
-    """(body offset, text) of each unquoted line, in order."""
+    lines: tuple[tuple[int, int], ...]
+    """(start, end) in the body of each unquoted line's text, in order."""
 
     def body_offset(self, position: int) -> int:
         """The body offset of the character at ``position`` of the normalised text."""
         index = bisect.bisect_right(self.norm_starts, position) - 1
-        start, line = self.lines[index]
-        return start + _kept_char_index(line, position - self.norm_starts[index])
+        start, end = self.lines[index]
+        return start + _kept_char_index(self.body[start:end], position - self.norm_starts[index])
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +124,21 @@ def _normalise(text: str) -> str:
     return "".join(_ESCAPE.sub("", text).split())
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def source_text(body: str) -> SourceText:
     """Bodies repeat across the calls for one thread (every reply has the same
-    ancestors), so their normalised text is memoised."""
+    ancestors), so their normalised text is memoised; bounded, as bodies can be large."""
     lines = split_lines(body)
     lines = shift_depths(lines, outlook_headers(lines))
-    own = tuple((line.start, line.text) for line in lines if not line.depth)
-    parts = [_normalise(text) for _, text in own]
+    own = [line for line in lines if not line.depth]
+    parts = [_normalise(line.text) for line in own]
     norm_starts: list[int] = []
     length = 0
     for part in parts:
         norm_starts.append(length)
         length += len(part)
-    return SourceText("".join(parts), tuple(norm_starts), own)
+    spans = tuple((line.start, line.start + len(line.text)) for line in own)
+    return SourceText(body, "".join(parts), tuple(norm_starts), spans)
 
 
 def _kept_char_index(line: str, count: int) -> int:
