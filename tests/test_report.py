@@ -34,6 +34,7 @@ from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure
 from analyzer.timeline.build import thread_timeline
 from tests.debate_factory import V1_ID, V2_ID, hostile_debate, large_debate, sample_debate
+from tests.test_commits import tree  # noqa: F401  (fixture: a small kernel git tree)
 
 HREF = re.compile(r'href="#([^"]+)"')
 IDS = re.compile(r'\bid="([^"]+)"')
@@ -253,3 +254,24 @@ def test_commands_turn_errors_into_exit_2(filled_db: Path, tmp_path: Path, args:
     result = CliRunner().invoke(commands, argv)
     assert result.exit_code == 2
     assert message in result.output.replace("\n", " ")
+
+
+def test_full_graph_view_draws_every_kind() -> None:
+    debate = sample_debate()
+    env = environment()
+    summary = thread_report(debate, V1_ID, env)
+    full = thread_report(debate, V1_ID, env, graph_view="full")
+    for label in ("GICD_IIDR", "rejected", "Rita Vance"):  # behaviour, decision, person nodes
+        assert f">{label}</text>" in full.graph_svg
+        assert f">{label}</text>" not in summary.graph_svg
+
+
+def test_report_command_with_a_kernel_tree(filled_db: Path, tmp_path: Path, tree: Path) -> None:
+    result = CliRunner().invoke(commands, ["report", V2_ID, "--db", str(filled_db), "-o", str(tmp_path / "out"),
+                                           "--format", "md", "--kernel-tree", str(tree)])
+    assert result.exit_code == 0, result.output
+    markdown = next((tmp_path / "out").glob("*.md")).read_text()
+    assert "merged as" in markdown and "in v6.19-rc1" in markdown
+    bad = CliRunner().invoke(commands, ["report", V2_ID, "--db", str(filled_db), "-o", str(tmp_path),
+                                        "--kernel-tree", str(tmp_path / "nowhere")])
+    assert bad.exit_code == 2 and "does not exist" in " ".join(bad.output.split())
