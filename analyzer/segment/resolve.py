@@ -13,6 +13,7 @@ resolves if most of its characters were found.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -109,7 +110,7 @@ def _candidates(
     """Expected source first, then the rest of the chain nearest first, then the thread."""
     seen = {own_id}
     expected = [chain[depth - 1]] if 0 < depth <= len(chain) else []
-    for message_id, body in [*expected, *chain, *thread_bodies.items()]:
+    for message_id, body in itertools.chain(expected, chain, thread_bodies.items()):
         if message_id not in seen:
             seen.add(message_id)
             yield message_id, body
