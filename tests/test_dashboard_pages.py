@@ -130,7 +130,7 @@ def test_thread_page_opens_the_message_named_in_the_url(app: AppTest, debate: De
     run_page(app, "thread")
     assert app.selectbox(key="message_id").value == wanted
     panel = app.html[0].value
-    assert f'id="{anchor(message_node(wanted))}"' in panel
+    assert debate.messages[wanted].author_name in panel
     first_line = next(line for line in debate.messages[wanted].body.splitlines() if line and not line.startswith(">"))
     assert first_line.split()[-1] in panel
 

@@ -246,7 +246,7 @@ def redirecting_to(location: str) -> Iterator[str]:
         def log_message(self, *_: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             self.send_response(302)
             self.send_header("Location", location + self.path)
             self.send_header("Content-Length", "0")

@@ -45,7 +45,8 @@ def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
             color=alt.Color("label:N", title="relation / decision", scale=alt.Scale(
                 domain=list(colours), range=list(colours.values())), legend=alt.Legend(orient="bottom")),
             shape=alt.Shape("kind:N", title="event", scale=alt.Scale(
-                domain=["message", "decision", "version", "commit"], range=["circle", "diamond", "square", "triangle-up"])),
+                domain=["message", "decision", "version", "commit"], range=["circle", "diamond", "square", "triangle-up"]),
+                legend=alt.Legend(orient="bottom")),
             tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N"],
         )
         .properties(height=alt.Step(28))

@@ -144,7 +144,7 @@ def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence
     )
     answer = f' <span style="color:{border}">{text_html(relation)}</span>' if relation else ""
     return (
-        f'<div id="{message_anchor(info.message_id)}" class="message" '
+        f'<div class="message" '
         f'style="border-left:3px solid {border};padding-left:8px;margin-bottom:12px">'
         f'<div style="font-size:0.85em"><b class="author">{text_html(info.author_name)}</b> '
         f'<span style="color:#777">{text_html((info.date or "")[:16].replace("T", " "))}</span>{answer}{badges}</div>'
@@ -153,6 +153,7 @@ def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence
     )
 
 
-def indented(card: str, depth: int) -> str:
-    """A card placed at its reply depth in the tree (capped so deep threads stay readable)."""
-    return f'<div style="margin-left:{min(depth, 12) * 18}px">{card}</div>'
+def indented(card: str, depth: int, message_id: str) -> str:
+    """A card placed at its reply depth in the tree (capped so deep threads stay readable),
+    with the message's anchor so a link can jump to it."""
+    return f'<div id="{message_anchor(message_id)}" style="margin-left:{min(depth, 12) * 18}px">{card}</div>'

@@ -37,7 +37,7 @@ graph = loaders.graph_elements(db.path, db.rev, thread_id, cast(charts.GraphView
 left, right = st.columns([3, 2])
 with left:
     selection = cytoscape(graph.elements, graph.stylesheet, layout=graph.layout, height="520px",
-                          selection_type="single", key=f"graph-{view}-{thread_id}")
+                          selection_type="single", min_zoom=0.1, max_zoom=2.5, key=f"graph-{view}-{thread_id}")
     st.caption(f"{graph.node_count} nodes. Click a node to read its message.")
 
 labels = {card.message_id: card.label for card in cards}
@@ -60,4 +60,4 @@ st.subheader("Messages")
 pages = max((len(cards) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 page = st.number_input("Page", 1, pages, 1, key="thread_page") if pages > 1 else 1
 chunk = cards[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-st.html("".join(indented(card.html, card.depth) for card in chunk))
+st.html("".join(indented(card.html, card.depth, card.message_id) for card in chunk))

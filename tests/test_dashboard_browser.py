@@ -1,0 +1,215 @@
+"""The dashboard in a real browser: a real ``streamlit run`` on a free loopback port,
+Debian's headless Chromium driven by Playwright.
+
+Skipped with a reason when Chromium or Playwright is missing, except under CI=true where
+their absence fails. Screenshots go under pytest's tmp dir; their paths are printed.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer import api
+from analyzer.graph.ids import anchor, message_node
+from tests.conftest import CORPUS, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())
+THREAD_A = MANIFEST["threads"][0]
+HOSTILE_ID = "20260612101500.666-1-mallory@example.org"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - depends on the machine
+        _unavailable("Playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def canary() -> Iterator[tuple[str, list[str]]]:
+    """A loopback server that records every request: hostile mail points images at it, so
+    a single hit means the browser treated mail text as markup."""
+    hits: list[str] = []
+
+    class Record(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *_: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def hostile_mbox(canary_url: str) -> bytes:
+    # The author name travels RFC 2047-encoded, as a real mailer would send it.
+    name = "=?utf-8?q?Mallory_=3Cscript=3Edocument=2Etitle=3D=27pwned-name=27=3Bwindow=2Epwned=3D1=3C=2Fscript=3E?="
+    return f"""From mallory@example.org Fri Jun 12 10:15:00 2026
+From: {name} <mallory@example.org>
+To: kvmarm@lists.linux.dev
+Subject: [PATCH] <img src="{canary_url}/subject.png" onerror="document.title='pwned-img'"> KVM: arm64: vgic: drop the check
+Date: Fri, 12 Jun 2026 10:15:00 +0000
+Message-ID: <{HOSTILE_ID}>
+List-Id: <kvmarm.lists.linux.dev>
+X-Synthetic: yes - written for the mlpa project, fictional participants
+
+Userspace must be able to pin <b>every</b> register <img src="{canary_url}/body.png">.
+<script>window.pwned = 2; document.title = 'pwned-body'</script>
+Click <a href="javascript:document.title='pwned-link'">here</a> for the fix.
+
+Signed-off-by: Mallory <mallory@example.org>
+""".encode()
+
+
+@pytest.fixture(scope="module")
+def dashboard_db(tmp_path_factory: pytest.TempPathFactory, canary: tuple[str, list[str]]) -> Path:
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "dashboard.db"
+    hostile = folder / "hostile.mbox"
+    hostile.write_bytes(hostile_mbox(canary[0]))
+    with api.sample_store(db) as store:
+        api.add_sources(store, str(hostile))
+        stored = store.message(HOSTILE_ID)
+    assert stored is not None and "<script>" in stored.author_name and "<img" in stored.subject
+    return db
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_db: Path, browser: Any) -> Iterator[str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false", "--", "--db", str(dashboard_db)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            pytest.fail(f"streamlit exited early ({process.returncode}):\n{output}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer on {url} within 60 s")
+
+
+GRAPH_FRAME = "iframe[title*='cytoscape']"
+CY = "[...document.querySelectorAll('div')].find(d => d._cyreg && d._cyreg.cy)._cyreg.cy"
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def _open_thread(browser: Any, url: str) -> tuple[Any, Any]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1700})
+    page.goto(url)
+    page.wait_for_selector(GRAPH_FRAME, timeout=60_000)
+    frame = page.query_selector(GRAPH_FRAME).content_frame()
+    frame.wait_for_function(f"() => {{ try {{ return {CY}.nodes().length > 0 }} catch (e) {{ return false }} }}",
+                            timeout=30_000)
+    return page, frame
+
+
+def test_thread_page_draws_graph_and_timeline_and_a_click_shows_the_message(
+    browser: Any, server: str, dashboard_db: Path, tmp_path: Path
+) -> None:
+    root = THREAD_A["root_message_id"]
+    page, frame = _open_thread(browser, f"{server}/thread?thread={root}")
+    assert frame.evaluate(f"() => {CY}.nodes().length") == len(THREAD_A["message_ids"])
+    page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg",
+                           timeout=30_000)
+    with api.open_store(dashboard_db) as store:
+        debate = api.load_debate(store, [root])
+    target = THREAD_A["message_ids"][6]
+    info = debate.messages[target]
+    assert info.author_name != debate.messages[root].author_name, "the panel must change on the click"
+    where = frame.evaluate(f"(id) => {CY}.getElementById(id).renderedPosition()", anchor(message_node(target)))
+    box = page.query_selector(GRAPH_FRAME).bounding_box()
+    page.mouse.click(box["x"] + where["x"], box["y"] + where["y"])
+    assert frame.evaluate(f"() => {CY}.$(':selected').map(n => n.id())") == [anchor(message_node(target))]
+    panel = page.locator("[data-testid='stHtml']").first
+    expect(panel).to_contain_text(info.author_name, timeout=20_000)
+    own_line = next(line for line in info.body.splitlines() if len(line) > 20 and not line.startswith(">"))
+    assert info.author_name in panel.inner_text()
+    assert " ".join(own_line.split()[:3]) in " ".join(panel.inner_text().split())
+    shot = tmp_path / "thread-page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    page.close()
+
+
+def test_hostile_mail_is_shown_as_text_and_runs_nothing(
+    browser: Any, server: str, canary: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    page, _ = _open_thread(browser, f"{server}/thread?thread={HOSTILE_ID}")
+    page.locator("[data-testid='stHtml']").first.wait_for(timeout=20_000)
+    page.wait_for_timeout(1500)  # give any injected script or image the time to fire
+    text = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    assert "Mallory <script>document.title='pwned-name';window.pwned=1</script>" in text
+    assert "<img src=" in text and "onerror=" in text
+    assert "<script>window.pwned = 2; document.title = 'pwned-body'</script>" in text
+    assert "pwned" not in page.title()
+    assert page.evaluate("() => window.pwned === undefined")
+    assert page.locator("a[href^='javascript:']").count() == 0
+    assert canary[1] == [], f"the browser fetched {canary[1]} from mail text"
+    shot = tmp_path / "hostile-thread.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    page.close()
