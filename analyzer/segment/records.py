@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 BlockKind = Literal["own", "quote", "attribution", "patch", "trailer", "signature", "footer", "blank"]
+# "patch" covers diffs, diffstat, shortlog, the ``---`` separator and in-body git headers;
+# "blank" also covers marker-only quote lines and the quoter's cut marks (``[...]``).
+# Quoted diffs are "quote" blocks whose QuotedBlock has ``patch=True``.
 
 
 @dataclass(frozen=True, slots=True)
