@@ -71,3 +71,11 @@ def test_every_shipped_rule_uses_taxonomy_ids() -> None:
     load_cue_book(RULES / "positions.yaml", known_labels=taxonomy.position_ids)
     load_cue_book(RULES / "relations.yaml", known_labels=("agree", "disagree"))
     load_cue_book(RULES / "decisions.yaml", known_labels=taxonomy.decision_ids)
+
+
+def test_what_a_sentence_concedes_weighs_less_than_its_point() -> None:
+    plain = POSITIONS.scan("We must restore the old behaviour.")
+    conceded = POSITIONS.scan("Sure, we must restore the old behaviour, but not by reintroducing the bug.")
+    restore = [h for h in conceded if h.label == "pin-previous-behaviour"]
+    assert restore and restore[0].weight < plain[0].weight
+    assert any(h.label == "bug-for-bug" and h.weight == 2.0 for h in conceded), "the point after 'but' keeps its weight"

@@ -20,6 +20,7 @@ from analyzer.errors import ConfigError
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|n't", re.IGNORECASE)
 _SHORTHAND = re.compile(r"\{([A-Z]+)\}")
+_BUT = re.compile(r"\b(?:but|however|yet|still)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,9 @@ class Negation:
     boundary: re.Pattern[str]
     hedges: frozenset[str] = frozenset()
     """Words that make a cue in their clause conditional, so it says nothing yet."""
+    concession: re.Pattern[str] | None = None
+    """A sentence opening that concedes ("Sure, ...", "Granted, ...") before a "but": what
+    is conceded weighs half, the point after the "but" in full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +85,14 @@ class CueBook:
                 if not cue.fixed and self.negated(sentence, match.start(), match.end()):
                     stance = flip(stance)
                 weight = cue.weight * (self.question_factor if is_question else 1.0)
+                if self.conceded(sentence, match.end()):
+                    weight *= 0.5
                 hits.append(CueHit(cue, match.start(), match.end(), stance, weight))
         return hits
+
+    def conceded(self, sentence: str, end: int) -> bool:
+        concession = self.negation.concession
+        return concession is not None and bool(concession.match(sentence)) and bool(_BUT.search(sentence, end))
 
     def hedged(self, sentence: str, start: int) -> bool:
         if not self.negation.hedges:
@@ -175,7 +185,14 @@ def _negation(data: Mapping[str, Any], path: Path) -> Negation:
         after=after_regex,
         boundary=boundary,
         hedges=frozenset(str(w).lower() for w in data.get("hedges", [])),
+        concession=_concession(data.get("concessions", [])),
     )
+
+
+def _concession(words: list[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    return re.compile(r"\W*(?:" + "|".join(_flexible_spaces(str(w)) for w in words) + r")\b", re.IGNORECASE)
 
 
 def iter_labels(hits: Sequence[CueHit]) -> Iterator[tuple[str, str, float]]:
