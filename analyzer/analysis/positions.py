@@ -65,7 +65,7 @@ class ProfileSettings:
     is read with its author's established positions (from their other messages)."""
 
     enabled: bool = True
-    min_score: float = 3.0
+    min_score: float = 4.5
     """Summed score over the author's other messages before a position is established."""
     min_messages: int = 2
     """Messages that must argue it in their own words."""
@@ -113,7 +113,7 @@ def with_profile(
             position in mine
             or standing.messages < settings.min_messages
             or standing.score < settings.min_score
-            or opposite.messages > 0
+            or opposite.score * 3 > standing.score
         ):
             continue
         score = round(standing.score / standing.messages * settings.factor, 3)
