@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import altair as alt
+
+from analyzer.dashboard import charts
 from analyzer.dashboard.config import SAMPLE_DB
 from analyzer.dashboard.events import TimelineEvent, timeline_events
 from analyzer.dashboard.frames import (
@@ -47,7 +50,7 @@ __all__ = [
     "add_sources", "argument_graph", "behaviour_frame", "behaviour_index", "camps", "claims_frame",
     "contested_claims", "decisions_frame", "events_frame", "interaction_matrix", "list_thread_ids",
     "load_debate", "open_store", "people_frames", "person_names", "position_matrix", "sample_store",
-    "stance_over_time", "threads", "timeline",
+    "stance_chart", "stance_over_time", "threads", "timeline", "timeline_chart",
 ]
 
 
@@ -96,3 +99,13 @@ def timeline(debate: Debate, thread_ids: Sequence[str] | None = None) -> list[Ti
 def person_names(debate: Debate) -> dict[str, str]:
     """person id -> display name, for labelling what the views return."""
     return {pid: person.name for pid, person in debate.people.items()}
+
+
+def timeline_chart(debate: Debate, thread_ids: Sequence[str] | None = None) -> alt.Chart:
+    """The dashboard's timeline of the given threads, as an Altair chart."""
+    return charts.thread_timeline_chart(events_frame(timeline_events(debate, thread_ids)))
+
+
+def stance_chart(graph: ArgumentGraph, debate: Debate) -> alt.Chart:
+    """Each person's claims over time, one row per position, as an Altair chart."""
+    return charts.stance_chart(people_frames(graph, person_names(debate)).stances)
