@@ -72,6 +72,8 @@ class StancePoint:
     position: str
     stance: str
     text: str
+    node_id: str = ""
+    """The claim's graph node (its report anchor comes from it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,8 @@ def stance_over_time(ag: ArgumentGraph) -> dict[str, list[StancePoint]]:
     """Each person's claims in date order."""
     timeline: dict[str, list[StancePoint]] = defaultdict(list)
     for claim in claims(ag):
-        timeline[claim.author].append(StancePoint(claim.date, claim.message_id, claim.position, claim.stance, claim.text))
+        timeline[claim.author].append(StancePoint(claim.date, claim.message_id, claim.position, claim.stance, claim.text,
+                                                 claim.node_id))
     return dict(sorted(timeline.items()))
 
 
