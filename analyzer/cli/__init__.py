@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from analyzer.cli import analysis, catalogue, ingest, structure
+from analyzer.cli import analysis, catalogue, ingest, reports, structure
 
 app = typer.Typer(
     help="Analyse kernel mailing-list policy debates: ingest mail, then ask who argued what.",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(ingest.commands)
 app.add_typer(structure.commands)
 app.add_typer(analysis.commands)
+app.add_typer(reports.commands)
 app.add_typer(catalogue.commands, name="catalogue")
 
 
