@@ -140,74 +140,23 @@ class Store:
         rejections: Iterable[Rejection],
         checkpoints: dict[str, str],
     ) -> BatchResult:
-        stored = duplicates = 0
+        batch, again = list(messages), list(seen_again)
+        seen = [(m.message_id, m.provenance, m.list_ids) for m in batch if m.provenance is not None] + again
+        execute, many = self.connection.execute, self.connection.executemany
         with self.transaction():
-            last_id = self.connection.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-            for message in messages:
-                if self._insert_message(message):
-                    stored += 1
-                else:
-                    duplicates += 1
-                assert message.provenance is not None
-                self._record_seen(message.message_id, message.provenance, message.list_ids)
-            for message_id, provenance, lists in seen_again:
-                duplicates += 1
-                self._record_seen(message_id, provenance, lists)
+            last_id = execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+            stored = many(_INSERT_MESSAGE, [_message_row(m) for m in batch]).rowcount if batch else 0
+            many(_INSERT_SOURCE, [(mid, p.source, p.locator) for mid, p, _ in seen])
+            many(_INSERT_LIST, [(mid, list_id) for mid, _, lists in seen for list_id in lists])
             for rejection in rejections:
                 self._record_rejection(rejection)
-            self.connection.execute(
+            execute(
                 "INSERT INTO messages_fts(rowid, subject, author_name, body) "
                 "SELECT id, subject, author_name, body FROM messages WHERE id > ?",
                 (last_id,),
             )
-            for key, value in checkpoints.items():
-                self.connection.execute(
-                    "INSERT INTO source_cursors(key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (key, value),
-                )
-        return BatchResult(stored=stored, duplicates=duplicates)
-
-    def _insert_message(self, m: Message) -> bool:
-        assert m.provenance is not None
-        cursor = self.connection.execute(
-            """INSERT OR IGNORE INTO messages(message_id, synthetic_id, subject, author_name,
-            author_email, to_json, cc_json, date, date_raw, in_reply_to, references_json, body,
-            body_kind, defects_json, size, recovered, first_source, first_locator, envelope_date)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            (
-                m.message_id,
-                int(m.synthetic_id),
-                m.subject,
-                m.author.name,
-                m.author.email,
-                _addresses_json(m.to),
-                _addresses_json(m.cc),
-                m.date,
-                m.date_raw,
-                m.in_reply_to,
-                json.dumps(list(m.references)),
-                m.body,
-                m.body_kind,
-                json.dumps(list(m.defects), ensure_ascii=False),
-                m.size,
-                m.recovered,
-                m.provenance.source,
-                m.provenance.locator,
-                m.provenance.envelope_date,
-            ),
-        )
-        return cursor.rowcount == 1
-
-    def _record_seen(self, message_id: str, provenance: Provenance, lists: tuple[str, ...]) -> None:
-        self.connection.execute(
-            "INSERT OR IGNORE INTO message_sources(message_id, source, locator) VALUES (?, ?, ?)",
-            (message_id, provenance.source, provenance.locator),
-        )
-        self.connection.executemany(
-            "INSERT OR IGNORE INTO message_lists(message_id, list_id) VALUES (?, ?)",
-            [(message_id, list_id) for list_id in lists],
-        )
+            many(_SET_CURSOR, list(checkpoints.items()))
+        return BatchResult(stored=stored, duplicates=len(batch) + len(again) - stored)
 
     def _record_rejection(self, r: Rejection) -> None:
         self.connection.execute(
@@ -358,3 +307,39 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 def _addresses_json(addresses: tuple[Address, ...]) -> str:
     return json.dumps([{"name": a.name, "email": a.email} for a in addresses], ensure_ascii=False)
+
+
+_INSERT_MESSAGE = """INSERT OR IGNORE INTO messages(message_id, synthetic_id, subject, author_name,
+    author_email, to_json, cc_json, date, date_raw, in_reply_to, references_json, body,
+    body_kind, defects_json, size, recovered, first_source, first_locator, envelope_date)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
+_INSERT_SOURCE = "INSERT OR IGNORE INTO message_sources(message_id, source, locator) VALUES (?, ?, ?)"
+_INSERT_LIST = "INSERT OR IGNORE INTO message_lists(message_id, list_id) VALUES (?, ?)"
+_SET_CURSOR = (
+    "INSERT INTO source_cursors(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+
+
+def _message_row(m: Message) -> tuple[object, ...]:
+    provenance = m.provenance or Provenance(source="", locator="")
+    return (
+        m.message_id,
+        int(m.synthetic_id),
+        m.subject,
+        m.author.name,
+        m.author.email,
+        _addresses_json(m.to),
+        _addresses_json(m.cc),
+        m.date,
+        m.date_raw,
+        m.in_reply_to,
+        json.dumps(list(m.references)),
+        m.body,
+        m.body_kind,
+        json.dumps(list(m.defects), ensure_ascii=False),
+        m.size,
+        m.recovered,
+        provenance.source,
+        provenance.locator,
+        provenance.envelope_date,
+    )
