@@ -98,6 +98,26 @@ def add_to_public_inbox(epoch: Path, messages: list[bytes]) -> None:
     _git(epoch, "symbolic-ref", "HEAD", "refs/heads/master")
 
 
+def delete_from_public_inbox(epoch: Path) -> None:
+    """A deletion commit as public-inbox writes one: blob ``m`` removed, ``d`` added."""
+    parent = _git(epoch, "rev-parse", "HEAD").strip()
+    blob = _git(epoch, "hash-object", "-w", "--stdin", stdin=b"removed by request\n").strip()
+    tree = _git(epoch, "mktree", stdin=f"100644 blob {blob}\td\n".encode()).strip()
+    commit = _git(epoch, "commit-tree", tree, "-m", "delete", "-p", parent).strip()
+    _git(epoch, "update-ref", "refs/heads/master", commit)
+
+
+def test_public_inbox_deletion_commits_carry_no_message(tmp_path: Path, run_ingest: IngestFn, store: Store) -> None:
+    raw = _mbox_messages(KVM)
+    inbox = make_public_inbox(tmp_path / "inbox", raw[:5])
+    epoch = inbox / "git" / "0.git"
+    delete_from_public_inbox(epoch)
+    add_to_public_inbox(epoch, raw[5:8])
+    counts = run_ingest(inbox).counts
+    assert (counts.read, counts.stored) == (8, 8), "9 commits, one of them a deletion"
+    assert counts.balanced()
+
+
 def test_public_inbox_is_read_incrementally(tmp_path: Path, run_ingest: IngestFn, store: Store) -> None:
     raw = _mbox_messages(KVM)
     inbox = make_public_inbox(tmp_path / "inbox", raw[:10])
@@ -142,8 +162,50 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path: Path, store:
         ingest(store, [(str(inbox), "auto")], options, progress=_KillAfter(2))
     partial = store.count("messages")
     assert 0 < partial < len(raw)
+    interrupted = store.runs()[-1]["counts"]
+    assert interrupted["status"] == "interrupted"
+    assert interrupted["read"] == interrupted["stored"] + interrupted["duplicates"] == partial
     resumed = ingest(store, [(str(inbox), "auto")], options).counts
     assert resumed.balanced()
     unique = len({m.message_id for m in store.messages()})
     assert store.count("messages") == unique == 42
     assert resumed.read < len(raw), "the resumed run must start after the last stored batch"
+
+
+class _BatchSizes:
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        self.sizes.append(count)
+
+    def finish(self) -> None:
+        pass
+
+
+def test_batches_are_capped_in_bytes_as_well_as_in_messages(store: Store) -> None:
+    """A run of huge messages must not gather a thousand of them in memory at once."""
+    recorder = _BatchSizes()
+    options = IngestOptions(read=ReadOptions(), jobs=1, batch_size=1000, batch_bytes=2500)
+    counts = ingest(store, [(str(KVM), "auto")], options, progress=recorder).counts
+    sizes = {len(m) for m in _mbox_messages(KVM)}
+    assert min(sizes) > 1250, "each corpus message is over half the byte cap"
+    assert recorder.sizes and set(recorder.sizes) == {1}
+    assert sum(recorder.sizes) == counts.read
+
+
+def test_a_damaged_archive_rejects_the_lost_message_instead_of_skipping_it(
+    tmp_path: Path, run_ingest: IngestFn, store: Store
+) -> None:
+    raw = _mbox_messages(KVM)[:4]
+    inbox = make_public_inbox(tmp_path / "inbox", raw)
+    epoch = inbox / "git" / "0.git"
+    lost = _git(epoch, "hash-object", "--stdin", stdin=raw[2]).strip()
+    (epoch / "objects" / lost[:2] / lost[2:]).unlink()
+    counts = run_ingest(inbox).counts
+    assert counts.as_dict() == {"read": 4, "stored": 3, "duplicates": 0, "rejected": {"unreadable": 1}}
+    (rejection,) = store.rejections()
+    assert "git fsck" in rejection["detail"] and rejection["locator"].startswith("commit:")

@@ -116,8 +116,10 @@ def read_epoch(
     epoch: Epoch, commits: Iterable[tuple[str, int]], *, max_size: int, list_hint: str | None
 ) -> Iterator[RawMail | Rejection]:
     """The message of each (commit, commit time), in order. A feeder thread passes the
-    commits to ``git cat-file --batch`` through a bounded queue. Deletion commits (no
-    ``m``) are skipped: they remove a message, they do not carry one."""
+    commits to ``git cat-file --batch`` through a bounded queue. Deletion commits (``d``
+    instead of ``m``) are skipped: they remove a message, they do not carry one. Any
+    other commit without a readable ``m`` is a damaged archive: a Rejection, never a
+    silent skip."""
     blobs = _popen(epoch.path, "cat-file", "--batch", stdin=True)
     assert blobs.stdin is not None and blobs.stdout is not None
     order: queue.Queue[tuple[str, int] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
@@ -127,9 +129,10 @@ def read_epoch(
     try:
         while (commit := order.get()) is not None:
             sha, stamp = commit
-            header = blobs.stdout.readline().split()
-            if len(header) < 3 or header[1] != b"blob":
-                continue
+            line = blobs.stdout.readline()
+            if not line:
+                raise SourceError(f"{epoch.path}: git cat-file stopped at commit {sha}; check the archive with git fsck")
+            header = line.split()
             provenance = Provenance(
                 source=source,
                 locator=f"commit:{sha}",
@@ -137,9 +140,18 @@ def read_epoch(
                 envelope_date=dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(),
                 checkpoint=(epoch.key, sha),
             )
-            yield _blob(blobs.stdout, int(header[2]), provenance, max_size)
+            if len(header) == 3 and header[1] == b"blob":
+                yield _blob(blobs.stdout, int(header[2]), provenance, max_size)
+            elif not _is_deletion(epoch, sha):
+                answer = line.decode("ascii", "replace").strip()
+                yield Rejection("unreadable", f"no message in commit {sha} ({answer}); check the archive with git fsck", provenance)
     finally:
         _stop(blobs, order, feeder)
+
+
+def _is_deletion(epoch: Epoch, sha: str) -> bool:
+    done = subprocess.run(["git", "-C", str(epoch.path), "cat-file", "-e", f"{sha}:d"], capture_output=True)
+    return done.returncode == 0
 
 
 def _listed_commits(log_out: IO[bytes]) -> Iterator[tuple[str, int]]:
