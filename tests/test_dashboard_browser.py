@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -212,4 +213,19 @@ def test_hostile_mail_is_shown_as_text_and_runs_nothing(
     shot = tmp_path / "hostile-thread.png"
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
+    page.close()
+
+
+def test_selecting_a_row_of_the_overview_opens_that_thread(browser: Any, server: str, dashboard_db: Path) -> None:
+    with api.open_store(dashboard_db) as store:
+        first = api.threads(store)[0]
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server)
+    table = page.wait_for_selector("[data-testid='stDataFrame']", timeout=60_000)
+    page.wait_for_timeout(1000)  # the grid draws on a canvas after the element appears
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the selection cell of the first row
+    page.wait_for_url("**/thread**", timeout=20_000)
+    chosen = page.locator("[data-testid='stSelectbox'] input").first
+    expect(chosen).to_have_value(re.compile(re.escape(first.root_subject)), timeout=20_000)
     page.close()

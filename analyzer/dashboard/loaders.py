@@ -62,9 +62,11 @@ def _opened(db: str) -> Iterator[Store]:
         store.close()
 
 
-@st.cache_resource(show_spinner="Building the sample store from corpus/ (first run only)…")
+@st.cache_resource(show_spinner="Preparing the sample store from corpus/…")
 def sample_store(db: str) -> str:
-    return str(ensure_sample_store(Path(db)))
+    """Once per server process: build the sample store, or bring it up to date with the
+    analyser that is running now."""
+    return str(ensure_sample_store(Path(db), refresh=True))
 
 
 @st.cache_resource(show_spinner="Loading the analysis pipeline…")

@@ -34,6 +34,14 @@ def build_sample_store(path: Path, *, progress: Progress | None = None) -> Path:
     return path
 
 
-def ensure_sample_store(path: Path, *, progress: Progress | None = None) -> Path:
-    """``path``, built first if it does not exist yet."""
-    return path if path.exists() else build_sample_store(path, progress=progress)
+def ensure_sample_store(path: Path, *, refresh: bool = False, progress: Progress | None = None) -> Path:
+    """``path``, built first if it does not exist yet. With ``refresh``, an existing sample
+    store is brought up to date with the corpus and the current analyser (incremental:
+    only threads whose messages or pipeline changed are analysed again)."""
+    if not path.exists():
+        return build_sample_store(path, progress=progress)
+    if refresh and all(p.is_file() for p in SAMPLE_CORPUS):
+        with Store.open(path) as store:
+            update_store(store, [(str(p), "mbox") for p in SAMPLE_CORPUS], WorkflowOptions(ingest=IngestOptions(jobs=1)),
+                         progress=progress)
+    return path

@@ -45,12 +45,15 @@ shown = filter_threads(threads, ThreadFilter(
 ))
 
 st.subheader(f"{len(shown)} of {len(threads)} threads")
+# A new key after each opening, so that coming back to the Overview shows no stale
+# selection (which would open the same thread again at once).
+opened = st.session_state.setdefault("overview_opened", 0)
 picked = st.dataframe(
     shown.drop(columns=["thread_id"]),
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
-    key="overview_table",
+    key=f"overview_table_{opened}",
     column_config={
         "first": st.column_config.DatetimeColumn("first", format="YYYY-MM-DD"),
         "last": st.column_config.DatetimeColumn("last", format="YYYY-MM-DD"),
@@ -61,6 +64,7 @@ st.caption("Select a row to open the thread.")
 rows = picked.selection.rows if picked else []
 if rows:
     st.session_state[widgets.THREAD_KEY] = shown.iloc[rows[0]]["thread_id"]
+    st.session_state["overview_opened"] = opened + 1
     st.switch_page(THREAD_PAGE)
 
 if hits is not None:
