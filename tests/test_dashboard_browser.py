@@ -229,3 +229,20 @@ def test_selecting_a_row_of_the_overview_opens_that_thread(browser: Any, server:
     chosen = page.locator("[data-testid='stSelectbox'] input").first
     expect(chosen).to_have_value(re.compile(re.escape(first.root_subject)), timeout=20_000)
     page.close()
+
+
+def test_selecting_a_decision_opens_its_message(browser: Any, server: str, dashboard_db: Path) -> None:
+    with api.open_store(dashboard_db) as store:
+        debate = api.load_debate(store)
+    first = api.decisions_frame(debate).iloc[0]
+    author = debate.messages[first["message_id"]].author_name
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{server}/decisions")
+    table = page.wait_for_selector("[data-testid='stDataFrame']", timeout=60_000)
+    page.wait_for_timeout(1000)
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    page.wait_for_url("**/thread**", timeout=20_000)
+    expect(page.locator("[data-testid='stSelectbox'] input").nth(1)).to_have_value(re.compile(re.escape(author)))
+    expect(page.locator("[data-testid='stHtml']").first).to_contain_text(first["evidence"].split("\n")[0][:30])
+    page.close()

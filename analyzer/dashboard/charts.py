@@ -24,6 +24,8 @@ RELATION_COLOURS = {"agree": "#2e8b57", "disagree": "#c0392b", "mixed": "#d68910
                     "post": "#2c3e50", "reply": "#95a5a6"}
 STANCE_COLOURS = {"for": "#2e8b57", "against": "#c0392b"}
 GraphView = Literal["replies", "arguments"]
+_LABELS = alt.Axis(labelLimit=320)
+"""Register names and subjects are long; Vega's default cuts labels at 180 px."""
 
 
 def _scale(colours: Mapping[str, str]) -> alt.Scale:
@@ -75,8 +77,8 @@ def position_matrix_chart(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetCha
     """Participants x positions: green for, red against, the counts written in each cell."""
     base = alt.Chart(matrix.assign(counts=matrix["for"].astype(str) + " / " + matrix["against"].astype(str)))
     cells = base.mark_rect().encode(
-        x=alt.X("position:N", title=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("person:N", title=None),
+        x=alt.X("position:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=260)),
+        y=alt.Y("person:N", title=None, axis=_LABELS),
         color=alt.Color("net:Q", title="for − against", scale=alt.Scale(scheme="redyellowgreen", domainMid=0)),
         tooltip=["person:N", "position:N", "for:Q", "against:Q"],
     )
@@ -89,8 +91,10 @@ def interaction_chart(interactions: pd.DataFrame, label: str = "disagree") -> al
     """Who answered whom with ``label`` (rows reply to columns)."""
     base = alt.Chart(interactions[interactions[label] > 0])
     cells = base.mark_rect().encode(
-        x=alt.X("to:N", title="answered"), y=alt.Y("from:N", title="replier"),
-        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "greens")),
+        x=alt.X("to:N", title="answered", axis=alt.Axis(labelAngle=-30, labelLimit=260)),
+        y=alt.Y("from:N", title="replier", axis=_LABELS),
+        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "greens"),
+                        legend=alt.Legend(format="d", tickMinStep=1)),
         tooltip=["from:N", "to:N", "agree:Q", "disagree:Q", "mixed:Q", "neutral:Q"],
     )
     text = base.mark_text(fontSize=11).encode(x="to:N", y="from:N", text=f"{label}:Q")
@@ -106,7 +110,7 @@ def decisions_chart(decisions: pd.DataFrame) -> alt.Chart:
         .mark_point(filled=True, size=110, shape="diamond")
         .encode(
             x=alt.X("date:T", title=None),
-            y=alt.Y("lane:N", title=None, sort=alt.EncodingSortField("date", op="min")),
+            y=alt.Y("lane:N", title=None, sort=alt.EncodingSortField("date", op="min"), axis=_LABELS),
             color=alt.Color("kind:N", title="decision", legend=alt.Legend(orient="bottom")),
             tooltip=["date:T", "kind:N", "actor:N", "thread:N", "evidence:N"],
         )
@@ -122,8 +126,8 @@ def behaviour_chart(behaviours: pd.DataFrame, top: int = 20) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("behaviour:N", title=None, sort=list(behaviours.head(top)["behaviour"])),
-            x=alt.X("value:Q", title=None),
+            y=alt.Y("behaviour:N", title=None, sort=list(behaviours.head(top)["behaviour"]), axis=_LABELS),
+            x=alt.X("value:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("count of:N", scale=alt.Scale(domain=["disputes", "messages"], range=["#c0392b", "#95a5a6"])),
             yOffset="count of:N",
             tooltip=["behaviour:N", "count of:N", "value:Q"],
@@ -210,7 +214,10 @@ def argument_graph(ag: ArgumentGraph, debate: Debate) -> GraphElements:
             ends.append(node)
         edges.append({"data": {"id": f"{ends[0]}>{ends[1]}:{label}", "source": ends[0], "target": ends[1],
                                "relation": label}})
-    layout = {"name": "fcose", "animate": False, "randomize": False, "quality": "default", "nodeRepulsion": 6000}
+    # fcose lays the graph out once (no running simulation); it needs random starting
+    # points, since every node starts at the origin.
+    layout = {"name": "fcose", "animate": False, "randomize": True, "quality": "default", "nodeRepulsion": 8000,
+              "idealEdgeLength": 80}
     unique_edges = list({e["data"]["id"]: e for e in edges}.values())
     return GraphElements(list(nodes.values()) + unique_edges, _stylesheet(), layout, messages)
 

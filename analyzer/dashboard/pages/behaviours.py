@@ -22,13 +22,15 @@ st.dataframe(table, hide_index=True)
 behaviour = st.selectbox("Behaviour", list(table["behaviour"]), key="behaviours_pick")
 uses = loaders.behaviour_uses(db.path, db.rev, scope, behaviour)
 st.subheader("Where it was argued")
-st.dataframe(uses.drop(columns=["thread_id"]), hide_index=True,
-             column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD")})
+widgets.open_selected_message(uses, key="behaviour_uses",
+                              column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD")})
 
 st.subheader("What was decided in those threads")
 decided = loaders.decisions(db.path, db.rev, tuple(sorted(set(uses["thread_id"])))) if len(uses) else None
 if decided is None or decided.empty:
     st.info("No decision recorded in these threads.")
 else:
-    st.dataframe(decided.drop(columns=["thread_id"]), hide_index=True,
-                 column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD")})
+    widgets.open_selected_message(
+        decided[["date", "kind", "actor", "thread", "evidence", "message_id", "thread_id"]], key="behaviour_decisions",
+        column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD")},
+    )

@@ -18,5 +18,7 @@ if decisions.empty:
     st.stop()
 
 st.altair_chart(charts.decisions_chart(decisions), width="stretch")
-st.dataframe(decisions.drop(columns=["thread_id"]), hide_index=True,
-             column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+widgets.open_selected_message(
+    decisions[["date", "kind", "actor", "thread", "evidence", "message_id", "thread_id"]], key="decisions_table",
+    column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+)
