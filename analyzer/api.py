@@ -5,7 +5,7 @@ graphs, timelines and tables. Everything here returns plain records or DataFrame
     store = api.sample_store()                    # the bundled synthetic corpus
     debate = api.load_debate(store)
     graph = api.argument_graph(debate)
-    api.camps(graph); api.claims_frame(debate)
+    api.camps(graph); api.claims_frame(debate); api.thread_timeline(debate, thread_id)
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import altair as alt
 
 from analyzer.dashboard import charts
 from analyzer.dashboard.config import SAMPLE_DB
-from analyzer.dashboard.events import TimelineEvent, timeline_events
 from analyzer.dashboard.frames import (
     PeopleFrames,
     behaviour_frame,
@@ -43,14 +42,17 @@ from analyzer.store.db import Store
 from analyzer.store.debate import list_thread_ids
 from analyzer.store.debate import load_debate as _load_debate
 from analyzer.store.structure import ThreadOverview, thread_overviews
+from analyzer.timeline.build import corpus_timeline, thread_timeline
+from analyzer.timeline.records import Timeline, TimelineEvent
 from analyzer.workflow import WorkflowOptions, WorkflowReport, update_store
 
 __all__ = [
-    "ArgumentGraph", "Debate", "PeopleFrames", "Store", "ThreadOverview", "TimelineEvent", "WorkflowReport",
-    "add_sources", "argument_graph", "behaviour_frame", "behaviour_index", "camps", "claims_frame",
-    "contested_claims", "decisions_frame", "events_frame", "interaction_matrix", "list_thread_ids",
-    "load_debate", "open_store", "people_frames", "person_names", "position_matrix", "sample_store",
-    "stance_chart", "stance_over_time", "threads", "timeline", "timeline_chart",
+    "ArgumentGraph", "Debate", "PeopleFrames", "Store", "ThreadOverview", "Timeline", "TimelineEvent",
+    "WorkflowReport", "add_sources", "argument_graph", "behaviour_frame", "behaviour_index", "camps",
+    "claims_frame", "contested_claims", "corpus_timeline", "decisions_frame", "events_frame",
+    "interaction_matrix", "list_thread_ids", "load_debate", "open_store", "people_frames", "person_names",
+    "position_matrix", "sample_store", "stance_chart", "stance_over_time", "thread_timeline", "threads",
+    "timeline_chart",
 ]
 
 
@@ -91,19 +93,16 @@ def argument_graph(debate: Debate, thread_ids: Sequence[str] | None = None) -> A
     return build_graph(debate, thread_ids)
 
 
-def timeline(debate: Debate, thread_ids: Sequence[str] | None = None) -> list[TimelineEvent]:
-    """Posts, decisions, new versions and merges, oldest first."""
-    return timeline_events(debate, thread_ids)
-
-
 def person_names(debate: Debate) -> dict[str, str]:
     """person id -> display name, for labelling what the views return."""
     return {pid: person.name for pid, person in debate.people.items()}
 
 
-def timeline_chart(debate: Debate, thread_ids: Sequence[str] | None = None) -> alt.Chart:
-    """The dashboard's timeline of the given threads, as an Altair chart."""
-    return charts.thread_timeline_chart(events_frame(timeline_events(debate, thread_ids)))
+def timeline_chart(debate: Debate, thread_id: str | None = None) -> alt.Chart:
+    """The dashboard's timeline of one thread (with its messages), or of every thread of
+    ``debate`` (decisions, positions, versions, merges), as an Altair chart."""
+    timeline = thread_timeline(debate, thread_id) if thread_id else corpus_timeline(debate)
+    return charts.thread_timeline_chart(events_frame(timeline, debate))
 
 
 def stance_chart(graph: ArgumentGraph, debate: Debate) -> alt.Chart:

@@ -17,7 +17,6 @@ from streamlit.testing.v1 import AppTest
 
 from analyzer import api
 from analyzer.dashboard import charts, frames
-from analyzer.dashboard.events import timeline_events
 from analyzer.debate import Debate
 from analyzer.graph.ids import anchor, message_node
 from tests.conftest import CORPUS, ROOT
@@ -218,15 +217,19 @@ def test_argument_graph_links_claims_to_their_positions(debate: Debate) -> None:
     assert len(argues) == len(sentences)
 
 
-def test_timeline_chart_carries_one_mark_per_event(debate: Debate) -> None:
-    events = timeline_events(debate, [THREAD_A["root_message_id"]])
-    frame = frames.events_frame(events)
+def test_timeline_chart_carries_one_mark_per_dated_event(debate: Debate) -> None:
+    root = THREAD_A["root_message_id"]
+    timeline = api.thread_timeline(debate, root)
+    frame = frames.events_frame(timeline, debate)
     spec = charts.thread_timeline_chart(frame).to_dict()
     data = next(iter(spec["datasets"].values()))
-    assert len(data) == len(events)
-    assert {e.kind for e in events} >= {"message", "decision"}
-    dated = [m for m in THREAD_A["message_ids"] if debate.messages[m].date]
-    assert sum(1 for e in events if e.kind == "message") == len(dated)
+    assert len(data) == sum(1 for e in timeline.events if e.date) > 0
+    marks = {row["message_id"]: row["mark"] for row in data if row["kind"] == "message"}
+    for message_id, mark in marks.items():
+        analysis = debate.analyses.get(message_id)
+        relation = analysis.relation if analysis else None
+        assert mark == (relation.label if relation else "post")
+    assert {"message", "decision"} <= {row["kind"] for row in data}
 
 
 def test_filter_threads_by_dates_and_search_hits() -> None:

@@ -33,21 +33,20 @@ def _scale(colours: Mapping[str, str]) -> alt.Scale:
 
 
 def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
-    """Each event on its actor's lane: messages coloured by how they answer their parent,
-    decisions, new versions and merges as their own marks."""
-    colours = RELATION_COLOURS | {"accepted": "#1a5276", "rejected": "#7b241c", "endorsed": "#148f77",
-                                  "changes-requested": "#b9770e", "policy-ruling": "#6c3483",
-                                  "withdrawn": "#566573"}
+    """Each event on its actor's lane: messages coloured by how they answer their parent;
+    positions first argued, decisions, new versions and merges as marks of their own."""
+    colours = RELATION_COLOURS | {"position": "#6c3483", "decision": "#d08a00", "version": "#1a5276",
+                                  "commit": "#17202a"}
     chart: alt.Chart = (
-        alt.Chart(events)
+        alt.Chart(events.assign(actor=events["actor"].replace("", "(merged)")))
         .mark_point(filled=True, size=90)
         .encode(
             x=alt.X("date:T", title=None),
-            y=alt.Y("actor:N", title=None, sort=alt.EncodingSortField("date", op="min")),
-            color=alt.Color("label:N", title="relation / decision", scale=alt.Scale(
-                domain=list(colours), range=list(colours.values())), legend=alt.Legend(orient="bottom")),
+            y=alt.Y("actor:N", title=None, sort=alt.EncodingSortField("date", op="min"), axis=_LABELS),
+            color=alt.Color("mark:N", title="reply / event", scale=_scale(colours), legend=alt.Legend(orient="bottom")),
             shape=alt.Shape("kind:N", title="event", scale=alt.Scale(
-                domain=["message", "decision", "version", "commit"], range=["circle", "diamond", "square", "triangle-up"]),
+                domain=["message", "position", "decision", "version", "commit"],
+                range=["circle", "triangle-down", "diamond", "square", "triangle-up"]),
                 legend=alt.Legend(orient="bottom")),
             tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N"],
         )

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analyzer.analysis.records import MessageAnalysis
-from analyzer.dashboard.events import TimelineEvent
 from analyzer.debate import Debate
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph, resolve_actor
 from analyzer.graph.views import BehaviourUse, Interaction, PositionMatrix, StancePoint
 from analyzer.store.structure import ThreadOverview
 from analyzer.thread.records import Thread
+from analyzer.timeline.records import Timeline
 
 DISPUTED = frozenset({"disagree", "mixed"})
 
@@ -137,10 +137,19 @@ def decisions_frame(debate: Debate) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).sort_values(["date", "message_id"], ignore_index=True)
 
 
-def events_frame(events: Iterable[TimelineEvent]) -> pd.DataFrame:
-    columns = ["date", "thread_id", "message_id", "kind", "actor", "label", "detail"]
-    rows = [{"date": _when(e.date), "thread_id": e.thread_id, "message_id": e.message_id, "kind": e.kind,
-             "actor": e.actor, "label": e.label, "detail": e.detail} for e in events]
+def events_frame(timeline: Timeline, debate: Debate) -> pd.DataFrame:
+    """The dated events of a timeline (``analyzer.timeline``), with ``mark``: how a message
+    answers its parent (agree, disagree… or ``post`` for a root), else the event kind."""
+    rows = []
+    for e in timeline.events:
+        if not e.date:
+            continue
+        analysis = debate.analyses.get(e.message_id) if e.message_id else None
+        relation = analysis.relation if analysis else None
+        mark = e.kind if e.kind != "message" else (relation.label if relation else "post")
+        rows.append({"date": _when(e.date), "thread_id": e.thread_id, "message_id": e.message_id, "kind": e.kind,
+                     "actor": e.person, "label": e.label, "detail": e.detail, "mark": mark})
+    columns = ["date", "thread_id", "message_id", "kind", "actor", "label", "detail", "mark"]
     return pd.DataFrame(rows, columns=columns)
 
 

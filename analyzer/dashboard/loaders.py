@@ -22,7 +22,6 @@ import pandas as pd
 import streamlit as st
 
 from analyzer.dashboard import charts, frames, markup
-from analyzer.dashboard.events import timeline_events
 from analyzer.dashboard.sample import ensure_sample_store
 from analyzer.debate import Debate
 from analyzer.graph.build import ArgumentGraph, build_graph
@@ -38,6 +37,7 @@ from analyzer.store.structure import (
     thread_id_of,
     thread_overviews,
 )
+from analyzer.timeline.build import corpus_timeline, thread_timeline
 
 
 def revision(db: Path) -> str:
@@ -116,7 +116,11 @@ def graph_elements(db: str, rev: str, thread_id: str, view: charts.GraphView) ->
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def events(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    return frames.events_frame(timeline_events(debate(db, rev, thread_ids)))
+    """One thread's timeline with its messages; several threads' decision timeline."""
+    shown = debate(db, rev, thread_ids)
+    if thread_ids is not None and len(thread_ids) == 1:
+        return frames.events_frame(thread_timeline(shown, thread_ids[0]), shown)
+    return frames.events_frame(corpus_timeline(shown), shown)
 
 
 @dataclass(frozen=True, slots=True)
