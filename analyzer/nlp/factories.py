@@ -40,7 +40,7 @@ def make_position_tagger(nlp: Language, name: str, rules_path: str | None) -> Cu
 
 @Language.factory(
     "mlpa_position_model_v1",
-    default_config={"model_path": None, "threshold": 0.5, "weight": 2.0},
+    default_config={"model_path": None, "threshold": 0.5, "weight": 3.0},
     assigns=["doc._.mlpa_claims"],
     requires=["token.is_sent_start"],
 )
