@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from analyzer.analysis.records import PositionTaken, RelationLabel
+from analyzer.analysis.records import Claim, PositionTaken, RelationLabel
 from analyzer.nlp.extensions import Marked
 
 
@@ -17,6 +17,12 @@ class RelationSettings:
     position_weight: float = 0.0
     """Weight of each shared (agree) or opposed (disagree) position with the parent's own
     message. Off by default: on the gold threads it added noise on top of the camps."""
+    claim_weight: float = 1.0
+    """Weight of each claim of an answer that takes the same (agree) or the other (disagree)
+    side as a claim inside the quoted span it answers."""
+    elsewhere_factor: float = 0.5
+    """Share of a block's attitude that counts toward the parent when the block answers a
+    quote of another message (the grandparent, quoted by the parent)."""
     mixed_ratio: float = 0.8
     """Both attitudes make a mixed reply only when the weaker has this share of the stronger."""
     camp_weight: float = 1.0
@@ -61,6 +67,18 @@ def position_attitude(
         if stance == position.stance:
             agree += weight
         else:
+            disagree += weight
+    return Attitude(agree, disagree)
+
+
+def claim_attitude(answer: Sequence[Claim], quoted: Sequence[Claim], weight: float) -> Attitude:
+    """Claim against claim: the answer's sides versus the quoted text's, position by position."""
+    theirs = {(c.position, c.stance) for c in quoted}
+    agree = disagree = 0.0
+    for position, stance in {(c.position, c.stance) for c in answer}:
+        if (position, stance) in theirs:
+            agree += weight
+        elif (position, "against" if stance == "for" else "for") in theirs:
             disagree += weight
     return Attitude(agree, disagree)
 

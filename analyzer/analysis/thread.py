@@ -23,12 +23,14 @@ from analyzer.analysis.relations import (
     RelationSettings,
     attitude_of,
     camp_attitude,
+    claim_attitude,
     label_of,
     position_attitude,
     sides,
 )
 from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
 from analyzer.nlp.behaviours import patch_additions
+from analyzer.segment.records import OwnText
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,15 @@ def _reference_text(kind: str, text: str) -> str:
     return patch_additions(text) if kind == "patch" else text
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the thread says as a whole, which reading one reply needs."""
+
+    claims: dict[str, list[Claim]]
+    positions: dict[str, list[PositionTaken]]
+    camps: dict[str, dict[str, str]]
+
+
 def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
     blocks = [block for message in thread.messages for block in blocks_of(message)]
     marked: dict[str, list[BlockMarks]] = defaultdict(list)
@@ -65,7 +76,7 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
     positions = {mid: message_positions(c, settings.positions) for mid, c in claims.items()}
     positions = _with_profiles(thread, positions, marked, settings.profile)
     patch_authors = _patch_authors(thread)
-    camps = sides(positions, {m.message_id: m.author_id for m in thread.messages})
+    context = _Context(claims, positions, sides(positions, {m.message_id: m.author_id for m in thread.messages}))
     analyses = []
     for message in thread.messages:
         results = marked[message.message_id]
@@ -75,7 +86,7 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
                 claims=tuple(claims[message.message_id]),
                 positions=tuple(positions[message.message_id]),
                 mentions=tuple(m for r in results for m in r.mentions),
-                relations=tuple(_relations(message, results, positions, camps, thread, settings.relations)),
+                relations=tuple(_relations(message, results, context, thread, settings.relations)),
                 decisions=tuple(_decisions(message, results, thread, patch_authors, settings.decisions)),
             )
         )
@@ -113,55 +124,91 @@ def _claims(results: list[BlockMarks]) -> list[Claim]:
 def _relations(
     message: MessageInput,
     results: list[BlockMarks],
-    positions: dict[str, list[PositionTaken]],
-    camps: dict[str, dict[str, str]],
+    context: _Context,
     thread: ThreadInput,
     settings: RelationSettings,
 ) -> list[Relation]:
+    """One Relation per answering block, then the message's rolled-up relation to its parent."""
     parent_id = message.parent_id
     if parent_id is None:
         return []
-    seg = message.segmentation
     by_start = {r.block.offset: r for r in results if r.block.full}
     relations: list[Relation] = []
     total = Attitude()
-    for own in seg.own:
+    for own in message.segmentation.own:
         result = by_start.get(own.start)
         if result is None:
             continue
-        quote = seg.quotes[own.answers] if own.answers is not None else None
-        attitude = attitude_of(result.relation_cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
-        total = total + attitude
-        if quote is None:
-            continue
-        label, confidence = label_of(attitude, settings)
-        relations.append(
-            Relation(
-                message_id=message.message_id,
-                to_message_id=quote.source_message_id or parent_id,
-                label=label,
-                confidence=confidence,
-                quote_index=quote.index,
-                own_start=own.start,
-                own_end=own.end,
-                to_start=quote.source_start,
-                to_end=quote.source_end,
-            )
-        )
+        block = _block_relation(message, own, result, context, settings)
+        total = total + _scaled(block[0], _toward_parent(message, own, parent_id, settings))
+        if block[1] is not None:
+            relations.append(block[1])
     if _is_series_part(message, thread):
         label, confidence = "neutral", 0.9
     else:
-        total = total + position_attitude(
-            positions[message.message_id], positions.get(parent_id, []), settings.position_weight
-        )
-        parent = thread.by_id().get(parent_id)
-        if parent is not None and parent.author_id != message.author_id:
-            total = total + camp_attitude(
-                camps.get(message.author_id, {}), camps.get(parent.author_id, {}), settings.camp_weight
-            )
-        label, confidence = label_of(total, settings)
+        label, confidence = label_of(total + _message_attitude(message, parent_id, context, thread, settings), settings)
     relations.append(Relation(message.message_id, parent_id, label, confidence))
     return relations
+
+
+def _toward_parent(message: MessageInput, own: OwnText, parent_id: str, settings: RelationSettings) -> float:
+    """A block answering text the parent quoted from someone else speaks less to the parent."""
+    if own.answers is None:
+        return 1.0
+    source = message.segmentation.quotes[own.answers].source_message_id
+    return 1.0 if source in (None, parent_id) else settings.elsewhere_factor
+
+
+def _scaled(attitude: Attitude, factor: float) -> Attitude:
+    return Attitude(attitude.agree * factor, attitude.disagree * factor)
+
+
+def _block_relation(
+    message: MessageInput, own: OwnText, result: BlockMarks, context: _Context, settings: RelationSettings
+) -> tuple[Attitude, Relation | None]:
+    """The attitude of one own-text block to the quote it answers: its cues, and whether its
+    claims take the same or the other side as the claims inside the quoted span."""
+    seg = message.segmentation
+    quote = seg.quotes[own.answers] if own.answers is not None else None
+    attitude = attitude_of(result.relation_cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
+    if quote is None:
+        return attitude, None
+    if quote.source_message_id is not None and quote.source_start is not None and quote.source_end is not None:
+        quoted = [
+            c for c in context.claims.get(quote.source_message_id, [])
+            if c.start < quote.source_end and c.end > quote.source_start
+        ]
+        answer = [c for c in context.claims[message.message_id] if own.start <= c.start < own.end]
+        attitude = attitude + claim_attitude(answer, quoted, settings.claim_weight)
+    label, confidence = label_of(attitude, settings)
+    relation = Relation(
+        message_id=message.message_id,
+        to_message_id=quote.source_message_id or message.parent_id or "",
+        label=label,
+        confidence=confidence,
+        quote_index=quote.index,
+        own_start=own.start,
+        own_end=own.end,
+        to_start=quote.source_start,
+        to_end=quote.source_end,
+    )
+    return attitude, relation
+
+
+def _message_attitude(
+    message: MessageInput, parent_id: str, context: _Context, thread: ThreadInput, settings: RelationSettings
+) -> Attitude:
+    """What the message as a whole says of its parent: shared or opposed positions, and
+    whether the two authors stand in the same camp of the thread."""
+    attitude = position_attitude(
+        context.positions[message.message_id], context.positions.get(parent_id, []), settings.position_weight
+    )
+    parent = thread.by_id().get(parent_id)
+    if parent is not None and parent.author_id != message.author_id:
+        attitude = attitude + camp_attitude(
+            context.camps.get(message.author_id, {}), context.camps.get(parent.author_id, {}), settings.camp_weight
+        )
+    return attitude
 
 
 def _is_series_part(message: MessageInput, thread: ThreadInput) -> bool:
