@@ -60,6 +60,8 @@ class IngestOptions:
     """Most raw bytes in one batch, so a run of huge messages cannot exhaust memory."""
     parse_ahead: int = 2
     """Batches parsed ahead of the one being written."""
+    read_ahead: int = 2
+    """Batches read ahead by a reader thread; 0 reads in the writing thread."""
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
 
@@ -127,7 +129,7 @@ def _ingest_stream(
     right even when this stops early."""
     pending: deque[_PreparedBatch] = deque()
     batches = _batched(items, options.batch_size, options.batch_bytes)
-    with Prefetch(batches, depth=2) as ahead:
+    with Prefetch(batches, depth=options.read_ahead) as ahead:
         for batch in ahead:
             pending.append(_prepare(store, batch, parser))
             if len(pending) > options.parse_ahead:

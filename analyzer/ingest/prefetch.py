@@ -27,7 +27,8 @@ class _Done:
 
 
 class Prefetch(Generic[T]):
-    """``with Prefetch(items, depth=2) as ahead: for item in ahead: ...``
+    """``with Prefetch(items, depth=2) as ahead: for item in ahead: ...`` (depth 0: no
+    thread, ``items`` is iterated by the consumer itself).
 
     The items are produced in a daemon thread; an exception raised while producing
     is raised again in the consumer at the point it would have occurred. Leaving the
@@ -37,11 +38,14 @@ class Prefetch(Generic[T]):
 
     def __init__(self, items: Iterator[T], *, depth: int = 2) -> None:
         self._items = items
+        self._depth = depth
         self._queue: queue.Queue[T | _Done] = queue.Queue(maxsize=max(1, depth))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="ingest-reader", daemon=True)
 
     def __enter__(self) -> Iterator[T]:
+        if self._depth == 0:
+            return self._items
         self._thread.start()
         return self._consume()
 
@@ -49,6 +53,11 @@ class Prefetch(Generic[T]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop.set()
+        if self._depth == 0:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                close()
+            return
         while self._thread.is_alive():
             self._drain()
             self._thread.join(timeout=_POLL_SECONDS)

@@ -122,6 +122,9 @@ def read_epoch(
     silent skip."""
     blobs = _popen(epoch.path, "cat-file", "--batch", stdin=True)
     assert blobs.stdin is not None and blobs.stdout is not None
+    # A big read buffer serves most messages without a system call (each one a hand-off
+    # of the GIL to the threads writing the database and feeding the parsers).
+    output = open(blobs.stdout.fileno(), "rb", buffering=1 << 20, closefd=False)
     order: queue.Queue[tuple[str, int] | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
     feeder = threading.Thread(target=_feed, args=(iter(commits), blobs.stdin, order), daemon=True)
     feeder.start()
@@ -129,7 +132,7 @@ def read_epoch(
     try:
         while (commit := order.get()) is not None:
             sha, stamp = commit
-            line = blobs.stdout.readline()
+            line = output.readline()
             if not line:
                 raise SourceError(f"{epoch.path}: git cat-file stopped at commit {sha}; check the archive with git fsck")
             header = line.split()
@@ -141,12 +144,13 @@ def read_epoch(
                 checkpoint=(epoch.key, sha),
             )
             if len(header) == 3 and header[1] == b"blob":
-                yield _blob(blobs.stdout, int(header[2]), provenance, max_size)
+                yield _blob(output, int(header[2]), provenance, max_size)
             elif not _is_deletion(epoch, sha):
                 answer = line.decode("ascii", "replace").strip()
                 yield Rejection("unreadable", f"no message in commit {sha} ({answer}); check the archive with git fsck", provenance)
     finally:
         _stop(blobs, order, feeder)
+        output.close()
 
 
 def _is_deletion(epoch: Epoch, sha: str) -> bool:
@@ -179,16 +183,27 @@ def _blob(stream: IO[bytes], size: int, provenance: Provenance, max_size: int) -
 
 
 def _feed(commits: Iterator[tuple[str, int]], blobs_in: IO[bytes], order: queue.Queue[tuple[str, int] | None]) -> None:
-    """Pass each commit to cat-file, in order, and tell the reader which one it was."""
+    """Pass each commit to cat-file, in order, and tell the reader which one it was.
+    Requests are flushed every few commits and always before waiting for the reader, so
+    the reader is never left waiting for a request still sitting in this buffer."""
     try:
-        for sha, stamp in commits:
-            order.put((sha, stamp))
-            blobs_in.write(f"{sha}:m\n".encode())
+        for number, commit in enumerate(commits, start=1):
+            try:
+                order.put_nowait(commit)
+            except queue.Full:
+                blobs_in.flush()
+                order.put(commit)
+            blobs_in.write(f"{commit[0]}:m\n".encode())
+            if number % _FLUSH_EVERY == 0:
+                blobs_in.flush()
         blobs_in.close()
     except (BrokenPipeError, ValueError, OSError):
         pass  # the reader stopped early
     finally:
         order.put(None)
+
+
+_FLUSH_EVERY = 64
 
 
 def _stop(blobs: subprocess.Popen[bytes], order: queue.Queue[tuple[str, int] | None], feeder: threading.Thread) -> None:
