@@ -10,9 +10,12 @@ from analyzer.analysis.records import Claim, PositionTaken, RelationLabel
 from analyzer.nlp.extensions import Marked
 
 
+TONE_CAP = 1.0
+
+
 @dataclass(frozen=True, slots=True)
 class RelationSettings:
-    threshold: float = 1.5
+    threshold: float = 1.0
     """Cue weight an attitude needs before it counts."""
     position_weight: float = 0.0
     """Weight of each shared (agree) or opposed (disagree) position with the parent's own
@@ -23,7 +26,7 @@ class RelationSettings:
     elsewhere_factor: float = 0.5
     """Share of a block's attitude that counts toward the parent when the block answers a
     quote of another message (the grandparent, quoted by the parent)."""
-    mixed_ratio: float = 0.8
+    mixed_ratio: float = 0.5
     """Both attitudes make a mixed reply only when the weaker has this share of the stronger."""
     camp_weight: float = 1.0
     """Weight of each position on which the two authors stand on opposite sides across the
@@ -43,15 +46,20 @@ def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> A
     """Sum relation cues: an agree cue under negation ("I don't agree") counts against.
     A bare yes/no answering a question is an answer, not an attitude."""
     agree = disagree = 0.0
+    tone = Attitude()
     for mark in marks:
         if answers_question and mark.answer:
+            continue
+        if mark.cue_id.startswith("tone."):
+            tone = tone + (Attitude(mark.weight, 0.0) if mark.label == "agree" else Attitude(0.0, mark.weight))
             continue
         positive = mark.stance == "for"
         if (mark.label == "agree") == positive:
             agree += mark.weight
         else:
             disagree += mark.weight
-    return Attitude(agree, disagree)
+    # Tone is light evidence: however long the block, it adds at most TONE_CAP per side.
+    return Attitude(agree + min(tone.agree, TONE_CAP), disagree + min(tone.disagree, TONE_CAP))
 
 
 def position_attitude(
