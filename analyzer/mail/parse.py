@@ -88,20 +88,20 @@ def _build(
 ) -> Message:
     defects.extend(_parser_defects(parsed))
     body, body_kind = body_of(parsed, defects)
-    author = _author(split.from_values, defects)
+    author = _author(split.all("From"), defects)
     date_raw = _first(parsed.message.get_all("Date"))
     date = _date(parsed, date_raw, defects, policy)
     subject = " ".join(_subject(parsed, split).split())
-    message_id, synthetic = _message_id(parsed, defects, author, date_raw, subject, body)
-    in_reply_to, references = _parents(parsed, message_id, defects)
-    list_id = h.list_id_of(_first(parsed.message.get_all("List-Id")), _first(parsed.message.get_all("X-Mailing-List")))
+    message_id, synthetic = _message_id(split, defects, author, date_raw, subject, body)
+    in_reply_to, references = _parents(split, message_id, defects)
+    list_id = h.list_id_of(split.first("List-Id"), split.first("X-Mailing-List"))
     return Message(
         message_id=message_id,
         synthetic_id=synthetic,
         subject=subject,
         author=author,
-        to=addresses_of(split.to_values),
-        cc=addresses_of(split.cc_values),
+        to=addresses_of(split.all("To")),
+        cc=addresses_of(split.all("Cc")),
         date=date,
         date_raw=date_raw or "",
         in_reply_to=in_reply_to,
@@ -111,7 +111,7 @@ def _build(
         body_kind=body_kind,
         defects=tuple(defects),
         size=len(raw.data),
-        recovered=_first(parsed.message.get_all("X-Recovered")),
+        recovered=split.first("X-Recovered"),
         provenance=raw.provenance,
     )
 
@@ -148,8 +148,9 @@ def _parser_defects(parsed: mailparser.MailParser) -> list[str]:
 def _subject(parsed: mailparser.MailParser, split: h.HeaderSplit) -> str:
     """mail-parser's Subject, except for raw 8-bit bytes, which it drops when they are
     not UTF-8: those are decoded here (UTF-8, else Latin-1, recorded as a defect)."""
-    if "Subject" in split.eight_bit and split.subject_values:
-        return h.decode_words(split.subject_values[0])
+    subject = split.first("Subject")
+    if "Subject" in split.eight_bit and subject is not None:
+        return h.decode_words(subject)
     return str(parsed.subject or "")
 
 
@@ -188,32 +189,32 @@ def _date(
 
 
 def _message_id(
-    parsed: mailparser.MailParser,
+    split: h.HeaderSplit,
     defects: list[str],
     author: Address,
     date_raw: str | None,
     subject: str,
     body: str,
 ) -> tuple[str, bool]:
-    values = parsed.message.get_all("Message-ID") or []
+    values = split.all("Message-ID")
     if len(values) > 1:
         defects.append(f"duplicate-message-id-header: {len(values)} Message-ID headers, first kept")
-    cleaned = h.clean_message_id(str(values[0])) if values else None
+    cleaned = h.clean_message_id(values[0]) if values else None
     if cleaned:
         return cleaned, False
     if values:
-        defects.append(f"invalid-message-id: {str(values[0])[:80]!r}, synthetic id assigned")
+        defects.append(f"invalid-message-id: {values[0][:80]!r}, synthetic id assigned")
     else:
         defects.append("missing-message-id: synthetic id assigned")
     return h.synthetic_message_id(author.email, date_raw or "", subject, body), True
 
 
-def _parents(parsed: mailparser.MailParser, message_id: str, defects: list[str]) -> tuple[str | None, tuple[str, ...]]:
+def _parents(split: h.HeaderSplit, message_id: str, defects: list[str]) -> tuple[str | None, tuple[str, ...]]:
     """(In-Reply-To, References) with loops cut: a message never lists itself, and an
     id repeated in References (a cycle in the chain) is kept once."""
-    references_raw = _first(parsed.message.get_all("References"))
+    references_raw = split.first("References")
     references = h.message_ids_in(references_raw)
-    in_reply_to = h.message_ids_in(_first(parsed.message.get_all("In-Reply-To")))
+    in_reply_to = h.message_ids_in(split.first("In-Reply-To"))
     if len(references) < len(h.message_ids_in(references_raw, unique=False)):
         defects.append("references-cycle: an id appears more than once in References; kept once")
     if message_id in references or message_id in in_reply_to:
