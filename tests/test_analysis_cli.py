@@ -101,7 +101,12 @@ def test_analyze_stores_traceable_results_and_is_incremental(tmp_path: Path) -> 
         ).fetchall()
         assert rows, "the sample corpus argues positions"
         for start, end, text, body in rows:
-            assert body[start:end].strip() == text
+            assert body[start:end] == text, "offsets point at exactly the claim's text"
+        evidence = con.execute(
+            "SELECT d.start, d.end, d.evidence, m.body FROM decisions d JOIN messages m USING (message_id)"
+        ).fetchall()
+        for start, end, text, body in evidence:
+            assert body[start:end] == text or text.startswith(("Acked-by", "Reviewed-by", "Tested-by", "Nacked-by"))
         kinds = {row[0] for row in con.execute("SELECT DISTINCT kind FROM mentions")}
         assert "behaviour" in kinds
         assert con.execute("SELECT count(*) FROM decisions WHERE kind = 'accepted'").fetchone()[0] >= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from analyzer.analysis.positions import tight
 from analyzer.analysis.records import Decision
 from analyzer.nlp.extensions import Marked
 from analyzer.segment.records import Trailer
@@ -56,8 +57,8 @@ def decisions_from(
         if mark.stance != "for" or (mark.roles and not actor.roles & set(mark.roles)):
             continue
         totals[mark.label] = totals.get(mark.label, 0.0) + mark.weight
-        decision = _decision(message_id, mark.label, actor, offset + mark.sentence_start, offset + mark.sentence_end,
-                             text[mark.sentence_start : mark.sentence_end], mark.weight)
+        start, end = tight(text, mark.sentence_start, mark.sentence_end)
+        decision = _decision(message_id, mark.label, actor, offset + start, offset + end, text[start:end], mark.weight)
         if mark.label not in best or mark.weight > best[mark.label][0]:
             best[mark.label] = (mark.weight, decision)
     for trailer in trailers:
@@ -78,5 +79,5 @@ def _decision(message_id: str, kind: str, actor: Actor, start: int, end: int, ev
         confidence=round(weight / (weight + 1.0), 3),
         start=start,
         end=end,
-        evidence=evidence.strip(),
+        evidence=evidence,
     )

@@ -25,6 +25,7 @@ def claims_from_marks(marks: Iterable[Marked], *, message_id: str, offset: int, 
         merged[(mark.sentence_start, mark.sentence_end, mark.label, mark.stance)] += mark.weight
     claims = []
     for (start, end, position, stance), weight in sorted(merged.items()):
+        start, end = tight(text, start, end)
         claims.append(
             Claim(
                 message_id=message_id,
@@ -33,10 +34,17 @@ def claims_from_marks(marks: Iterable[Marked], *, message_id: str, offset: int, 
                 confidence=round(weight / (weight + 1.0), 3),
                 start=offset + start,
                 end=offset + end,
-                text=text[start:end].strip(),
+                text=text[start:end],
             )
         )
     return claims
+
+
+def tight(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the whitespace at its ends, so offsets and text agree exactly."""
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    return start + lead, start + len(piece.rstrip())
 
 
 def claim_weight(claim: Claim) -> float:

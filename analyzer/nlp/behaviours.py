@@ -24,8 +24,15 @@ from urllib.parse import unquote
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from analyzer.analysis.catalogue import Behaviour, Catalogue, LinkRules, TextPattern, load_link_rules
+from analyzer.analysis.catalogue import (
+    Behaviour,
+    Catalogue,
+    LinkRules,
+    TextPattern,
+    load_link_rules,
+)
 from analyzer.analysis.records import Mention, MentionKind
+from analyzer.nlp.extensions import doc_text
 
 SPANS_KEY = "mlpa_mentions"
 CHARS_EXTENSION = "mlpa_chars"
@@ -471,7 +478,7 @@ class BehaviourLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for found in self.finder.find(doc.text):
+        for found in self.finder.find(doc_text(doc)):
             span = doc.char_span(found.start, found.end, label=found.kind, kb_id=found.target, alignment_mode="expand")
             if span is not None:
                 span._.set(CHARS_EXTENSION, (found.start, found.end))
@@ -508,10 +515,11 @@ def mentions_in(doc: Doc, *, message_id: str, offset: int) -> list[Mention]:
     """The mentions a BehaviourLinker put on ``doc``, as plain records whose offsets point
     into the message body (``offset``: where ``doc.text`` starts in it)."""
     mentions = []
+    text = doc_text(doc)
     for span in doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else ():
         start, end = span._.get(CHARS_EXTENSION) or (span.start_char, span.end_char)
         kind = cast(MentionKind, span.label_)
-        mentions.append(Mention(message_id, kind, span.kb_id_, offset + start, offset + end, doc.text[start:end]))
+        mentions.append(Mention(message_id, kind, span.kb_id_, offset + start, offset + end, text[start:end]))
     return sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.target))
 
 

@@ -72,6 +72,13 @@ class CueBook:
     cues: tuple[Cue, ...]
     negation: Negation
     question_factor: float = 0.5
+    any_cue: re.Pattern[str] | None = None
+    """Every cue's pattern in one alternation: most sentences match none, and one search
+    rules them out."""
+
+    def may_match(self, text: str) -> bool:
+        """A cheap first pass: False means no cue of the book can match anywhere in ``text``."""
+        return self.any_cue is None or self.any_cue.search(text) is not None
 
     def scan(self, sentence: str) -> list[CueHit]:
         """Every cue hit in one sentence, with negation applied and questions weakened."""
@@ -131,7 +138,8 @@ def load_cue_book(path: Path, *, known_labels: Sequence[str] | None = None) -> C
     ids = [cue.id for cue in cues]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{path}: duplicate cue ids: {sorted({i for i in ids if ids.count(i) > 1})}")
-    return CueBook(cues=cues, negation=_negation(data.get("negation") or {}, path))
+    union = re.compile("|".join(f"(?:{cue.regex.pattern})" for cue in cues), re.IGNORECASE) if cues else None
+    return CueBook(cues=cues, negation=_negation(data.get("negation") or {}, path), any_cue=union)
 
 
 def _cue(entry: Mapping[str, Any], shorthands: Mapping[str, str], path: Path, known: Sequence[str] | None) -> Cue:

@@ -36,6 +36,34 @@ def register_extensions() -> None:
             Doc.set_extension(name, default=None)
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, read once per Doc: spaCy rebuilds it from the tokens on every access."""
+    cached = doc.user_data.get("mlpa_text")
+    if cached is None:
+        cached = doc.user_data["mlpa_text"] = doc.text
+    return str(cached)
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) character offsets of the Doc's sentences, computed once per Doc.
+
+    Iterating ``doc.sents`` builds a Python Token object per token; the components each
+    need the sentences, so they share this cheaper array-based computation."""
+    cached = doc.user_data.get("mlpa_sentence_spans")
+    if cached is not None:
+        return list(cached)
+    if len(doc) == 0:
+        return []
+    text = doc_text(doc)
+    starts = doc.to_array("SENT_START").tolist()
+    offsets = doc.to_array("IDX").tolist()
+    begins = [offsets[i] for i, start in enumerate(starts) if i == 0 or start == 1]
+    ends = begins[1:] + [len(text)]
+    spans = [(b, b + len(text[b:e].rstrip())) for b, e in zip(begins, ends)]
+    doc.user_data["mlpa_sentence_spans"] = spans
+    return list(spans)
+
+
 def marks(doc: Doc, name: str) -> list[Marked]:
     """The marks a component left under ``name`` (empty when it did not run)."""
     value = getattr(doc._, name)

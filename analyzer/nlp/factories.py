@@ -13,7 +13,6 @@ import spacy
 from spacy.language import Language
 
 from analyzer.errors import ConfigError
-
 from analyzer.nlp.cues import load_cue_book
 from analyzer.nlp.position_model import PositionModel
 from analyzer.nlp.tagging import CueTagger

@@ -10,7 +10,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from analyzer.nlp.cues import CueBook
-from analyzer.nlp.extensions import Marked, register_extensions
+from analyzer.nlp.extensions import (
+    Marked,
+    doc_text,
+    register_extensions,
+    sentence_spans,
+)
 
 
 class CueTagger:
@@ -24,9 +29,8 @@ class CueTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[Marked] = []
-        text = doc.text
-        for sent in doc.sents:
-            start, end = sent.start_char, sent.end_char
+        text = doc_text(doc)
+        for start, end in sentence_spans(doc):
             for hit in self.book.scan(text[start:end]):
                 found.append(
                     Marked(
