@@ -206,9 +206,8 @@ def test_argument_graph_links_claims_to_their_positions(debate: Debate) -> None:
     root = THREAD_A["root_message_id"]
     graph = charts.argument_graph(api.argument_graph(debate, [root]), debate)
     claims = [c for mid in THREAD_A["message_ids"] if mid in debate.analyses for c in debate.analyses[mid].claims]
-    # The graph keys a claim by its sentence (message and span), so two positions argued
-    # in one sentence share a node.
-    sentences = {(c.message_id, c.start, c.end) for c in claims}
+    # One node per claim: a sentence arguing two positions is two claims.
+    sentences = {(c.message_id, c.start, c.end, c.position, c.stance) for c in claims}
     kinds = [e["data"].get("kind") for e in graph.elements if "source" not in e["data"]]
     assert kinds.count("claim") == len(sentences) > 0
     positions = {e["data"]["label"] for e in graph.elements if e["data"].get("kind") == "position"}

@@ -1,6 +1,6 @@
 """Node ids of the argument graph, and the page anchors a report gives each node.
 
-Node ids are readable and unique (``claim:<message-id>#<start>-<end>``); anchors are short
+Node ids are readable and unique (``claim:<message-id>#<start>-<end>:<position>/<stance>``); anchors are short
 hashes of them, because message-ids are arbitrary text from the wire and must never reach
 an ``id``/``href`` attribute as written.
 """
@@ -24,7 +24,8 @@ def message_node(message_id: str) -> str:
 
 
 def claim_node(claim: Claim) -> str:
-    return f"claim:{claim.message_id}#{claim.start}-{claim.end}"
+    # One sentence can argue two positions: each is its own claim node.
+    return f"claim:{claim.message_id}#{claim.start}-{claim.end}:{claim.position}/{claim.stance}"
 
 
 def position_node(position: str) -> str:
