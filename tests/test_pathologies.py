@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tempfile
 from collections.abc import Callable
 from email.utils import getaddresses
 from pathlib import Path
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.mail.addresses import addresses_of
+from analyzer.mail.parse import REJECTION_REASONS, ParsePolicy, parse_raw
+from analyzer.records import Provenance, RawMail, Rejection
 from analyzer.store.db import Store, StoredMessage
 from tests.conftest import SAMPLES
 
@@ -196,3 +199,42 @@ def test_address_lists_read_as_the_standard_library_does(mailboxes: list[str], s
     expected = [(" ".join(n.split()), a.lower()) for n, a in getaddresses([value]) if a]
     expected = [("" if n.lower() == a else n, a) for n, a in expected]
     assert [(a.name, a.email) for a in addresses_of([value])] == expected
+
+
+_BASE = (PATHOLOGIES / "truncated-multipart.mbox").read_bytes().split(b"\n", 1)[1].replace(b"\nFrom alice", b"\nX-Was: alice")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_BASE)), st.integers(0, 4), st.binary(max_size=12)), max_size=8))
+def test_mangled_mail_is_stored_or_rejected_never_raised(edits: list[tuple[int, int, bytes]]) -> None:
+    """Random damage to a real-looking message: the result is a Message that SQLite
+    accepts as it is, or a Rejection with a known reason; never an exception."""
+    data = _BASE
+    for at, cut, insert in edits:
+        data = data[:at] + insert + data[at + cut :]
+    result = parse_raw(RawMail(data, Provenance("fuzz", "0")), ParsePolicy())
+    if isinstance(result, Rejection):
+        assert result.reason in REJECTION_REASONS and result.reason != "parse-error", result.detail
+        return
+    for text in (result.subject, result.body, result.author.name, result.date_raw, *result.defects):
+        text.encode("utf-8")  # no lone surrogates: SQLite and JSON take it as it is
+    with Store.open(":memory:") as memory:
+        assert memory.write_batch([result], [], [], {}).stored == 1
+
+
+_PIECES = [p.read_bytes() for p in sorted(PATHOLOGIES.glob("*.mbox"))]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.binary(max_size=200)), min_size=1, max_size=6))
+def test_any_mix_of_bad_mbox_pieces_balances(pieces: list[bytes]) -> None:
+    """Samples and junk glued into one mbox: the run ends, and every entry it read is
+    stored, a duplicate or rejected."""
+    with tempfile.TemporaryDirectory() as folder:
+        mbox = Path(folder) / "mixed.mbox"
+        mbox.write_bytes(b"\n".join(pieces))
+        with Store.open(Path(folder) / "mixed.db") as store:
+            counts = ingest(store, [(str(mbox), "mbox")], IngestOptions(jobs=1)).counts
+            assert counts.balanced()
+            assert store.count("messages") == counts.stored
+            assert store.count("rejections") == counts.rejected_total

@@ -47,13 +47,12 @@ def _decoded(payload: bytes, charset: str) -> str:
     try:
         return payload.decode(charset)
     except (LookupError, UnicodeDecodeError):
-        best = detect_charset(payload).best()
-        return str(best) if best is not None else payload.decode("utf-8", "replace")
+        return guess_decode(payload)[0]
 
 
 def _redecode_plain(parsed: mailparser.MailParser, defects: list[str]) -> list[str]:
-    """Second chance for text/plain parts whose declared charset failed: detect it
-    (mail-parser's own fallback is UTF-8 with replacement characters)."""
+    """Second chance for text/plain parts whose declared charset failed (mail-parser's
+    own fallback is UTF-8 with replacement characters)."""
     texts: list[str] = []
     for part in parsed.message.walk():
         if part.get_content_type() != "text/plain" or part.is_multipart():
@@ -67,14 +66,25 @@ def _redecode_plain(parsed: mailparser.MailParser, defects: list[str]) -> list[s
             continue
         except (LookupError, UnicodeDecodeError):
             pass
-        best = detect_charset(payload).best()
-        if best is None:
-            texts.append(payload.decode("utf-8", "replace"))
-            defects.append(f"charset-unknown: text/plain declared {declared!r}; decoded as UTF-8 with replacements")
-        else:
-            texts.append(str(best))
-            defects.append(f"charset-guessed: text/plain declared {declared!r}; decoded as {best.encoding}")
+        text, used = guess_decode(payload)
+        texts.append(text)
+        defects.append(f"charset-guessed: text/plain declared {declared!r}; decoded as {used}")
     return texts
+
+
+def guess_decode(payload: bytes) -> tuple[str, str]:
+    """Text of bytes whose declared charset failed, and the charset used: UTF-8 if it
+    fits, else what charset-normalizer detects, else Windows-1252. UTF-16/32 guesses
+    are refused without a byte-order mark: on a few stray bytes in mostly ASCII text the
+    detector picks them, and the result is unreadable."""
+    try:
+        return payload.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = detect_charset(payload).best()
+    if best is not None and (not best.encoding.startswith(("utf_16", "utf_32")) or best.bom):
+        return str(best), best.encoding
+    return payload.decode("cp1252", "replace"), "cp1252"
 
 
 def normalise_newlines(text: str) -> str:
