@@ -41,6 +41,9 @@ class Attitude:
     def __add__(self, other: Attitude) -> Attitude:
         return Attitude(self.agree + other.agree, self.disagree + other.disagree)
 
+    def scaled(self, factor: float) -> Attitude:
+        return Attitude(self.agree * factor, self.disagree * factor)
+
 
 def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> Attitude:
     """Sum relation cues: an agree cue under negation ("I don't agree") counts against.

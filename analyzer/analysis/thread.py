@@ -140,7 +140,7 @@ def _relations(
         if result is None:
             continue
         block = _block_relation(message, own, result, context, settings)
-        total = total + _scaled(block[0], _toward_parent(message, own, parent_id, settings))
+        total = total + block[0].scaled(_toward_parent(message, own, parent_id, settings))
         if block[1] is not None:
             relations.append(block[1])
     if _is_series_part(message, thread):
@@ -157,10 +157,6 @@ def _toward_parent(message: MessageInput, own: OwnText, parent_id: str, settings
         return 1.0
     source = message.segmentation.quotes[own.answers].source_message_id
     return 1.0 if source in (None, parent_id) else settings.elsewhere_factor
-
-
-def _scaled(attitude: Attitude, factor: float) -> Attitude:
-    return Attitude(attitude.agree * factor, attitude.disagree * factor)
 
 
 def _block_relation(
