@@ -7,12 +7,14 @@ import gzip
 import lzma
 import mailbox
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from analyzer.errors import SourceError
 from analyzer.ingest.pipeline import IngestOptions, ingest
+from analyzer.ingest.prefetch import Prefetch
 from analyzer.ingest.sources import ReadOptions, detect
 from analyzer.store.db import Store
 from tests.conftest import CORPUS, IngestFn
@@ -209,3 +211,34 @@ def test_a_damaged_archive_rejects_the_lost_message_instead_of_skipping_it(
     assert counts.as_dict() == {"read": 4, "stored": 3, "duplicates": 0, "rejected": {"unreadable": 1}}
     (rejection,) = store.rejections()
     assert "git fsck" in rejection["detail"] and rejection["locator"].startswith("commit:")
+
+
+def test_reader_thread_hands_errors_to_the_consumer_and_closes_its_source() -> None:
+    closed: list[str] = []
+
+    def source() -> Iterator[int]:
+        try:
+            yield 1
+            yield 2
+            raise OSError("disk went away")
+        finally:
+            closed.append("closed")
+
+    got: list[int] = []
+    with pytest.raises(OSError, match="disk went away"):
+        with Prefetch(source(), depth=1) as ahead:
+            for item in ahead:
+                got.append(item)
+    assert got == [1, 2], "what was read before the error still arrives, in order"
+    assert closed == ["closed"]
+
+    def endless() -> Iterator[int]:
+        try:
+            while True:
+                yield 0
+        finally:
+            closed.append("endless closed")
+
+    with Prefetch(endless(), depth=2) as ahead:
+        assert next(iter(ahead)) == 0
+    assert closed[-1] == "endless closed", "stopping early must close the source in its thread"
