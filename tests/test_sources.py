@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import lzma
 import mailbox
+import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from analyzer.errors import SourceError
+from analyzer.ingest.parser_pool import POOL_THRESHOLD, ParserPool
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.ingest.prefetch import Prefetch
 from analyzer.ingest.sources import ReadOptions, detect
+from analyzer.mail.parse import ParsePolicy
+from analyzer.records import Message, Provenance, RawMail
 from analyzer.store.db import Store
 from tests.conftest import CORPUS, IngestFn
 
@@ -242,3 +247,16 @@ def test_reader_thread_hands_errors_to_the_consumer_and_closes_its_source() -> N
     with Prefetch(endless(), depth=2) as ahead:
         assert next(iter(ahead)) == 0
     assert closed[-1] == "endless closed", "stopping early must close the source in its thread"
+
+
+def test_parsing_goes_on_in_process_when_the_workers_die() -> None:
+    raws = [RawMail(data, Provenance("test", str(i))) for i, data in enumerate(_mbox_messages(KVM) * 4)]
+    assert len(raws) >= POOL_THRESHOLD
+    with ParserPool(ParsePolicy(), jobs=2) as pool:
+        first = pool.submit(raws)()
+        for process in list(pool._pool._processes.values()):  # type: ignore[union-attr]
+            os.kill(process.pid, signal.SIGKILL)
+        again = pool.submit(raws)()
+        assert pool.jobs == 1, "after the workers died, parsing falls back to this process"
+    assert [m.message_id for m in again if isinstance(m, Message)] == [m.message_id for m in first if isinstance(m, Message)]
+    assert len(again) == len(raws)

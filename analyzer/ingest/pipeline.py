@@ -95,13 +95,13 @@ def ingest(
             for target, kind in checked:
                 planned = open_source(target, kind, options.read, cursors=store.cursors(), lore_client=lore_client)
                 progress.start(planned.target, planned.estimate)
-                counts = per_source.setdefault(planned.target, IngestCounts())
-                before = _copy(counts)
+                counts = IngestCounts()
                 try:
                     _ingest_stream(store, planned.items, parser, options, progress, counts)
                 finally:
                     progress.finish()
-                    _add(total, _minus(counts, before))
+                    _add(per_source.setdefault(planned.target, IngestCounts()), counts)
+                    _add(total, counts)
         status = "complete"
     finally:
         _record_run(store, run_id, total, status)
@@ -212,20 +212,6 @@ def _batched(
         size += weight
     if batch:
         yield batch
-
-
-def _copy(counts: IngestCounts) -> IngestCounts:
-    return IngestCounts(counts.read, counts.stored, counts.duplicates, dict(counts.rejected))
-
-
-def _minus(after: IngestCounts, before: IngestCounts) -> IngestCounts:
-    rejected = {k: v - before.rejected.get(k, 0) for k, v in after.rejected.items()}
-    return IngestCounts(
-        after.read - before.read,
-        after.stored - before.stored,
-        after.duplicates - before.duplicates,
-        {k: v for k, v in rejected.items() if v},
-    )
 
 
 def _add(total: IngestCounts, counts: IngestCounts) -> None:
