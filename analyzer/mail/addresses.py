@@ -10,6 +10,7 @@ encoded comma (``=?utf-8?q?M=C3=BCller=2C_J?=``) cannot split a name in two.
 
 from __future__ import annotations
 
+import functools
 import re
 from email.utils import getaddresses
 
@@ -36,12 +37,15 @@ def mailbox_pairs(value: str) -> list[tuple[str, str]]:
 def addresses_of(values: list[str]) -> tuple[Address, ...]:
     """Mailboxes of header values; names decoded and whitespace-collapsed, addresses
     lower-cased, entries without an address dropped."""
-    return tuple(
-        Address(name=_display_name(name, addr), email=addr.strip().lower())
-        for value in values
-        for name, addr in mailbox_pairs(value)
-        if addr.strip()
-    )
+    return tuple(_address(name, addr) for value in values for name, addr in mailbox_pairs(value) if addr.strip())
+
+
+@functools.lru_cache(maxsize=8192)
+def _address(name: str, addr: str) -> Address:
+    """One shared Address per (raw name, address): the same few hundred people fill
+    every Cc list, and shared objects are also pickled once per batch sent back from a
+    parser process, not once per message."""
+    return Address(name=_display_name(name, addr), email=addr.strip().lower())
 
 
 def _display_name(name: str, addr: str) -> str:
