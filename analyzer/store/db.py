@@ -6,6 +6,7 @@ killed midway leaves whole batches and its cursors always point at stored mail.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -312,7 +313,9 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+@functools.lru_cache(maxsize=1024)
 def _addresses_json(addresses: tuple[Address, ...]) -> str:
+    """JSON of a To/Cc list; cached, as replies in a thread repeat the same lists."""
     return json.dumps([{"name": a.name, "email": a.email} for a in addresses], ensure_ascii=False)
 
 
