@@ -2,8 +2,9 @@
 
 Every input ends as exactly one of: a Message (with any defects recorded) or a
 Rejection with a reason from REJECTION_REASONS. mail-parser reads the MIME structure,
-bodies, Subject and Date; the address headers are read by :mod:`analyzer.mail.addresses`
-(same results as the standard library, much faster on long Cc lists).
+the bodies, Subject and Date; the addresses and the threading and list headers are read
+from the raw bytes (:mod:`analyzer.mail.headers`, :mod:`analyzer.mail.addresses`), which
+gives the standard library's results at a fraction of mail-parser's cost.
 """
 
 from __future__ import annotations
