@@ -139,11 +139,12 @@ def _print_report(report: IngestReport, db: Path) -> None:
     out.print(table)
     for name, counts in report.per_source.items():
         if counts.read == 0:
-            out.print(f"note: nothing new to read in {escape(name)} (empty, or already ingested)", highlight=False)
+            out.print(f"note: nothing new to read in {escape(name)} (empty, or already ingested)", highlight=False, soft_wrap=True)
     if report.counts.rejected:
         out.print(
             f"{report.counts.rejected_total} rejected; `analyzer rejections --db {escape(str(db))}` lists each with its reason",
             highlight=False,
+            soft_wrap=True,
         )
 
 
