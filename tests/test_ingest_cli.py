@@ -4,6 +4,7 @@ unreadable, a directory of junk) end in one line that says what to do, and exit 
 from __future__ import annotations
 
 import json
+import mailbox
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from analyzer.cli import app
 from analyzer.store.db import Store
 from tests.conftest import CORPUS, SAMPLES
+from tests.lore_server import LoreFixture, serve
 
 runner = CliRunner()
 KVM = CORPUS / "kvm.mbox"
@@ -120,3 +122,22 @@ def test_unreadable_file(unreadable_mbox: Path, tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     line = _one_error_line(done.stderr)
     assert str(unreadable_mbox) in line and "cannot be read" in line and "permission" in line.lower()
+
+
+def test_a_lore_message_id_through_the_command(tmp_path: Path) -> None:
+    """The HTTP client is built only for lore sources; here one is, against a loopback
+    server standing in for lore."""
+    thread = b"".join(
+        b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + data.replace(b"\nFrom ", b"\n>From ") + b"\n"
+        for data in _messages(KVM)[:3]
+    )
+    root = "20260505021233.88412-1-weilin.chen@example.com"
+    with serve(LoreFixture(threads={root: thread})) as lore:
+        command = ["ingest", root, "--lore-base", lore.base, "--cache-dir", str(tmp_path / "cache")]
+        result = runner.invoke(app, [*command, "--db", str(tmp_path / "a.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"read": 3, "stored": 3, "duplicates": 0, "rejected": {}}
+
+
+def _messages(path: Path) -> list[bytes]:
+    return [bytes(m) for m in mailbox.mbox(str(path))]
