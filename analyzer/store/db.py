@@ -6,6 +6,7 @@ killed midway leaves whole batches and its cursors always point at stored mail.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sqlite3
@@ -133,8 +134,15 @@ class Store:
     ) -> BatchResult:
         """Store one batch in one transaction. A message whose id is already stored
         counts as a duplicate; its lists and provenance are still recorded."""
-        try:
+        with self._writing():
             return self._write_batch(messages, seen_again, rejections, checkpoints)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """SQLite errors while writing (a full disk, another program holding the lock)
+        become a StoreError that says what to check."""
+        try:
+            yield
         except sqlite3.Error as exc:
             raise StoreError(
                 f"{self.path}: cannot write ({exc}); check free disk space and that no other "
@@ -179,18 +187,20 @@ class Store:
         return {row[0]: row[1] for row in self.connection.execute("SELECT key, value FROM source_cursors")}
 
     def start_run(self, sources: Sequence[str], started_at: str) -> int:
-        cursor = self.connection.execute(
-            "INSERT INTO ingest_runs(started_at, sources_json) VALUES (?, ?)", (started_at, json.dumps(list(sources)))
-        )
+        with self._writing():
+            cursor = self.connection.execute(
+                "INSERT INTO ingest_runs(started_at, sources_json) VALUES (?, ?)", (started_at, json.dumps(list(sources)))
+            )
         return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, counts: IngestCounts, finished_at: str, *, status: str = "complete") -> None:
         """Record a run's counts; ``status`` is ``complete`` or ``interrupted`` (the
         counts then cover the batches it stored before it stopped)."""
-        self.connection.execute(
-            "UPDATE ingest_runs SET finished_at = ?, counts_json = ? WHERE id = ?",
-            (finished_at, json.dumps(counts.as_dict() | {"status": status}), run_id),
-        )
+        with self._writing():
+            self.connection.execute(
+                "UPDATE ingest_runs SET finished_at = ?, counts_json = ? WHERE id = ?",
+                (finished_at, json.dumps(counts.as_dict() | {"status": status}), run_id),
+            )
 
     # -- reading -----------------------------------------------------------------------
 
