@@ -8,7 +8,8 @@ are written in one transaction, so a killed run resumes where it stopped.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.inputs import MessageInput, ThreadInput
@@ -19,7 +20,7 @@ from analyzer.segment.records import Segmentation
 from analyzer.store.analysis import fingerprints, forget_threads, save_thread_analysis
 from analyzer.store.db import Store
 from analyzer.store.structure import author_ids, load_people, load_segmentation, load_threads
-from analyzer.thread.records import Thread
+from analyzer.thread.records import Person, Thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def analyze_store(
     return AnalyzeReport(len(threads), len(todo), len(threads) - len(todo), forgotten, messages)
 
 
-def thread_fingerprint(thread: Thread, authors: dict[str, str], pipeline: str, roles_known: bool) -> str:
+def thread_fingerprint(thread: Thread, authors: Mapping[str, str], pipeline: str, roles_known: bool) -> str:
     digest = hashlib.sha256(f"{pipeline}\x1f{roles_known}".encode())
     for member in thread.members:
         digest.update(f"\x1e{member.message_id}\x1f{member.parent_id}\x1f{authors.get(member.message_id)}".encode())
@@ -84,8 +85,8 @@ def thread_input(
     store: Store,
     thread: Thread,
     *,
-    authors: dict[str, str],
-    people: dict[str, object],
+    authors: Mapping[str, str],
+    people: Mapping[str, Person],
     roles_known: bool,
 ) -> ThreadInput:
     """The analysis input of one stored thread: bodies, segmentations, authors, roles."""
@@ -97,7 +98,7 @@ def thread_input(
         row = rows.get(message_id)
         if row is None:
             continue
-        person_id = authors.get(message_id, row["author_email"])
+        person_id = authors.get(message_id) or str(row["author_email"])
         person = people.get(person_id)
         parent = parents.get(message_id)
         inputs.append(
@@ -110,14 +111,14 @@ def thread_input(
                 body=row["body"],
                 parent_id=parent if parent in rows else None,
                 segmentation=load_segmentation(store, message_id) or Segmentation(message_id, ()),
-                author_roles=tuple(getattr(person, "roles", ())),
+                author_roles=person.roles if person else (),
             )
         )
     return ThreadInput(thread.thread_id, tuple(inputs), roles_known=roles_known)
 
 
-def _message_rows(store: Store, ids: Sequence[str]) -> list[object]:
-    found: list[object] = []
+def _message_rows(store: Store, ids: Sequence[str]) -> list[sqlite3.Row]:
+    found: list[sqlite3.Row] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))

@@ -7,9 +7,10 @@ predictions in it, so anyone can score the project's output with their own score
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from analyzer.errors import ConfigError
 
@@ -44,18 +45,17 @@ class GoldLine:
         } | dict(self.extra)
 
 
-def parse_line(data: dict[str, object], *, where: str = "") -> GoldLine:
+def parse_line(data: Mapping[str, Any], *, where: str = "") -> GoldLine:
     """One JSON object in the gold format; ConfigError says what is wrong and where."""
     try:
         relation = data.get("relation")
-        positions = data.get("positions") or []
         return GoldLine(
             message_id=str(data["message_id"]).strip("<>"),
             author=str(data.get("author") or ""),
-            positions=tuple((str(p["position"]), str(p["stance"])) for p in positions),  # type: ignore[index, union-attr]
-            behaviours=tuple(str(b) for b in data.get("behaviours") or []),  # type: ignore[union-attr]
-            relation=None if not relation else GoldRelation(str(relation["to"]).strip("<>"), str(relation["label"])),  # type: ignore[index]
-            decisions=tuple(str(d) for d in data.get("decisions") or []),  # type: ignore[union-attr]
+            positions=tuple((str(p["position"]), str(p["stance"])) for p in data.get("positions") or []),
+            behaviours=tuple(str(b) for b in data.get("behaviours") or []),
+            relation=None if not relation else GoldRelation(str(relation["to"]).strip("<>"), str(relation["label"])),
+            decisions=tuple(str(d) for d in data.get("decisions") or []),
             note=str(data.get("note") or ""),
         )
     except (KeyError, TypeError) as exc:

@@ -96,7 +96,14 @@ def evaluate(gold: Iterable[GoldLine], predicted: Iterable[GoldLine], *, catalog
     by_id = {line.message_id: line for line in predicted}
     missing = tuple(g.message_id for g in gold_lines if g.message_id not in by_id)
     empty = GoldLine(message_id="")
-    pos_p, pos_g, any_p, any_g, beh_p, beh_g, dec_p, dec_g = (set() for _ in range(8))  # type: ignore[var-annotated]
+    pos_p: set[tuple[str, ...]] = set()
+    pos_g: set[tuple[str, ...]] = set()
+    any_p: set[tuple[str, ...]] = set()
+    any_g: set[tuple[str, ...]] = set()
+    beh_p: set[tuple[str, ...]] = set()
+    beh_g: set[tuple[str, ...]] = set()
+    dec_p: set[tuple[str, ...]] = set()
+    dec_g: set[tuple[str, ...]] = set()
     relation_pairs: list[tuple[str, str]] = []
     for g in gold_lines:
         p = by_id.get(g.message_id, empty)

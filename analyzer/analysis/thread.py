@@ -17,7 +17,7 @@ from analyzer.analysis.positions import (
     message_positions,
     with_profile,
 )
-from analyzer.analysis.records import Claim, MessageAnalysis, PositionTaken, Relation, ThreadAnalysis
+from analyzer.analysis.records import Claim, MessageAnalysis, PositionTaken, Relation, RelationLabel, ThreadAnalysis
 from analyzer.analysis.relations import (
     Attitude,
     RelationSettings,
@@ -143,6 +143,7 @@ def _relations(
         total = total + block[0].scaled(_toward_parent(message, own, parent_id, settings))
         if block[1] is not None:
             relations.append(block[1])
+    label: RelationLabel
     if _is_series_part(message, thread):
         label, confidence = "neutral", 0.9
     else:

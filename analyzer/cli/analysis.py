@@ -20,7 +20,7 @@ from analyzer.errors import ConfigError
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline, pipeline_fingerprint
 from analyzer.store.db import Store
-from analyzer.thread.maintainers import parse_maintainers
+from analyzer.thread.maintainers import MaintainerSection, parse_maintainers
 
 commands = typer.Typer()
 
@@ -132,7 +132,7 @@ def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None) -> 
     found = read_thread_file(mbox)
     for rejection in found.rejected:
         err.print(f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})", highlight=False)
-    sections = ()
+    sections: tuple[MaintainerSection, ...] = ()
     if maintainers is not None:
         if not maintainers.is_file():
             raise ConfigError(f"--maintainers {maintainers}: no such file")

@@ -17,7 +17,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
+from spacy import util as spacy_util
 
 from analyzer.errors import ConfigError
 
@@ -89,7 +89,7 @@ def train_positions(
     """Train and save a sentence classifier; deterministic for a given input and seed."""
     if not examples:
         raise ConfigError("no training examples")
-    fix_random_seed(seed)
+    spacy_util.fix_random_seed(seed)  # type: ignore[attr-defined]
     labels = tuple(position_label(p, s) for p in positions for s in ("for", "against"))
     nlp = spacy.blank("en")
     textcat = nlp.add_pipe("textcat_multilabel", config=_TEXTCAT_CONFIG)
@@ -103,7 +103,7 @@ def train_positions(
         shuffled = list(data)
         order.shuffle(shuffled)
         losses: dict[str, float] = {}
-        for batch in minibatch(shuffled, size=16):
+        for batch in spacy_util.minibatch(shuffled, size=16):  # type: ignore[no-untyped-call]
             nlp.update(batch, sgd=optimizer, drop=dropout, losses=losses)
         losses_per_epoch.append(round(losses.get("textcat_multilabel", 0.0), 4))
     output.mkdir(parents=True, exist_ok=True)
