@@ -37,6 +37,7 @@ def test_the_public_api_is_what_it_says() -> None:
     from analyzer import api
 
     assert api.__all__, "analyzer.api declares its public names"
+    assert sorted(analyzer.__all__) == sorted(api.__all__)
     for name in api.__all__:
         assert getattr(analyzer, name) is getattr(api, name)
     with pytest.raises(AttributeError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -13,14 +13,17 @@ from rich.table import Table
 from analyzer.analysis.catalogue import load_catalogue, load_taxonomy
 from analyzer.analysis.files import read_thread_file
 from analyzer.analysis.gold import GoldLine, dump_lines, read_lines
-from analyzer.analysis.label import gold_lines, label_threads, thread_inputs, unique_messages
 from analyzer.analysis.scoring import Evaluation, evaluate
 from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, fail, guarded, out
 from analyzer.errors import ConfigError
-from analyzer.nlp.annotate import Annotator
-from analyzer.nlp.pipeline import PipelineSettings, build_pipeline, pipeline_fingerprint
 from analyzer.store.db import Store
 from analyzer.thread.maintainers import MaintainerSection, parse_maintainers
+
+if TYPE_CHECKING:
+    from analyzer.nlp.pipeline import PipelineSettings
+
+# spaCy and the pipeline are imported inside the commands that run them: every command
+# (and every ingest worker) would otherwise pay for loading them at start-up.
 
 commands = typer.Typer()
 
@@ -49,6 +52,8 @@ def _settings(catalogue: Path | None, taxonomy: Path | None, rules: Path | None,
         raise ConfigError(f"--rules-dir {rules}: not a directory")
     if positions not in ("rules", "model", "both"):
         raise ConfigError(f"--positions {positions!r}: choose rules, model or both")
+    from analyzer.nlp.pipeline import PipelineSettings
+
     return PipelineSettings(catalogue=catalogue, rules_dir=rules, positions=positions)  # type: ignore[arg-type]
 
 
@@ -72,6 +77,8 @@ def analyze_command(
     Threads, people and segments are (re)built first when mail was added since; a thread
     is analysed again only when its messages or the rules changed."""
     from analyzer.analyze import analyze_store
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import build_pipeline, pipeline_fingerprint
     from analyzer.store.structure import needs_rebuild, rebuild_structure
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -129,6 +136,10 @@ def label_command(
 
 
 def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None) -> list[GoldLine]:
+    from analyzer.analysis.label import gold_lines, label_threads, thread_inputs, unique_messages
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import build_pipeline
+
     found = read_thread_file(mbox)
     for rejection in found.rejected:
         err.print(f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})", highlight=False)

@@ -28,7 +28,8 @@ def guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except AnalyzerError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        # Plain text on one line: paths and subjects such as "[PATCH].mbox" are not markup.
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
 
 
@@ -58,6 +59,8 @@ class RichProgress:
         self._task: Any = None
 
     def start(self, label: str, total: int | None) -> None:
+        for task in list(self._progress.task_ids):  # one bar per source, not a growing stack
+            self._progress.remove_task(task)
         self._progress.start()
         shown = label if len(label) < 60 else "…" + label[-59:]
         self._task = self._progress.add_task(f"{self._verb} {shown}", total=total)

@@ -15,7 +15,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from analyzer.ingest.lore import LoreClient
 from analyzer.ingest.parser_pool import Parsed, ParserPool
@@ -23,6 +23,7 @@ from analyzer.ingest.prefetch import Prefetch
 from analyzer.ingest.sources import ReadOptions, SourceFormat, check, open_source
 from analyzer.mail.headers import clean_message_id, list_id_of, raw_header
 from analyzer.mail.parse import ParsePolicy
+from analyzer.progress import NoProgress, Progress
 from analyzer.records import IngestCounts, Message, Provenance, RawMail, Rejection
 
 if TYPE_CHECKING:  # the store imports stage modules that import Progress from here
@@ -30,23 +31,6 @@ if TYPE_CHECKING:  # the store imports stage modules that import Progress from h
 
 SeenAgain = tuple[str, Provenance, tuple[str, ...]]
 """A message whose Message-ID is already stored: (id, where it was seen, its lists)."""
-
-
-class Progress(Protocol):
-    def start(self, label: str, total: int | None) -> None: ...
-    def advance(self, count: int) -> None: ...
-    def finish(self) -> None: ...
-
-
-class _NoProgress:
-    def start(self, label: str, total: int | None) -> None:
-        pass
-
-    def advance(self, count: int) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +67,7 @@ def ingest(
     duplicates + rejected. Every target is checked before anything is read, so a
     missing or unreadable one raises SourceError without a partial run. A run that
     stops early (Ctrl-C, a full disk) still records the counts of what it stored."""
-    progress = progress or _NoProgress()
+    progress = progress or NoProgress()
     checked = [(target, check(target, kind)) for target, kind in targets]
     total = IngestCounts()
     per_source: dict[str, IngestCounts] = {}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import ConfigError
-from analyzer.ingest.pipeline import Progress
+from analyzer.progress import Progress
 from analyzer.segment.records import (
     Attribution,
     Block,
