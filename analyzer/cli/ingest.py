@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, out
 from analyzer.errors import AnalyzerError
@@ -131,7 +131,8 @@ def _raise(message: str) -> None:
 
 
 def _print_report(report: IngestReport, db: Path) -> None:
-    table = Table("source", "read", "stored", "duplicates", "rejected")
+    table = Table("read", "stored", "duplicates", "rejected")
+    table.columns.insert(0, Column("source", overflow="fold"))  # a long path wraps, never loses its file name
     for name, counts in report.per_source.items():
         table.add_row(escape(name), *_count_cells(counts))
     if len(report.per_source) != 1:
