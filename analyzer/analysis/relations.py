@@ -28,9 +28,11 @@ class RelationSettings:
     quote of another message (the grandparent, quoted by the parent)."""
     mixed_ratio: float = 0.5
     """Both attitudes make a mixed reply only when the weaker has this share of the stronger."""
-    camp_weight: float = 1.0
+    camp_weight: float = 0.0
     """Weight of each position on which the two authors stand on opposite sides across the
-    thread (a reply across camps is rarely agreement); half of it for the same side."""
+    thread (a reply across camps is rarely agreement); half of it for the same side. Off by
+    default: measured on the gold threads it helped one and hurt another (people in one
+    camp still argue about details)."""
 
 
 @dataclass(frozen=True, slots=True)
