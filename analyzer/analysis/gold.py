@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import ConfigError
+from analyzer.jsonl import json_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +64,7 @@ def parse_line(data: Mapping[str, Any], *, where: str = "") -> GoldLine:
 
 
 def read_lines(path: Path) -> list[GoldLine]:
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such gold file")
-    lines: list[GoldLine] = []
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
-        lines.append(parse_line(data, where=f"{path}:{number}"))
-    return lines
+    return [parse_line(data, where=where) for where, data in json_lines(path, what="gold file")]
 
 
 def dump_lines(lines: Iterable[GoldLine]) -> Iterator[str]:

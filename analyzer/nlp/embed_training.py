@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzer.errors import ConfigError
+from analyzer.jsonl import json_lines
 from analyzer.nlp.training import TRAIN_DIR, PositionExample, read_position_examples
 
 Vectors = NDArray[np.float32]
@@ -117,19 +118,14 @@ class EmbedTrainReport:
 
 
 def read_relation_examples(path: Path) -> list[RelationExample]:
-    if not path.is_file():
-        raise ConfigError(f"{path}: no training file")
     examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for where, data in json_lines(path, what="training file"):
         try:
-            data = json.loads(line)
             example = RelationExample(str(data["quote"]), str(data["reply"]), str(data["label"]))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}:{number}: not a relation example ({exc})") from exc
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(f"{where}: not a relation example ({exc})") from exc
         if example.label not in RELATION_LABELS:
-            raise ConfigError(f"{path}:{number}: unknown relation {example.label!r}")
+            raise ConfigError(f"{where}: unknown relation {example.label!r}")
         examples.append(example)
     return examples
 

@@ -8,7 +8,6 @@ the same data gives the same model.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from spacy.training import Example
 from spacy import util as spacy_util
 
 from analyzer.errors import ConfigError
+from analyzer.jsonl import json_lines
 
 TRAIN_DIR = Path(__file__).resolve().parent.parent / "data" / "train"
 MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
@@ -58,21 +58,16 @@ def position_label(position: str, stance: str) -> str:
 
 def read_position_examples(path: Path, *, positions: Sequence[str]) -> list[PositionExample]:
     """The examples of a positions.jsonl file; ids outside the taxonomy are an error."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: no training file")
     examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for where, data in json_lines(path, what="training file"):
         try:
-            data = json.loads(line)
             labels = frozenset(position_label(p["position"], p["stance"]) for p in data["positions"])
             text = str(data["text"])
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}:{number}: not a training example ({exc})") from exc
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(f"{where}: not a training example ({exc})") from exc
         unknown = {label.split("/")[0] for label in labels} - set(positions)
         if unknown:
-            raise ConfigError(f"{path}:{number}: unknown positions {sorted(unknown)}")
+            raise ConfigError(f"{where}: unknown positions {sorted(unknown)}")
         examples.append(PositionExample(text, labels))
     return examples
 
