@@ -118,12 +118,6 @@ def thread_input(
 
 
 def _message_rows(store: Store, ids: Sequence[str]) -> list[sqlite3.Row]:
-    found: list[sqlite3.Row] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found += store.connection.execute(
-            f"SELECT message_id, author_name, author_email, date, subject, body FROM messages WHERE message_id IN ({marks})",
-            chunk,
-        ).fetchall()
-    return found
+    return store.select_in(
+        "SELECT message_id, author_name, author_email, date, subject, body FROM messages WHERE message_id IN ({})", ids
+    )

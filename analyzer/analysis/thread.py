@@ -65,6 +65,7 @@ class _Context:
     claims: dict[str, list[Claim]]
     positions: dict[str, list[PositionTaken]]
     camps: dict[str, dict[str, str]]
+    messages: dict[str, MessageInput]
 
 
 def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
@@ -76,7 +77,9 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
     positions = {mid: message_positions(c, settings.positions) for mid, c in claims.items()}
     positions = _with_profiles(thread, positions, marked, settings.profile)
     patch_authors = _patch_authors(thread)
-    context = _Context(claims, positions, sides(positions, {m.message_id: m.author_id for m in thread.messages}))
+    context = _Context(
+        claims, positions, sides(positions, {m.message_id: m.author_id for m in thread.messages}), thread.by_id()
+    )
     analyses = []
     for message in thread.messages:
         results = marked[message.message_id]
@@ -86,7 +89,7 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
                 claims=tuple(claims[message.message_id]),
                 positions=tuple(positions[message.message_id]),
                 mentions=tuple(m for r in results for m in r.mentions),
-                relations=tuple(_relations(message, results, context, thread, settings.relations)),
+                relations=tuple(_relations(message, results, context, settings.relations)),
                 decisions=tuple(_decisions(message, results, thread, patch_authors, settings.decisions)),
             )
         )
@@ -125,7 +128,6 @@ def _relations(
     message: MessageInput,
     results: list[BlockMarks],
     context: _Context,
-    thread: ThreadInput,
     settings: RelationSettings,
 ) -> list[Relation]:
     """One Relation per answering block, then the message's rolled-up relation to its parent."""
@@ -144,10 +146,10 @@ def _relations(
         if block[1] is not None:
             relations.append(block[1])
     label: RelationLabel
-    if _is_series_part(message, thread):
+    if _is_series_part(message, context):
         label, confidence = "neutral", 0.9
     else:
-        label, confidence = label_of(total + _message_attitude(message, parent_id, context, thread, settings), settings)
+        label, confidence = label_of(total + _message_attitude(message, parent_id, context, settings), settings)
     relations.append(Relation(message.message_id, parent_id, label, confidence))
     return relations
 
@@ -193,14 +195,14 @@ def _block_relation(
 
 
 def _message_attitude(
-    message: MessageInput, parent_id: str, context: _Context, thread: ThreadInput, settings: RelationSettings
+    message: MessageInput, parent_id: str, context: _Context, settings: RelationSettings
 ) -> Attitude:
     """What the message as a whole says of its parent: shared or opposed positions, and
     whether the two authors stand in the same camp of the thread."""
     attitude = position_attitude(
         context.positions[message.message_id], context.positions.get(parent_id, []), settings.position_weight
     )
-    parent = thread.by_id().get(parent_id)
+    parent = context.messages.get(parent_id)
     if parent is not None and parent.author_id != message.author_id:
         attitude = attitude + camp_attitude(
             context.camps.get(message.author_id, {}), context.camps.get(parent.author_id, {}), settings.camp_weight
@@ -208,9 +210,9 @@ def _message_attitude(
     return attitude
 
 
-def _is_series_part(message: MessageInput, thread: ThreadInput) -> bool:
+def _is_series_part(message: MessageInput, context: _Context) -> bool:
     """A patch of a series posted under its cover letter answers nothing."""
-    parent = thread.by_id().get(message.parent_id or "")
+    parent = context.messages.get(message.parent_id or "")
     subject = message.subject.lower()
     return (
         parent is not None

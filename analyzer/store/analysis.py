@@ -205,13 +205,7 @@ def load_analyses(store: Store, thread_ids: Sequence[str] | None = None) -> dict
 def _select(store: Store, table: str, thread_ids: Sequence[str] | None, order: str) -> list[Any]:
     if thread_ids is None:
         return store.connection.execute(f"SELECT * FROM {table} {order}").fetchall()
-    found: list[Any] = []
-    ids = list(thread_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found += store.connection.execute(f"SELECT * FROM {table} WHERE thread_id IN ({marks}) {order}", chunk).fetchall()
-    return found
+    return store.select_in(f"SELECT * FROM {table} WHERE thread_id IN ({{}}) {order}", thread_ids)
 
 
 def analysis_counts(store: Store) -> dict[str, int]:

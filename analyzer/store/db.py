@@ -118,11 +118,14 @@ class Store:
     # -- ingest ------------------------------------------------------------------------
 
     def known_message_ids(self, message_ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(list(message_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self.connection.execute(f"SELECT message_id FROM messages WHERE message_id IN ({marks})", chunk)
-            found.update(row[0] for row in rows)
+        return {row[0] for row in self.select_in("SELECT message_id FROM messages WHERE message_id IN ({})", message_ids)}
+
+    def select_in(self, sql: str, keys: Sequence[str]) -> list[sqlite3.Row]:
+        """Rows of ``sql`` whose ``IN ({})`` list holds ``keys``, asked in chunks that stay
+        under SQLite's limit on bound parameters."""
+        found: list[sqlite3.Row] = []
+        for chunk in _chunks(list(keys), 500):
+            found += self.connection.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
         return found
 
     def write_batch(

@@ -64,26 +64,21 @@ def _messages(store: Store, threads: Sequence[Thread], authors: dict[str, str]) 
     found: dict[str, MessageInfo] = {}
     for thread in threads:
         parents = {m.message_id: m.parent_id for m in thread.members}
-        ids = list(thread.message_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = store.connection.execute(
-                f"SELECT message_id, subject, author_name, author_email, date, body FROM messages "
-                f"WHERE message_id IN ({marks})",
-                chunk,
+        rows = store.select_in(
+            "SELECT message_id, subject, author_name, author_email, date, body FROM messages WHERE message_id IN ({})",
+            thread.message_ids,
+        )
+        for row in rows:
+            mid = row["message_id"]
+            found[mid] = MessageInfo(
+                message_id=mid,
+                thread_id=thread.thread_id,
+                subject=row["subject"],
+                author_id=authors.get(mid, row["author_email"]),
+                author_name=row["author_name"] or row["author_email"],
+                date=row["date"],
+                parent_id=parents.get(mid),
+                body=row["body"],
+                lists=store.lists_of(mid),
             )
-            for row in rows:
-                mid = row["message_id"]
-                found[mid] = MessageInfo(
-                    message_id=mid,
-                    thread_id=thread.thread_id,
-                    subject=row["subject"],
-                    author_id=authors.get(mid, row["author_email"]),
-                    author_name=row["author_name"] or row["author_email"],
-                    date=row["date"],
-                    parent_id=parents.get(mid),
-                    body=row["body"],
-                    lists=store.lists_of(mid),
-                )
     return found
