@@ -82,3 +82,42 @@ def test_a_patch_under_its_cover_letter_is_neutral(annotator: Annotator) -> None
                   body="No. Userspace can disable the quirk.\n")
     found = _analyse(annotator, cover, patch)
     assert found["c1@x"].relation.label == "neutral"  # type: ignore[attr-defined]
+
+
+def _answer(annotator: Annotator, body: str, *, parent_author: str = "Dana Kern <dana@vmm.example.org>") -> object:
+    root = msg("root@x", subject=PATCH, author=parent_author,
+               body="Guests must keep working across host kernel upgrades.\n\nSo userspace needs a way to select the old revision.\n")
+    answer = reply(root, "a@x", author="Rui Tanaka <rui@example.com>", body=body)
+    return _analyse(annotator, root, answer)["a@x"].relation  # type: ignore[attr-defined]
+
+
+QUOTE_1 = "On Mon, Dana Kern wrote:\n> Guests must keep working across host kernel upgrades.\n\n"
+QUOTE_2 = "> So userspace needs a way to select the old revision.\n\n"
+
+
+def test_a_block_that_opens_by_agreeing_is_not_undone_by_its_buts(annotator: Annotator) -> None:
+    body = (QUOTE_1 + "Right. On x86 this is covered by CPUID, not by the kernel.\n"
+            "But on arm64 nobody has looked at it yet. But that can come later, not now.\n")
+    assert _answer(annotator, body).label == "agree"  # type: ignore[attr-defined]
+    # Without the opening agreement, the same contrast and negation read as pushing back.
+    pushback = QUOTE_1 + "On x86 this is covered by CPUID, not by the kernel.\nBut on arm64 nobody has looked at it yet. But that can come later, not now.\n"
+    assert _answer(annotator, pushback).label == "disagree"  # type: ignore[attr-defined]
+
+
+def test_siding_with_a_third_party_is_not_agreeing_with_the_author_answered(annotator: Annotator) -> None:
+    body = QUOTE_1 + "I don't see how that follows. I concur with Marc that a knob is not needed here.\n"
+    assert _answer(annotator, body).label == "disagree"  # type: ignore[attr-defined]
+    # Naming the person answered is agreeing with them.
+    assert _answer(annotator, QUOTE_1 + "I concur with Dana that a knob is needed here.\n").label == "agree"  # type: ignore[attr-defined]
+
+
+def test_one_answer_that_concedes_and_holds_its_ground_makes_the_reply_mixed(annotator: Annotator) -> None:
+    body = (QUOTE_1 + "Yes, they must. My concern is that the knob hides the bug from the guest.\n\n"
+            + QUOTE_2 + "Sounds good to me, I support that.\n")
+    relation = _answer(annotator, body)
+    assert relation.label == "mixed"  # type: ignore[attr-defined]
+
+
+def test_a_condition_is_no_agreement_yet(annotator: Annotator) -> None:
+    body = QUOTE_1 + "If you can show a guest that depends on it then I agree we need the old behaviour. Otherwise no.\n"
+    assert _answer(annotator, body).label != "agree"  # type: ignore[attr-defined]

@@ -79,3 +79,36 @@ def test_what_a_sentence_concedes_weighs_less_than_its_point() -> None:
     restore = [h for h in conceded if h.label == "pin-previous-behaviour"]
     assert restore and restore[0].weight < plain[0].weight
     assert any(h.label == "bug-for-bug" and h.weight == 2.0 for h in conceded), "the point after 'but' keeps its weight"
+
+
+RELATIONS = load_cue_book(RULES / "relations.yaml")
+
+
+def _relation_cues(sentence: str, *, opening: bool = True) -> set[str]:
+    return {hit.cue.id for hit in RELATIONS.scan(sentence, opening=opening) if not hit.cue.id.startswith("tone.")}
+
+
+def test_an_answer_judged_by_its_consequences_disagrees_only_at_its_opening() -> None:
+    assert "disagree.bad-consequence" in _relation_cues("That would break most guests.")
+    assert "disagree.bad-consequence" in _relation_cues("This means nothing.")
+    # Later in a block, "that" points at the author's own previous sentence.
+    assert _relation_cues("That would break most guests.", opening=False) == set()
+
+
+def test_a_counter_proposal_disagrees_but_preferring_the_quoted_one_does_not() -> None:
+    assert "disagree.counter-proposal" in _relation_cues("I'd rather we stop reporting this altogether.")
+    assert "disagree.counter-proposal" in _relation_cues("In that case, I think it is better to document it as deprecated.")
+    assert _relation_cues("I'd rather have that.") == set()
+
+
+def test_a_sentence_opening_with_a_condition_states_no_attitude_yet() -> None:
+    assert _relation_cues("If you can show a guest that breaks, then I agree we need a knob.") == set()
+    assert _relation_cues("If you can show a guest that breaks then I agree we need a knob.") == set()
+    assert "agree.i-agree" in _relation_cues("I agree we need a knob.")
+
+
+def test_agreed_is_agreement_even_after_a_question() -> None:
+    [hit] = [h for h in RELATIONS.scan("Agreed.") if h.cue.id.startswith("agree.")]
+    assert not hit.cue.answer
+    [yes] = [h for h in RELATIONS.scan("Yes.") if h.cue.id.startswith("agree.")]
+    assert yes.cue.answer

@@ -3,6 +3,7 @@ message's overall relation to its parent."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from analyzer.nlp.extensions import Marked
 
 
 TONE_CAP = 1.0
+TONE = "tone."
+"""Cue ids of tone rules (light evidence, capped per block) start with this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,22 +52,56 @@ class Attitude:
 
 def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> Attitude:
     """Sum relation cues: an agree cue under negation ("I don't agree") counts against.
-    A bare yes/no answering a question is an answer, not an attitude."""
+    A bare yes/no answering a question is an answer, not an attitude. A block that opens by
+    agreeing ("Right.", "I agree with X.") is framed by it: its tone and its "But ..."
+    sentences elaborate on the agreement; only explicit disagreement still counts."""
+    counted = [m for m in marks if not (answers_question and m.answer)]
+    framed = any(m.opening and _is_explicit(m) and _agrees(m) for m in counted)
     agree = disagree = 0.0
     tone = Attitude()
-    for mark in marks:
-        if answers_question and mark.answer:
+    for mark in counted:
+        if framed and not _is_explicit(mark):
             continue
-        if mark.cue_id.startswith("tone."):
-            tone = tone + (Attitude(mark.weight, 0.0) if mark.label == "agree" else Attitude(0.0, mark.weight))
-            continue
-        positive = mark.stance == "for"
-        if (mark.label == "agree") == positive:
-            agree += mark.weight
+        if not mark.cue_id.startswith(TONE):
+            if _agrees(mark):
+                agree += mark.weight
+            else:
+                disagree += mark.weight
+        elif mark.label == "agree":
+            tone = tone + Attitude(mark.weight, 0.0)
         else:
-            disagree += mark.weight
+            tone = tone + Attitude(0.0, mark.weight)
     # Tone is light evidence: however long the block, it adds at most TONE_CAP per side.
     return Attitude(agree + min(tone.agree, TONE_CAP), disagree + min(tone.disagree, TONE_CAP))
+
+
+_SIDES_WITH = re.compile(r"\b(?:agree|agreeing|concur|side|sides|siding)\s+with\s+(?P<name>[A-Z][\w'-]*)")
+_NOT_NAMES = frozenset({"you", "your", "that", "this", "these", "those", "it", "the", "both", "all", "everything", "most", "much", "him", "her", "them", "what", "every", "each", "my", "our"})
+
+
+def toward_addressee(marks: Sequence[Marked], text: str, addressee: str) -> list[Marked]:
+    """Drop agreement with somebody else by name ("I concur with Marc that ...") when
+    answering someone who is not Marc: siding with a third party says nothing of agreeing
+    with the person answered (in a debate, it is often the opposite)."""
+    names = {w.lower() for w in re.findall(r"[\w'-]+", addressee)}
+    kept = []
+    for mark in marks:
+        if mark.label == "agree" and _agrees(mark):
+            found = _SIDES_WITH.search(text, mark.start, min(len(text), mark.end + 40))
+            name = found.group("name").lower() if found else None
+            if name is not None and name not in _NOT_NAMES and name not in names:
+                continue
+        kept.append(mark)
+    return kept
+
+
+def _agrees(mark: Marked) -> bool:
+    return (mark.label == "agree") == (mark.stance == "for")
+
+
+def _is_explicit(mark: Marked) -> bool:
+    """A cue that states an attitude, as opposed to tone or a contrastive opener."""
+    return not mark.cue_id.startswith(TONE) and not mark.contrast
 
 
 def position_attitude(

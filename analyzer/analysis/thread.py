@@ -27,6 +27,7 @@ from analyzer.analysis.relations import (
     label_of,
     position_attitude,
     sides,
+    toward_addressee,
 )
 from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
 from analyzer.nlp.behaviours import patch_additions
@@ -150,6 +151,10 @@ def _relations(
         label, confidence = "neutral", 0.9
     else:
         label, confidence = label_of(total + _message_attitude(message, parent_id, context, settings), settings)
+        if label in ("agree", "disagree") and any(r.label == "mixed" and r.to_message_id == parent_id for r in relations):
+            # One answer that both concedes and holds its ground ("Yes, ... My concern is
+            # ...") makes the reply mixed, however the other answers lean.
+            label = "mixed"
     relations.append(Relation(message.message_id, parent_id, label, confidence))
     return relations
 
@@ -169,7 +174,9 @@ def _block_relation(
     claims take the same or the other side as the claims inside the quoted span."""
     seg = message.segmentation
     quote = seg.quotes[own.answers] if own.answers is not None else None
-    attitude = attitude_of(result.relation_cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
+    parent = context.messages.get(message.parent_id or "")
+    cues = toward_addressee(result.relation_cues, result.block.text, parent.author_name) if parent else result.relation_cues
+    attitude = attitude_of(cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
     if quote is None:
         return attitude, None
     if quote.source_message_id is not None and quote.source_start is not None and quote.source_end is not None:

@@ -37,6 +37,13 @@ class Cue:
     """Decision cues only: author roles the cue applies to (empty: anyone)."""
     answer: bool = False
     """A bare yes/no: agreement only when the quote it answers is not a question."""
+    contrast: bool = False
+    """A contrastive opener ("But ...", "Well ..."): light disagreement, read as elaboration
+    when the block it is in opened by agreeing ("Right. ... But on x86 we ...")."""
+    opening: bool = False
+    """Only in the first sentence of a block: an answer's opening words ("That would break
+    ...", "But ...") speak to the quote above; the same words later speak to the author's own
+    previous sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,9 @@ class Negation:
     boundary: re.Pattern[str]
     hedges: frozenset[str] = frozenset()
     """Words that make a cue in their clause conditional, so it says nothing yet."""
+    conditional_openings: frozenset[str] = frozenset()
+    """Words that, opening a sentence, make every cue in it conditional: "If you can show a
+    guest that breaks, then I agree" agrees with nothing yet."""
     concession: re.Pattern[str] | None = None
     """A sentence opening that concedes ("Sure, ...", "Granted, ...") before a "but": what
     is conceded weighs half, the point after the "but" in full."""
@@ -80,11 +90,14 @@ class CueBook:
         """A cheap first pass: False means no cue of the book can match anywhere in ``text``."""
         return self.any_cue is None or self.any_cue.search(text) is not None
 
-    def scan(self, sentence: str) -> list[CueHit]:
-        """Every cue hit in one sentence, with negation applied and questions weakened."""
+    def scan(self, sentence: str, *, opening: bool = True) -> list[CueHit]:
+        """Every cue hit in one sentence, with negation applied and questions weakened.
+        ``opening`` says whether the sentence opens its block (see ``Cue.opening``)."""
         hits: list[CueHit] = []
         is_question = sentence.rstrip().endswith("?")
         for cue in self.cues:
+            if cue.opening and not opening:
+                continue
             for match in cue.regex.finditer(sentence):
                 if self.hedged(sentence, match.start()):
                     continue
@@ -102,6 +115,9 @@ class CueBook:
         return concession is not None and bool(concession.match(sentence)) and bool(_BUT.search(sentence, end))
 
     def hedged(self, sentence: str, start: int) -> bool:
+        opening = _WORD.search(sentence)
+        if opening is not None and opening.group().lower() in self.negation.conditional_openings:
+            return True
         if not self.negation.hedges:
             return False
         before = self.negation.boundary.split(sentence[:start])[-1].lower()
@@ -165,6 +181,8 @@ def _cue(entry: Mapping[str, Any], shorthands: Mapping[str, str], path: Path, kn
         fixed=bool(entry.get("fixed", False)),
         roles=tuple(entry.get("roles") or ()),
         answer=bool(entry.get("answer", False)),
+        opening=bool(entry.get("opening", False)),
+        contrast=bool(entry.get("contrast", False)),
     )
 
 
@@ -193,6 +211,7 @@ def _negation(data: Mapping[str, Any], path: Path) -> Negation:
         after=after_regex,
         boundary=boundary,
         hedges=frozenset(str(w).lower() for w in data.get("hedges", [])),
+        conditional_openings=frozenset(str(w).lower() for w in data.get("conditional_openings", [])),
         concession=_concession(data.get("concessions", [])),
     )
 

@@ -28,6 +28,9 @@ class Marked:
     cue_id: str
     roles: tuple[str, ...] = ()
     answer: bool = False
+    contrast: bool = False
+    opening: bool = False
+    """In the first sentence of its Doc (for reply relations: of the answer block)."""
 
 
 def register_extensions() -> None:

@@ -51,6 +51,11 @@ def build_pipeline(settings: PipelineSettings = PipelineSettings()) -> Language:
     return nlp
 
 
+ANALYSIS_REVISION = "2"
+"""Bumped whenever the analysis code (not only its data files) changes what it outputs, so
+`analyzer analyze` re-analyses stored threads."""
+
+
 def pipeline_fingerprint(settings: PipelineSettings, *, extra: tuple[Path, ...] = ()) -> str:
     """Changes whenever the analysis could give other results: the package version, the
     rule files, the catalogue and any other file named in ``extra``."""
@@ -62,6 +67,7 @@ def pipeline_fingerprint(settings: PipelineSettings, *, extra: tuple[Path, ...] 
         digest = hashlib.sha256(version("mlpa-analyzer").encode())
     except PackageNotFoundError:
         digest = hashlib.sha256(b"dev")
+    digest.update(ANALYSIS_REVISION.encode())
     rules = settings.rules_dir or RULES
     files = [rules / n for n in ("positions.yaml", "relations.yaml", "decisions.yaml")]
     files.append(settings.catalogue or DATA / "behaviours.yaml")

@@ -30,8 +30,8 @@ class CueTagger:
     def __call__(self, doc: Doc) -> Doc:
         found: list[Marked] = []
         text = doc_text(doc)
-        for start, end in sentence_spans(doc):
-            for hit in self.book.scan(text[start:end]):
+        for index, (start, end) in enumerate(sentence_spans(doc)):
+            for hit in self.book.scan(text[start:end], opening=index == 0):
                 found.append(
                     Marked(
                         label=hit.label,
@@ -44,6 +44,8 @@ class CueTagger:
                         cue_id=hit.cue.id,
                         roles=hit.cue.roles,
                         answer=hit.cue.answer,
+                        contrast=hit.cue.contrast,
+                        opening=index == 0,
                     )
                 )
         setattr(doc._, self.extension, found)
