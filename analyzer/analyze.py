@@ -12,14 +12,14 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from analyzer.analysis.inputs import MessageInput, ThreadInput
+from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
 from analyzer.analysis.thread import AnalysisSettings, analyse_thread
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
 from analyzer.segment.records import Segmentation
 from analyzer.store.analysis import fingerprints, forget_threads, save_thread_analysis
 from analyzer.store.db import Store
-from analyzer.store.structure import author_ids, load_people, load_segmentation, load_threads
+from analyzer.store.structure import author_ids, load_people, load_segmentation, load_series, load_threads
 from analyzer.thread.records import Person, Thread
 
 
@@ -55,16 +55,17 @@ def analyze_store(
     authors = author_ids(store)
     people = {p.person_id: p for p in load_people(store)}
     roles_known = any(p.roles for p in people.values())
+    previous = previous_versions(load_series(store))
     done = fingerprints(store)
     todo: list[tuple[Thread, str]] = []
     for thread in threads:
-        fingerprint = thread_fingerprint(thread, authors, pipeline_fingerprint, roles_known)
+        fingerprint = thread_fingerprint(thread, authors, pipeline_fingerprint, roles_known, previous)
         if force or done.get(thread.thread_id) != fingerprint:
             todo.append((thread, fingerprint))
     progress.start("threads", sum(len(t.message_ids) for t, _ in todo))
     messages = 0
     for thread, fingerprint in todo:
-        inputs = thread_input(store, thread, authors=authors, people=people, roles_known=roles_known)
+        inputs = thread_input(store, thread, authors=authors, people=people, roles_known=roles_known, previous=previous)
         save_thread_analysis(store, analyse_thread(inputs, annotator, settings), fingerprint)
         messages += len(inputs.messages)
         progress.advance(len(thread.message_ids))
@@ -74,11 +75,23 @@ def analyze_store(
     return AnalyzeReport(len(threads), len(todo), len(threads) - len(todo), forgotten, messages)
 
 
-def thread_fingerprint(thread: Thread, authors: Mapping[str, str], pipeline: str, roles_known: bool) -> str:
+def thread_fingerprint(
+    thread: Thread,
+    authors: Mapping[str, str],
+    pipeline: str,
+    roles_known: bool,
+    previous: Mapping[str, PreviousVersion] | None = None,
+) -> str:
+    """Changes with the thread's messages, their authors, the pipeline, and which earlier
+    version each of its postings replaces (an old version ingested later changes it)."""
     digest = hashlib.sha256(f"{pipeline}\x1f{roles_known}".encode())
     for member in thread.members:
         digest.update(f"\x1e{member.message_id}\x1f{member.parent_id}\x1f{authors.get(member.message_id)}".encode())
+        replaced = (previous or {}).get(member.message_id)
+        if replaced is not None:
+            digest.update(f"\x1d{replaced.message_id}\x1f{replaced.version}".encode())
     return digest.hexdigest()[:32]
+
 
 
 def thread_input(
@@ -88,8 +101,10 @@ def thread_input(
     authors: Mapping[str, str],
     people: Mapping[str, Person],
     roles_known: bool,
+    previous: Mapping[str, PreviousVersion] | None = None,
 ) -> ThreadInput:
-    """The analysis input of one stored thread: bodies, segmentations, authors, roles."""
+    """The analysis input of one stored thread: bodies, segmentations, authors, roles, and
+    the earlier versions its postings replace."""
     ids = list(thread.message_ids)
     rows = {r["message_id"]: r for r in _message_rows(store, ids)}
     parents = {m.message_id: m.parent_id for m in thread.members}
@@ -112,6 +127,7 @@ def thread_input(
                 parent_id=parent if parent in rows else None,
                 segmentation=load_segmentation(store, message_id) or Segmentation(message_id, ()),
                 author_roles=person.roles if person else (),
+                replaces=(previous or {}).get(message_id),
             )
         )
     return ThreadInput(thread.thread_id, tuple(inputs), roles_known=roles_known)

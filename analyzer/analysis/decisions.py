@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from analyzer.analysis.inputs import PreviousVersion
 from analyzer.analysis.positions import tight
 from analyzer.analysis.records import Decision
 from analyzer.nlp.extensions import Marked
@@ -81,3 +83,34 @@ def _decision(message_id: str, kind: str, actor: Actor, start: int, end: int, ev
         end=end,
         evidence=evidence,
     )
+
+
+# How a new posting names what it replaces: its change log or a link to the old version.
+_CHANGELOG = re.compile(
+    r"^[ \t]*(?:(?:changes|changed|changelog|change log)\b[^\n]{0,20}?\b(?:since|from|in|for|vs\.?|compared to)"
+    r"\s+v\d+|v\d+\s*(?:->|→|=>|\.\.|to)\s*v\d+|(?:link to |previous |older )?v\d+\s*(?::|->|at)\s*(?:https?://|<)"
+    r"|(?:previous|prior|earlier|last|older) (?:version|posting|revision|iteration|series)s?\b)[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+_VERSION = re.compile(r"\bv(\d+)\b", re.IGNORECASE)
+
+
+def _first_version(line: str) -> int | None:
+    found = _VERSION.search(line)
+    return int(found.group(1)) if found else None
+
+
+def superseding(message_id: str, body: str, subject: str, previous: PreviousVersion, actor: Actor) -> Decision:
+    """A new posting withdraws the version it replaces. The evidence is the line of its
+    change log or the link naming the old version (the first that starts from that
+    version's number, when several do); without one, its subject (span 0-0: the subject is not in the body)."""
+    lines = list(_CHANGELOG.finditer(body))
+    found = next((m for m in lines if _first_version(m.group()) == previous.version), lines[0] if lines else None)
+    if found is None:
+        return _decision(message_id, "withdrawn", actor, 0, 0, f"{subject} (replaces v{previous.version})", 4.0)
+    text = found.group()
+    start = found.start() + len(text) - len(text.lstrip())
+    end = found.start() + len(text.rstrip())
+    return _decision(message_id, "withdrawn", actor, start, end, body[start:end], 9.0)

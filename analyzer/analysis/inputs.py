@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analyzer.segment.records import Segmentation
+from analyzer.thread.records import SeriesVersion
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousVersion:
+    """The posting of a patch series that a new posting replaces."""
+
+    message_id: str
+    """Root (cover letter or first patch) of the replaced posting."""
+    version: int
+    subject: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +33,9 @@ class MessageInput:
     segmentation: Segmentation
     author_roles: tuple[str, ...] = ()
     """Roles from a MAINTAINERS file, e.g. ``maintainer:KVM/arm64``; empty when unknown."""
+    replaces: PreviousVersion | None = None
+    """Set on the root of a series posting that supersedes an earlier version (found by
+    series linking across threads, so it is an input, not something one thread can see)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +48,12 @@ class ThreadInput:
 
     def by_id(self) -> dict[str, MessageInput]:
         return {m.message_id: m for m in self.messages}
+
+
+def previous_versions(series: Sequence[SeriesVersion]) -> dict[str, PreviousVersion]:
+    """For the root of every posting that supersedes another, the posting it replaces."""
+    return {
+        v.superseded_by: PreviousVersion(v.root_message_id, v.version, v.subject)
+        for v in series
+        if v.superseded_by is not None
+    }

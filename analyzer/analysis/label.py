@@ -7,12 +7,12 @@ analysis per thread and returns one gold-format line per message.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer import segment
 from analyzer.analysis.gold import GoldLine, GoldRelation
-from analyzer.analysis.inputs import MessageInput, ThreadInput
+from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
 from analyzer.analysis.records import MessageAnalysis
 from analyzer.analysis.thread import AnalysisSettings, analyse_thread
 from analyzer.nlp.annotate import Annotator
@@ -20,6 +20,7 @@ from analyzer.records import Message
 from analyzer.thread.maintainers import MaintainerSection
 from analyzer.thread.people import People, Sighting, resolve_people
 from analyzer.thread.records import Thread, ThreadingHeaders
+from analyzer.thread.series import PostedPatch, change_id_in, link_series, might_be_posting
 from analyzer.thread.tree import thread_messages
 
 
@@ -53,10 +54,23 @@ def thread_inputs(
     threads = thread_messages(
         ThreadingHeaders(m.message_id, m.subject, m.in_reply_to, m.references, m.date) for m in messages
     )
-    return [_thread_input(thread, by_id, people) for thread in threads]
+    previous = previous_versions(link_series(_postings(threads, by_id, people)))
+    return [_thread_input(thread, by_id, people, previous) for thread in threads]
 
 
-def _thread_input(thread: Thread, by_id: dict[str, Message], people: People) -> ThreadInput:
+def _postings(threads: Sequence[Thread], by_id: Mapping[str, Message], people: People) -> Iterator[PostedPatch]:
+    """The patch postings among the messages, for linking versions of one series."""
+    for thread in threads:
+        for message_id in thread.message_ids:
+            m = by_id[message_id]
+            if might_be_posting(m.subject):
+                person = people.person_of(m.author.name, m.author.email) or m.author.email
+                yield PostedPatch(message_id, m.subject, person, m.author.email.lower(), m.date, thread.thread_id, change_id_in(m.body))
+
+
+def _thread_input(
+    thread: Thread, by_id: dict[str, Message], people: People, previous: Mapping[str, PreviousVersion]
+) -> ThreadInput:
     parents = {m.message_id: m.parent_id for m in thread.members}
     bodies = {mid: by_id[mid].body for mid in thread.message_ids}
     inputs = []
@@ -77,6 +91,7 @@ def _thread_input(thread: Thread, by_id: dict[str, Message], people: People) -> 
                 parent_id=parents.get(message_id) if parents.get(message_id) in bodies else None,
                 segmentation=seg,
                 author_roles=roles,
+                replaces=previous.get(message_id),
             )
         )
     roles_known = any(p.roles for p in people.people)

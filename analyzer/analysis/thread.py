@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from analyzer.analysis.decisions import Actor, DecisionSettings, actor_roles, decisions_from
+from analyzer.analysis.decisions import Actor, DecisionSettings, actor_roles, decisions_from, superseding
 from analyzer.analysis.inputs import MessageInput, ThreadInput
 from analyzer.analysis.positions import (
     PositionSettings,
@@ -17,7 +17,7 @@ from analyzer.analysis.positions import (
     message_positions,
     with_profile,
 )
-from analyzer.analysis.records import Claim, MessageAnalysis, PositionTaken, Relation, RelationLabel, ThreadAnalysis
+from analyzer.analysis.records import Claim, Decision, MessageAnalysis, PositionTaken, Relation, RelationLabel, ThreadAnalysis
 from analyzer.analysis.relations import (
     Attitude,
     RelationSettings,
@@ -242,7 +242,7 @@ def _decisions(
     thread: ThreadInput,
     patch_authors: set[str],
     settings: DecisionSettings,
-) -> list:  # type: ignore[type-arg]
+) -> list[Decision]:
     roles = actor_roles(
         is_patch_author=message.author_id in patch_authors,
         is_maintainer=any(r.startswith("maintainer:") for r in message.author_roles),
@@ -250,4 +250,7 @@ def _decisions(
     )
     actor = Actor(name=message.author_name, date=message.date, roles=roles)
     marks = [(r.block.offset, mark, r.block.text) for r in results for mark in r.decision_cues]
-    return decisions_from(marks, message.segmentation.trailers, message_id=message.message_id, actor=actor, settings=settings)
+    found = decisions_from(marks, message.segmentation.trailers, message_id=message.message_id, actor=actor, settings=settings)
+    if message.replaces is not None and not any(d.kind == "withdrawn" for d in found):
+        found.append(superseding(message.message_id, message.body, message.subject, message.replaces, actor))
+    return found
