@@ -20,6 +20,7 @@ from analyzer.nlp.behaviours import (
     MentionFinder,
     case_sensitive,
     mentions_in,
+    mentions_in_text,
     patch_additions,
 )
 from analyzer.records import Message, RawMail
@@ -297,3 +298,17 @@ def test_patch_additions_keep_added_lines_and_shortlog_at_their_offsets(finder: 
     for found in finder.find(kept):
         assert PATCH_BLOCK[found.start : found.end] == kept[found.start : found.end]
     assert {f.target for f in finder.find(kept) if f.kind == "behaviour"} == {"kvm_caps.supported_quirks"}
+
+
+def test_patches_read_without_a_doc_give_the_same_mentions(nlp: Language, linker: BehaviourLinker) -> None:
+    """Patches and trailers skip the tokenizer; what they name must not change for it."""
+    text = (
+        "+\t/* GICD_TYPER.num_LPIs stays as it was, see KVM_X86_QUIRK_CD_NW_CLEARED */\n"
+        "+\tif (kvm_check_cap(KVM_CAP_DISABLE_QUIRKS2) && CONFIG_KVM_ARM_HOST)\n"
+        "Fixes: 0123456789ab (\"KVM: arm64: vgic: Fix IGROUPR\")\n"
+        "Link: https://lore.kernel.org/r/20260505021233.88412-1-weilin.chen@example.com\n"
+    )
+    through_doc = mentions_in(linker(nlp(text)), message_id="m@x", offset=40)
+    from_text = mentions_in_text(linker.finder, text, message_id="m@x", offset=40)
+    assert from_text == through_doc
+    assert {m.kind for m in from_text} >= {"behaviour", "commit", "link"}

@@ -38,7 +38,6 @@ class Annotator:
         self.nlp = nlp
         self.batch_size = batch_size
         self._linker = nlp.get_pipe("mlpa_behaviours_v1") if "mlpa_behaviours_v1" in nlp.pipe_names else None
-        self._tokenizer_only = [name for name in nlp.pipe_names if name != "mlpa_behaviours_v1"]
 
     def annotate(self, blocks: Sequence[TextBlock]) -> list[BlockMarks]:
         full = [b for b in blocks if b.full]
@@ -52,11 +51,19 @@ class Annotator:
                 decision_cues=tuple(marks(doc, "mlpa_decision_cues")),
                 mentions=self._mentions(doc, block),
             )
-        if refs:
-            with self.nlp.select_pipes(enable=["mlpa_behaviours_v1"] if self._linker else []):
-                for block, doc in zip(refs, self.nlp.pipe((b.text for b in refs), batch_size=self.batch_size)):
-                    results[id(block)] = BlockMarks(block=block, mentions=self._mentions(doc, block))
+        for block in refs:
+            results[id(block)] = BlockMarks(block=block, mentions=self._reference_mentions(block))
         return [results[id(b)] for b in blocks]
+
+    def _reference_mentions(self, block: TextBlock) -> tuple[Mention, ...]:
+        """Patches and trailers are read for what they name only: the linker's finder works
+        on characters, so they skip the tokenizer and the other components."""
+        if self._linker is None:
+            return ()
+        from analyzer.nlp.behaviours import mentions_in_text
+
+        finder = self._linker.finder  # type: ignore[attr-defined]
+        return tuple(mentions_in_text(finder, block.text, message_id=block.message_id, offset=block.offset))
 
     def _mentions(self, doc: object, block: TextBlock) -> tuple[Mention, ...]:
         if self._linker is None:

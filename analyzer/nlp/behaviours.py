@@ -511,6 +511,16 @@ def patch_additions(patch: str) -> str:
     return "".join(kept)
 
 
+def mentions_in_text(finder: MentionFinder, text: str, *, message_id: str, offset: int) -> list[Mention]:
+    """The same records as ``mentions_in``, straight from the text, with no Doc: for patches
+    and trailers, read only for what they name, tokenizing them would be wasted work."""
+    mentions = {
+        Mention(message_id, f.kind, f.target, offset + f.start, offset + f.end, text[f.start : f.end])
+        for f in finder.find(text)
+    }
+    return sorted(mentions, key=lambda m: (m.start, m.end, m.kind, m.target))
+
+
 def mentions_in(doc: Doc, *, message_id: str, offset: int) -> list[Mention]:
     """The mentions a BehaviourLinker put on ``doc``, as plain records whose offsets point
     into the message body (``offset``: where ``doc.text`` starts in it)."""
@@ -524,6 +534,7 @@ def mentions_in(doc: Doc, *, message_id: str, offset: int) -> list[Mention]:
 
 
 __all__ = [
+    "mentions_in_text",
     "CHARS_EXTENSION",
     "SPANS_KEY",
     "BehaviourLinker",

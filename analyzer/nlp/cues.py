@@ -9,6 +9,7 @@ section and a list of ``cues``; see ``analyzer/data/rules/positions.yaml``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,27 +83,21 @@ class CueBook:
     cues: tuple[Cue, ...]
     negation: Negation
     question_factor: float = 0.5
-    any_cue: re.Pattern[str] | None = None
-    """Every cue's pattern in one alternation: most sentences match none, and one search
-    rules them out."""
-
-    def may_match(self, text: str) -> bool:
-        """A cheap first pass: False means no cue of the book can match anywhere in ``text``."""
-        return self.any_cue is None or self.any_cue.search(text) is not None
 
     def scan(self, sentence: str, *, opening: bool = True) -> list[CueHit]:
         """Every cue hit in one sentence, with negation applied and questions weakened.
         ``opening`` says whether the sentence opens its block (see ``Cue.opening``)."""
         hits: list[CueHit] = []
         is_question = sentence.rstrip().endswith("?")
+        clauses = _Clauses(sentence, self.negation)
         for cue in self.cues:
             if cue.opening and not opening:
                 continue
             for match in cue.regex.finditer(sentence):
-                if self.hedged(sentence, match.start()):
+                if self.hedged(clauses, match.start()):
                     continue
                 stance = cue.stance
-                if not cue.fixed and self.negated(sentence, match.start(), match.end()):
+                if not cue.fixed and self.negated(clauses, match.start(), match.end()):
                     stance = flip(stance)
                 weight = cue.weight * (self.question_factor if is_question else 1.0)
                 if self.conceded(sentence, match.end()):
@@ -114,27 +109,50 @@ class CueBook:
         concession = self.negation.concession
         return concession is not None and bool(concession.match(sentence)) and bool(_BUT.search(sentence, end))
 
-    def hedged(self, sentence: str, start: int) -> bool:
-        opening = _WORD.search(sentence)
-        if opening is not None and opening.group().lower() in self.negation.conditional_openings:
+    def hedged(self, clauses: _Clauses, start: int) -> bool:
+        if clauses.opening_word in self.negation.conditional_openings:
             return True
         if not self.negation.hedges:
             return False
-        before = self.negation.boundary.split(sentence[:start])[-1].lower()
-        return any(w in self.negation.hedges for w in _WORD.findall(before)[-self.negation.window :])
+        return any(w in self.negation.hedges for w in clauses.words_before(start))
 
-    def negated(self, sentence: str, start: int, end: int) -> bool:
+    def negated(self, clauses: _Clauses, start: int, end: int) -> bool:
         """True when a negator governs the span: an odd number of negators in the
         clause just before it, or a rejecting phrase right after it."""
-        before = self.negation.boundary.split(sentence[:start])[-1].lower()
-        words = _WORD.findall(before)[-self.negation.window :]
+        words = clauses.words_before(start)
         count = sum(1 for w in words if w in self.negation.before)
         tail = " ".join(words)
         count += sum(1 for phrase in self.negation.before_phrases if phrase in tail)
         after = self.negation.after
-        if after is not None and after.match(sentence[end : end + 80]):
+        if after is not None and after.match(clauses.sentence[end : end + 80]):
             count += 1
         return count % 2 == 1
+
+
+class _Clauses:
+    """One sentence cut at its clause boundaries, computed once for all of its cue hits (a
+    long sentence has many, and re-splitting it for each was quadratic)."""
+
+    # Enough characters for `window` words of any sensible length.
+    _REACH = 24
+
+    def __init__(self, sentence: str, negation: Negation) -> None:
+        self.sentence = sentence
+        self.negation = negation
+        opening = _WORD.search(sentence)
+        self.opening_word = opening.group().lower() if opening else ""
+        self._ends: list[int] | None = None
+
+    def words_before(self, start: int) -> list[str]:
+        """The last ``window`` words of the clause that ends at ``start``, lower-cased."""
+        if self._ends is None:
+            self._ends = [m.end() for m in self.negation.boundary.finditer(self.sentence)]
+        index = bisect_right(self._ends, start)
+        clause_start = self._ends[index - 1] if index else 0
+        window = self.negation.window
+        begin = max(clause_start, start - self._REACH * window)
+        words = _WORD.findall(self.sentence[begin:start].lower())
+        return words[-window:] if begin == clause_start else words[1:][-window:]
 
 
 def flip(stance: str) -> str:
@@ -154,8 +172,7 @@ def load_cue_book(path: Path, *, known_labels: Sequence[str] | None = None) -> C
     ids = [cue.id for cue in cues]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{path}: duplicate cue ids: {sorted({i for i in ids if ids.count(i) > 1})}")
-    union = re.compile("|".join(f"(?:{cue.regex.pattern})" for cue in cues), re.IGNORECASE) if cues else None
-    return CueBook(cues=cues, negation=_negation(data.get("negation") or {}, path), any_cue=union)
+    return CueBook(cues=cues, negation=_negation(data.get("negation") or {}, path))
 
 
 def _cue(entry: Mapping[str, Any], shorthands: Mapping[str, str], path: Path, known: Sequence[str] | None) -> Cue:
