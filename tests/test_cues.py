@@ -112,3 +112,14 @@ def test_agreed_is_agreement_even_after_a_question() -> None:
     assert not hit.cue.answer
     [yes] = [h for h in RELATIONS.scan("Yes.") if h.cue.id.startswith("agree.")]
     assert yes.cue.answer
+
+
+def test_emphasis_stars_do_not_hide_the_words_they_stress() -> None:
+    assert ("evidence-required", "against") in _labels("And those hypothetical cases *do* happen.")
+    hit = next(h for h in POSITIONS.scan("Those cases *do* happen.") if h.cue.id == "evid.do-happen")
+    assert "Those cases *do* happen."[hit.start : hit.end] == "do* happen", "offsets still point into the original"
+
+
+def test_the_more_specific_of_two_opposite_readings_wins() -> None:
+    assert _labels("Hypotheticals do matter here.") == {("evidence-required", "against")}
+    assert _labels("These are purely hypothetical problems.") == {("evidence-required", "for")}

@@ -87,6 +87,9 @@ class CueBook:
     def scan(self, sentence: str, *, opening: bool = True) -> list[CueHit]:
         """Every cue hit in one sentence, with negation applied and questions weakened.
         ``opening`` says whether the sentence opens its block (see ``Cue.opening``)."""
+        # *Emphasis* is everywhere in mail and would hide the words it stresses; blanking the
+        # stars keeps every offset where it was.
+        sentence = sentence.replace("*", " ")
         hits: list[CueHit] = []
         is_question = sentence.rstrip().endswith("?")
         clauses = _Clauses(sentence, self.negation)
@@ -103,7 +106,7 @@ class CueBook:
                 if self.conceded(sentence, match.end()):
                     weight *= 0.5
                 hits.append(CueHit(cue, match.start(), match.end(), stance, weight))
-        return hits
+        return _most_specific(hits)
 
     def conceded(self, sentence: str, end: int) -> bool:
         concession = self.negation.concession
@@ -127,6 +130,24 @@ class CueBook:
         if after is not None and after.match(clauses.sentence[end : end + 80]):
             count += 1
         return count % 2 == 1
+
+
+def _most_specific(hits: list[CueHit]) -> list[CueHit]:
+    """Where two cues read overlapping words as opposite stances of one label, the heavier
+    (more specific) reading wins: "hypothetical cases do happen" argues against
+    hypothetical breakage being dismissed, whatever "hypothetical" alone would say."""
+    return [
+        hit
+        for hit in hits
+        if not any(
+            other.label == hit.label
+            and other.stance != hit.stance
+            and other.weight > hit.weight
+            and other.start < hit.end
+            and hit.start < other.end
+            for other in hits
+        )
+    ]
 
 
 class _Clauses:
