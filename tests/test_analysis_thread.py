@@ -104,6 +104,18 @@ def test_a_block_that_opens_by_agreeing_is_not_undone_by_its_buts(annotator: Ann
     assert _answer(annotator, pushback).label == "disagree"  # type: ignore[attr-defined]
 
 
+def test_an_agreeing_block_keeps_its_approving_tone(annotator: Annotator) -> None:
+    root = msg("root@x", subject=PATCH, author="Dana Kern <dana@vmm.example.org>", body="Guests must keep working.\n")
+    middle = reply(root, "m@x", author="Mara Quill <mara@kernel.example>",
+                   body="On Mon, Dana Kern wrote:\n> Guests must keep working.\n\nOnly on the fast model, which is broken anyway.\n")
+    # Rui answers the text Mara quoted from Dana (half weight toward Mara): the approving
+    # tone of a block that opened by agreeing is what carries it over the threshold.
+    answer = reply(middle, "a@x", author="Rui Tanaka <rui@example.com>",
+                   body="On Tue, Mara Quill wrote:\n> > Guests must keep working.\n\nRight, thanks, that is a good and helpful point.\n")
+    found = _analyse(annotator, root, middle, answer)
+    assert found["a@x"].relation.label == "agree"  # type: ignore[attr-defined]
+
+
 def test_siding_with_a_third_party_is_not_agreeing_with_the_author_answered(annotator: Annotator) -> None:
     body = QUOTE_1 + "I don't see how that follows. I concur with Marc that a knob is not needed here.\n"
     assert _answer(annotator, body).label == "disagree"  # type: ignore[attr-defined]

@@ -105,6 +105,9 @@ def test_a_sentence_opening_with_a_condition_states_no_attitude_yet() -> None:
     assert _relation_cues("If you can show a guest that breaks, then I agree we need a knob.") == set()
     assert _relation_cues("If you can show a guest that breaks then I agree we need a knob.") == set()
     assert "agree.i-agree" in _relation_cues("I agree we need a knob.")
+    # A condition that only checks understanding leaves the sentence's attitude standing.
+    assert "agree.i-agree" in _relation_cues("If so, then I agree that this is a sensible fix.")
+    assert "agree.i-agree" in _relation_cues("If I understand you correctly, I agree.")
 
 
 def test_agreed_is_agreement_even_after_a_question() -> None:

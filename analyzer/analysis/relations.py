@@ -53,14 +53,14 @@ class Attitude:
 def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> Attitude:
     """Sum relation cues: an agree cue under negation ("I don't agree") counts against.
     A bare yes/no answering a question is an answer, not an attitude. A block that opens by
-    agreeing ("Right.", "I agree with X.") is framed by it: its tone and its "But ..."
-    sentences elaborate on the agreement; only explicit disagreement still counts."""
+    agreeing ("Right.", "I agree with X.") is framed by it: its critical tone and its
+    "But ..." sentences elaborate on the agreement; only explicit disagreement still counts."""
     counted = [m for m in marks if not (answers_question and m.answer)]
     framed = any(m.opening and _is_explicit(m) and _agrees(m) for m in counted)
     agree = disagree = 0.0
     tone = Attitude()
     for mark in counted:
-        if framed and not _is_explicit(mark):
+        if framed and not _is_explicit(mark) and not _agrees(mark):
             continue
         if not mark.cue_id.startswith(TONE):
             if _agrees(mark):

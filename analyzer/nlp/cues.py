@@ -73,6 +73,9 @@ class Negation:
     conditional_openings: frozenset[str] = frozenset()
     """Words that, opening a sentence, make every cue in it conditional: "If you can show a
     guest that breaks, then I agree" agrees with nothing yet."""
+    assumed: re.Pattern[str] | None = None
+    """Openings that only check understanding ("If so, ...", "If I read this right, ..."):
+    the sentence still says what it says."""
     concession: re.Pattern[str] | None = None
     """A sentence opening that concedes ("Sure, ...", "Granted, ...") before a "but": what
     is conceded weighs half, the point after the "but" in full."""
@@ -114,7 +117,9 @@ class CueBook:
 
     def hedged(self, clauses: _Clauses, start: int) -> bool:
         if clauses.opening_word in self.negation.conditional_openings:
-            return True
+            assumed = self.negation.assumed
+            if assumed is None or not assumed.match(clauses.sentence):
+                return True
         if not self.negation.hedges:
             return False
         return any(w in self.negation.hedges for w in clauses.words_before(start))
@@ -250,8 +255,15 @@ def _negation(data: Mapping[str, Any], path: Path) -> Negation:
         boundary=boundary,
         hedges=frozenset(str(w).lower() for w in data.get("hedges", [])),
         conditional_openings=frozenset(str(w).lower() for w in data.get("conditional_openings", [])),
+        assumed=_opening_phrases(data.get("assumed_conditions", [])),
         concession=_concession(data.get("concessions", [])),
     )
+
+
+def _opening_phrases(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    return re.compile(r"\W*(?:" + "|".join(_flexible_spaces(str(p)) for p in phrases) + r")\b", re.IGNORECASE)
 
 
 def _concession(words: list[str]) -> re.Pattern[str] | None:
