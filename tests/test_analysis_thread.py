@@ -133,3 +133,28 @@ def test_one_answer_that_concedes_and_holds_its_ground_makes_the_reply_mixed(ann
 def test_a_condition_is_no_agreement_yet(annotator: Annotator) -> None:
     body = QUOTE_1 + "If you can show a guest that depends on it then I agree we need the old behaviour. Otherwise no.\n"
     assert _answer(annotator, body).label != "agree"  # type: ignore[attr-defined]
+
+
+def test_where_roles_are_known_a_maintainers_word_weighs_more(annotator: Annotator) -> None:
+    from analyzer.thread.maintainers import parse_maintainers
+
+    sections = parse_maintainers("KVM/arm64\nM:\tMara Quill <mara@kernel.example>\nS:\tMaintained\n")
+    root = msg("p@x", subject=PATCH, author="Dana Kern <dana@vmm.example.org>", body="Fix the thing.\n")
+    # The same mild wording (a suggestion, below the threshold alone) and the same ruling.
+    words = "I'd prefer to see this split.\n\nOur policy is that userspace must be able to select it.\n"
+    by_maintainer = reply(root, "m@x", author="Mara Quill <mara@kernel.example>", body=words)
+    by_reviewer = reply(root, "r@x", author="Rui Tanaka <rui@example.com>", body=words)
+    [thread] = thread_inputs([root, by_maintainer, by_reviewer], maintainers=sections)
+    assert thread.roles_known
+    found = {m.message_id: m for m in analyse_thread(thread, annotator).messages}
+    maintainer = {d.kind: d for d in found["m@x"].decisions}
+    reviewer = {d.kind: d for d in found["r@x"].decisions}
+    assert {"changes-requested", "policy-ruling"} <= set(maintainer)
+    assert "policy-ruling" not in reviewer, "only a maintainer rules, once roles are known"
+    assert "changes-requested" not in reviewer, "a suggestion from a reviewer stays a suggestion"
+    # Without roles anyone but the patch author may speak as a maintainer, at plain weight.
+    [unknown] = thread_inputs([root, by_maintainer, by_reviewer])
+    plain = {m.message_id: m for m in analyse_thread(unknown, annotator).messages}
+    assert "policy-ruling" in {d.kind for d in plain["r@x"].decisions}
+    weighed = maintainer["policy-ruling"].confidence
+    assert weighed > next(d for d in plain["m@x"].decisions if d.kind == "policy-ruling").confidence

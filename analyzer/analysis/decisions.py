@@ -24,6 +24,10 @@ _TRAILER_DECISIONS = {
 class DecisionSettings:
     threshold: float = 1.5
     """Summed cue weight a decision kind needs in one message."""
+    maintainer_weight: float = 1.5
+    """Where roles are known (a MAINTAINERS file), a maintainer's words weigh this much more:
+    "I'd rather you split this" from the maintainer is a change request, from a passer-by a
+    suggestion."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,8 @@ class Actor:
     date: str | None
     roles: frozenset[str]
     """Any of ``author`` (wrote the patch), ``reviewer`` (anyone else), ``maintainer``."""
+    weight: float = 1.0
+    """How much this person's words count (see ``DecisionSettings.maintainer_weight``)."""
 
 
 def actor_roles(*, is_patch_author: bool, is_maintainer: bool, roles_known: bool) -> frozenset[str]:
@@ -58,11 +64,12 @@ def decisions_from(
     for offset, mark, text in marks:
         if mark.stance != "for" or (mark.roles and not actor.roles & set(mark.roles)):
             continue
-        totals[mark.label] = totals.get(mark.label, 0.0) + mark.weight
+        weight = mark.weight * actor.weight
+        totals[mark.label] = totals.get(mark.label, 0.0) + weight
         start, end = tight(text, mark.sentence_start, mark.sentence_end)
-        decision = _decision(message_id, mark.label, actor, offset + start, offset + end, text[start:end], mark.weight)
-        if mark.label not in best or mark.weight > best[mark.label][0]:
-            best[mark.label] = (mark.weight, decision)
+        decision = _decision(message_id, mark.label, actor, offset + start, offset + end, text[start:end], weight)
+        if mark.label not in best or weight > best[mark.label][0]:
+            best[mark.label] = (weight, decision)
     for trailer in trailers:
         kind = _TRAILER_DECISIONS.get(trailer.key)
         if kind is None or trailer.in_patch or "author" in actor.roles:

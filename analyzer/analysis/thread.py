@@ -243,12 +243,12 @@ def _decisions(
     patch_authors: set[str],
     settings: DecisionSettings,
 ) -> list[Decision]:
+    is_maintainer = any(r.startswith("maintainer:") for r in message.author_roles)
     roles = actor_roles(
-        is_patch_author=message.author_id in patch_authors,
-        is_maintainer=any(r.startswith("maintainer:") for r in message.author_roles),
-        roles_known=thread.roles_known,
+        is_patch_author=message.author_id in patch_authors, is_maintainer=is_maintainer, roles_known=thread.roles_known
     )
-    actor = Actor(name=message.author_name, date=message.date, roles=roles)
+    weight = settings.maintainer_weight if thread.roles_known and is_maintainer else 1.0
+    actor = Actor(name=message.author_name, date=message.date, roles=roles, weight=weight)
     marks = [(r.block.offset, mark, r.block.text) for r in results for mark in r.decision_cues]
     found = decisions_from(marks, message.segmentation.trailers, message_id=message.message_id, actor=actor, settings=settings)
     if message.replaces is not None and not any(d.kind == "withdrawn" for d in found):
