@@ -141,16 +141,17 @@ def _most_specific(hits: list[CueHit]) -> list[CueHit]:
     """Where two cues read overlapping words as opposite stances of one label, the heavier
     (more specific) reading wins: "hypothetical cases do happen" argues against
     hypothetical breakage being dismissed, whatever "hypothetical" alone would say."""
+    sides: dict[tuple[str, str], list[CueHit]] = {}
+    for hit in hits:
+        sides.setdefault((hit.label, hit.stance), []).append(hit)
+    if not any((label, flip(stance)) in sides for label, stance in sides):
+        return hits
     return [
         hit
         for hit in hits
         if not any(
-            other.label == hit.label
-            and other.stance != hit.stance
-            and other.weight > hit.weight
-            and other.start < hit.end
-            and hit.start < other.end
-            for other in hits
+            other.weight > hit.weight and other.start < hit.end and hit.start < other.end
+            for other in sides.get((hit.label, flip(hit.stance)), ())
         )
     ]
 
