@@ -51,7 +51,7 @@ def test_label_writes_one_gold_format_line_per_message(tmp_path: Path) -> None:
 
 GOLD_FLOORS = {
     # A little under the measured figures (docs/analysis.md): a drop below one is a regression.
-    "kvm-guest-visible-compat-2026-05": {"positions": 0.65, "behaviours": 0.9, "decisions": 0.85, "relations": 0.7},
+    "kvm-guest-visible-compat-2026-05": {"positions": 0.65, "behaviours": 0.9, "decisions": 0.85, "relations": 0.75},
     "kvmarm-ccsidr-associativity-invariant-regs": {"positions": 0.7, "behaviours": 0.9, "decisions": 0.85, "relations": 0.8},
     "kvm-x86-ept-ignore-guest-pat-quirk-v1": {"positions": 0.7, "behaviours": 0.9, "decisions": 0.9, "relations": 0.8},
     "kvm-arm64-vgic-iidr-rev1-2026-05": {"positions": 0.9, "behaviours": 0.9, "decisions": 0.9, "relations": 0.9},

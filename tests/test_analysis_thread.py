@@ -158,3 +158,18 @@ def test_where_roles_are_known_a_maintainers_word_weighs_more(annotator: Annotat
     assert "policy-ruling" in {d.kind for d in plain["r@x"].decisions}
     weighed = maintainer["policy-ruling"].confidence
     assert weighed > next(d for d in plain["m@x"].decisions if d.kind == "policy-ruling").confidence
+
+
+def test_a_follow_up_that_argues_on_extends_its_authors_own_message(annotator: Annotator) -> None:
+    first = msg("m1@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>",
+                body="We fix it for good: the architecture does not allow that behaviour.\n")
+    more = reply(first, "m2@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>",
+                 body="I will also add that we will not add knobs to bring back behaviour we removed, "
+                      "it is not allowed by the architecture.\n")
+    ping = reply(first, "m3@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>", body="Ping?\n")
+    correction = reply(first, "m4@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>",
+                       body="No, I don't think so after all: we will not add knobs to bring back behaviour we removed.\n")
+    found = _analyse(annotator, first, more, ping, correction)
+    assert found["m2@x"].relation.label == "agree"  # type: ignore[attr-defined]
+    assert found["m3@x"].relation.label == "neutral", "a ping argues nothing"  # type: ignore[attr-defined]
+    assert found["m4@x"].relation.label != "agree", "taking it back is no extension"  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from analyzer.analysis.positions import (
 )
 from analyzer.analysis.records import Claim, Decision, MessageAnalysis, PositionTaken, Relation, RelationLabel, ThreadAnalysis
 from analyzer.analysis.relations import (
+    TONE,
     Attitude,
     RelationSettings,
     attitude_of,
@@ -149,6 +150,8 @@ def _relations(
     label: RelationLabel
     if _is_series_part(message, context):
         label, confidence = "neutral", 0.9
+    elif _argues_on(message, results, context):
+        label, confidence = "agree", 0.6
     else:
         label, confidence = label_of(total + _message_attitude(message, parent_id, context, settings), settings)
         if label in ("agree", "disagree") and any(r.label == "mixed" and r.to_message_id == parent_id for r in relations):
@@ -215,6 +218,20 @@ def _message_attitude(
             context.camps.get(message.author_id, {}), context.camps.get(parent.author_id, {}), settings.camp_weight
         )
     return attitude
+
+
+def _argues_on(message: MessageInput, results: list[BlockMarks], context: _Context) -> bool:
+    """A follow-up to one's own message that goes on arguing (it makes claims) and takes
+    nothing back (no explicit disagreement) extends its parent: "I will also add that ...".
+    Pings, "applied" notes and added links make no claims and stay as their cues say."""
+    parent = context.messages.get(message.parent_id or "")
+    if parent is None or parent.author_id != message.author_id or not context.claims[message.message_id]:
+        return False
+    return not any(
+        not m.cue_id.startswith(TONE) and not m.contrast and (m.label == "agree") != (m.stance == "for")
+        for r in results
+        for m in r.relation_cues
+    )
 
 
 def _is_series_part(message: MessageInput, context: _Context) -> bool:
