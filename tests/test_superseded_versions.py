@@ -81,3 +81,18 @@ def test_an_old_version_ingested_later_still_makes_the_new_one_withdraw_it(tmp_p
     with sqlite3.connect(db) as con:
         [(evidence, start, end, body)] = con.execute(query, (V2_ROOT,)).fetchall()
     assert evidence == "Changes since v1:" == body[start:end]
+
+
+def test_the_timeline_says_the_previous_version_was_superseded(tmp_path: Path) -> None:
+    from analyzer.store.db import Store
+    from analyzer.store.debate import load_debate
+    from analyzer.timeline.build import thread_timeline
+
+    db = tmp_path / "s.db"
+    _run("ingest", str(CORPUS / "kvm.mbox"), "--db", str(db), "--json")
+    _run("analyze", "--db", str(db), "--json")
+    store = Store.open(db)
+    timeline = thread_timeline(load_debate(store, [V2_ROOT]), V2_ROOT)
+    [event] = [e for e in timeline.of_kind("decision") if e.message_id == V2_ROOT]
+    assert event.label == "previous version superseded by Wei-Lin Chen"
+    assert event.detail == "Changes since v1:"

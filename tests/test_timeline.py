@@ -16,7 +16,7 @@ def test_thread_timeline_has_messages_positions_decisions_versions_and_commit() 
     assert [e.message_id for e in timeline.of_kind("message")] == [V2_ID, "ack.4@example.org", "apply.5@example.org"]
     assert [e.label for e in timeline.of_kind("commit")] == ["merged as 4b1d2c3e5f60 in v6.19"]
     decisions = [e.label for e in timeline.of_kind("decision")]
-    assert decisions == ["withdrawn by Sam Ortiz", "ack/review by Oliver Quill", "applied by Morgan Keel",
+    assert decisions == ["previous version superseded by Sam Ortiz", "ack/review by Oliver Quill", "applied by Morgan Keel",
                          "policy ruling by Morgan Keel"]
 
 

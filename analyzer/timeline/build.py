@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from analyzer.debate import Debate, MergedCommit, MessageInfo
 from analyzer.graph.ids import claim_node, message_node
 from analyzer.thread.records import SeriesVersion
+from analyzer.thread.subject import parse_subject
 from analyzer.timeline.records import EVENT_KINDS, EventKind, Timeline, TimelineEvent
 
 DECISION_WORDS = {
@@ -85,8 +86,16 @@ def _decision_events(debate: Debate, messages: Iterable[MessageInfo]) -> Iterato
             person = debate.people.get(decision.actor)
             name = person.name if person else info.author_name
             word = DECISION_WORDS.get(decision.kind, decision.kind)
+            if decision.kind == "withdrawn" and _is_posting(info.subject):
+                # A new posting withdraws the version it replaces, not itself.
+                word = "previous version superseded"
             yield TimelineEvent(decision.date or info.date or "", "decision", info.thread_id, f"{word} by {name}",
                                 info.message_id, name, decision.evidence, message_node(info.message_id))
+
+
+def _is_posting(subject: str) -> bool:
+    parsed = parse_subject(subject)
+    return parsed.is_patch and not parsed.is_reply
 
 
 def _version_events(debate: Debate, thread_ids: Iterable[str]) -> Iterator[TimelineEvent]:
