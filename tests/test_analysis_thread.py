@@ -119,8 +119,14 @@ def test_an_agreeing_block_keeps_its_approving_tone(annotator: Annotator) -> Non
 def test_siding_with_a_third_party_is_not_agreeing_with_the_author_answered(annotator: Annotator) -> None:
     body = QUOTE_1 + "I don't see how that follows. I concur with Marc that a knob is not needed here.\n"
     assert _answer(annotator, body).label == "disagree"  # type: ignore[attr-defined]
-    # Naming the person answered is agreeing with them.
+    # Naming the person answered is agreeing with them, possessive or not, and agreeing
+    # with a third party in one sentence leaves another sentence's agreement alone.
     assert _answer(annotator, QUOTE_1 + "I concur with Dana that a knob is needed here.\n").label == "agree"  # type: ignore[attr-defined]
+    assert _answer(annotator, QUOTE_1 + "I agree with Dana's point entirely.\n").label == "agree"  # type: ignore[attr-defined]
+    assert _answer(annotator, QUOTE_1 + "Agreed. Also, I agree with Marc.\n").label == "agree"  # type: ignore[attr-defined]
+    # Without a display name the address stands in: "Sean" is seanjc@.
+    assert _answer(annotator, "seanjc@google.com wrote:\n> Guests must keep working across host kernel upgrades.\n\n"
+                   "I agree with Sean here.\n", parent_author="seanjc@google.com").label == "agree"  # type: ignore[attr-defined]
 
 
 def test_one_answer_that_concedes_and_holds_its_ground_makes_the_reply_mixed(annotator: Annotator) -> None:
@@ -169,7 +175,15 @@ def test_a_follow_up_that_argues_on_extends_its_authors_own_message(annotator: A
     ping = reply(first, "m3@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>", body="Ping?\n")
     correction = reply(first, "m4@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>",
                        body="No, I don't think so after all: we will not add knobs to bring back behaviour we removed.\n")
-    found = _analyse(annotator, first, more, ping, correction)
+    turn = reply(first, "m5@x", subject="Re: " + PATCH, author="Mara Quill <mara@kernel.example>",
+                 body="Being right by the spec does not justify breaking a running guest.\n")
+    found = _analyse(annotator, first, more, ping, correction, turn)
     assert found["m2@x"].relation.label == "agree"  # type: ignore[attr-defined]
     assert found["m3@x"].relation.label == "neutral", "a ping argues nothing"  # type: ignore[attr-defined]
     assert found["m4@x"].relation.label != "agree", "taking it back is no extension"  # type: ignore[attr-defined]
+    assert found["m5@x"].relation.label != "agree", "arguing the other side is a change of mind"  # type: ignore[attr-defined]
+
+
+def test_an_indented_answer_still_opens_with_its_first_word(annotator: Annotator) -> None:
+    assert _answer(annotator, QUOTE_1 + "   Right, that is what we do on x86.\n").label == "agree"  # type: ignore[attr-defined]
+    assert _answer(annotator, QUOTE_1 + "\n\n  No. That breaks every guest out there.\n").label == "disagree"  # type: ignore[attr-defined]

@@ -126,3 +126,24 @@ def test_emphasis_stars_do_not_hide_the_words_they_stress() -> None:
 def test_the_more_specific_of_two_opposite_readings_wins() -> None:
     assert _labels("Hypotheticals do matter here.") == {("evidence-required", "against")}
     assert _labels("These are purely hypothetical problems.") == {("evidence-required", "for")}
+
+
+def test_negation_reaches_back_over_long_tokens() -> None:
+    """The clause before a cue is read by words, however long they are (hex, timestamps)."""
+    long = " ".join(["0x" + "f" * 80] * 2)  # two "words", 165 characters
+    flipped = _labels(f"We do not, {long} want this")  # the comma ends the clause: no flip
+    sentence = f"We never {long} said userspace should pin the old behaviour"
+    hits = {(h.label, h.stance) for h in POSITIONS.scan(sentence)}
+    plain = {(h.label, h.stance) for h in POSITIONS.scan("We said userspace should pin the old behaviour")}
+    assert plain and hits and hits != plain, "a negator five words back still flips the stance, however long they are"
+    assert flipped == set()
+
+
+def test_conditions_are_told_from_openers_that_only_look_like_them() -> None:
+    assert "agree.i-agree" in _relation_cues("Once again, I agree with you.")
+    assert "agree.i-agree" in _relation_cues("If anything, I agree even more now.")
+
+
+def test_a_different_understanding_is_disagreement() -> None:
+    assert "disagree.i-disagree" in _relation_cues("I think we just have a different understanding of what it means.")
+    assert "disagree.i-disagree" in _relation_cues("I'm confused that you think this is relevant.")

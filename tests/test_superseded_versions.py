@@ -96,3 +96,14 @@ def test_the_timeline_says_the_previous_version_was_superseded(tmp_path: Path) -
     [event] = [e for e in timeline.of_kind("decision") if e.message_id == V2_ROOT]
     assert event.label == "previous version superseded by Wei-Lin Chen"
     assert event.detail == "Changes since v1:"
+
+
+def test_a_resend_or_a_misdated_lower_version_replaces_nothing() -> None:
+    from analyzer.analysis.inputs import previous_versions
+    from analyzer.thread.records import SeriesVersion
+
+    def version(n: int, root: str, following: str | None) -> SeriesVersion:
+        return SeriesVersion("s", n, root, root, f"[PATCH v{n}] x", "a@x", None, following)
+
+    series = [version(2, "v2@x", "resend@x"), version(2, "resend@x", "v3@x"), version(3, "v3@x", "v1-late@x"), version(1, "v1-late@x", None)]
+    assert {new: old.message_id for new, old in previous_versions(series).items()} == {"v3@x": "resend@x"}

@@ -51,9 +51,12 @@ class ThreadInput:
 
 
 def previous_versions(series: Sequence[SeriesVersion]) -> dict[str, PreviousVersion]:
-    """For the root of every posting that supersedes another, the posting it replaces."""
+    """For the root of every posting that supersedes another with a higher version number,
+    the posting it replaces. A RESEND of the same version, or a lower number posted later
+    (a misdated mail), replaces nothing."""
+    version_of = {v.root_message_id: v.version for v in series}
     return {
         v.superseded_by: PreviousVersion(v.root_message_id, v.version, v.subject)
         for v in series
-        if v.superseded_by is not None
+        if v.superseded_by is not None and version_of.get(v.superseded_by, 0) > v.version
     }

@@ -56,6 +56,9 @@ def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> A
     agreeing ("Right.", "I agree with X.") is framed by it: its critical tone and its
     "But ..." sentences elaborate on the agreement; only explicit disagreement still counts."""
     counted = [m for m in marks if not (answers_question and m.answer)]
+    # "However, I agree with ..." : a contrast that leads into agreement is no rebuttal.
+    agreeing = {m.sentence_start for m in counted if _is_explicit(m) and _agrees(m)}
+    counted = [m for m in counted if not (m.contrast and m.sentence_start in agreeing)]
     framed = any(m.opening and _is_explicit(m) and _agrees(m) for m in counted)
     agree = disagree = 0.0
     tone = Attitude()
@@ -75,24 +78,32 @@ def attitude_of(marks: Iterable[Marked], *, answers_question: bool = False) -> A
     return Attitude(agree + min(tone.agree, TONE_CAP), disagree + min(tone.disagree, TONE_CAP))
 
 
-_SIDES_WITH = re.compile(r"\b(?:agree|agreeing|concur|side|sides|siding)\s+with\s+(?P<name>[A-Z][\w'-]*)")
+_SIDES_WITH = re.compile(r"\b(?i:agree|agreeing|concur|side|sides|siding)\s+(?i:with)\s+(?P<name>[A-Z][\w-]*)")
 _NOT_NAMES = frozenset({"you", "your", "that", "this", "these", "those", "it", "the", "both", "all", "everything", "most", "much", "him", "her", "them", "what", "every", "each", "my", "our"})
 
 
 def toward_addressee(marks: Sequence[Marked], text: str, addressee: str) -> list[Marked]:
     """Drop agreement with somebody else by name ("I concur with Marc that ...") when
     answering someone who is not Marc: siding with a third party says nothing of agreeing
-    with the person answered (in a debate, it is often the opposite)."""
-    names = {w.lower() for w in re.findall(r"[\w'-]+", addressee)}
+    with the person answered (in a debate, it is often the opposite). ``addressee`` is the
+    name (or, lacking one, the address) of the author of the text answered."""
+    names = {w.lower() for w in re.findall(r"[^\W\d_]+", addressee) if len(w) >= 2}
     kept = []
     for mark in marks:
         if mark.label == "agree" and _agrees(mark):
-            found = _SIDES_WITH.search(text, mark.start, min(len(text), mark.end + 40))
-            name = found.group("name").lower() if found else None
-            if name is not None and name not in _NOT_NAMES and name not in names:
+            found = _SIDES_WITH.search(text, mark.start, mark.sentence_end)
+            if found is not None and _someone_else(found.group("name"), names):
                 continue
         kept.append(mark)
     return kept
+
+
+def _someone_else(name: str, addressee: set[str]) -> bool:
+    name = name.lower().removesuffix("'s").removesuffix("s'")
+    if name in _NOT_NAMES:
+        return False
+    # "Sean" answering seanjc@google.com is agreeing with the addressee.
+    return not any(name == part or (len(part) >= 3 and (part.startswith(name) or name.startswith(part))) for part in addressee)
 
 
 def _agrees(mark: Marked) -> bool:

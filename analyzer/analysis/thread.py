@@ -177,8 +177,8 @@ def _block_relation(
     claims take the same or the other side as the claims inside the quoted span."""
     seg = message.segmentation
     quote = seg.quotes[own.answers] if own.answers is not None else None
-    parent = context.messages.get(message.parent_id or "")
-    cues = toward_addressee(result.relation_cues, result.block.text, parent.author_name) if parent else result.relation_cues
+    answered = context.messages.get((quote.source_message_id if quote else None) or message.parent_id or "")
+    cues = toward_addressee(result.relation_cues, result.block.text, answered.author_name) if answered else result.relation_cues
     attitude = attitude_of(cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
     if quote is None:
         return attitude, None
@@ -222,11 +222,15 @@ def _message_attitude(
 
 def _argues_on(message: MessageInput, results: list[BlockMarks], context: _Context) -> bool:
     """A follow-up to one's own message that goes on arguing (it makes claims) and takes
-    nothing back (no explicit disagreement) extends its parent: "I will also add that ...".
+    nothing back (no explicit disagreement, no claim on the other side of one of the
+    parent's) extends its parent: "I will also add that ...".
     Pings, "applied" notes and added links make no claims and stay as their cues say."""
     parent = context.messages.get(message.parent_id or "")
-    if parent is None or parent.author_id != message.author_id or not context.claims[message.message_id]:
+    own = context.claims[message.message_id]
+    if parent is None or parent.author_id != message.author_id or not own:
         return False
+    if claim_attitude(own, context.claims.get(parent.message_id, []), 1.0).disagree > 0:
+        return False  # it argues the other side of what the parent said: a change of mind
     return not any(
         not m.cue_id.startswith(TONE) and not m.contrast and (m.label == "agree") != (m.stance == "for")
         for r in results

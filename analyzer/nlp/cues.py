@@ -9,7 +9,7 @@ section and a list of ``cues``; see ``analyzer/data/rules/positions.yaml``.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,14 +106,14 @@ class CueBook:
                 if not cue.fixed and self.negated(clauses, match.start(), match.end()):
                     stance = flip(stance)
                 weight = cue.weight * (self.question_factor if is_question else 1.0)
-                if self.conceded(sentence, match.end()):
+                if self.conceded(clauses, match.end()):
                     weight *= 0.5
                 hits.append(CueHit(cue, match.start(), match.end(), stance, weight))
         return _most_specific(hits)
 
-    def conceded(self, sentence: str, end: int) -> bool:
-        concession = self.negation.concession
-        return concession is not None and bool(concession.match(sentence)) and bool(_BUT.search(sentence, end))
+    def conceded(self, clauses: _Clauses, end: int) -> bool:
+        """The sentence opens by conceding and a "but" comes after the cue."""
+        return clauses.last_but(self.negation.concession) >= end
 
     def hedged(self, clauses: _Clauses, start: int) -> bool:
         if clauses.opening_word in self.negation.conditional_openings:
@@ -141,19 +141,30 @@ def _most_specific(hits: list[CueHit]) -> list[CueHit]:
     """Where two cues read overlapping words as opposite stances of one label, the heavier
     (more specific) reading wins: "hypothetical cases do happen" argues against
     hypothetical breakage being dismissed, whatever "hypothetical" alone would say."""
-    sides: dict[tuple[str, str], list[CueHit]] = {}
+    groups: dict[tuple[str, str], dict[float, list[CueHit]]] = {}
     for hit in hits:
-        sides.setdefault((hit.label, hit.stance), []).append(hit)
-    if not any((label, flip(stance)) in sides for label, stance in sides):
+        groups.setdefault((hit.label, hit.stance), {}).setdefault(hit.weight, []).append(hit)
+    if not any((label, flip(stance)) in groups for label, stance in groups):
         return hits
-    return [
-        hit
-        for hit in hits
-        if not any(
-            other.weight > hit.weight and other.start < hit.end and hit.start < other.end
-            for other in sides.get((hit.label, flip(hit.stance)), ())
-        )
-    ]
+    # Per (label, stance, weight): spans by start, with the furthest end reached so far, so
+    # "does a heavier opposite span overlap this one" is a binary search, not a scan.
+    index: dict[tuple[str, str], list[tuple[float, list[int], list[int]]]] = {}
+    for key, by_weight in groups.items():
+        for weight, group in by_weight.items():
+            group.sort(key=lambda h: h.start)
+            ends: list[int] = []
+            for hit in group:
+                ends.append(max(hit.end, ends[-1]) if ends else hit.end)
+            index.setdefault(key, []).append((weight, [h.start for h in group], ends))
+
+    def overruled(hit: CueHit) -> bool:
+        for weight, starts, ends in index.get((hit.label, flip(hit.stance)), ()):
+            before = bisect_left(starts, hit.end)
+            if weight > hit.weight and before and ends[before - 1] > hit.start:
+                return True
+        return False
+
+    return [hit for hit in hits if not overruled(hit)]
 
 
 class _Clauses:
@@ -169,6 +180,16 @@ class _Clauses:
         opening = _WORD.search(sentence)
         self.opening_word = opening.group().lower() if opening else ""
         self._ends: list[int] | None = None
+        self._last_but: int | None = None
+
+    def last_but(self, concession: re.Pattern[str] | None) -> int:
+        """Start of the sentence's last "but" when it opens by conceding, else -1."""
+        if self._last_but is None:
+            self._last_but = -1
+            if concession is not None and concession.match(self.sentence):
+                for found in _BUT.finditer(self.sentence):
+                    self._last_but = found.start()
+        return self._last_but
 
     def words_before(self, start: int) -> list[str]:
         """The last ``window`` words of the clause that ends at ``start``, lower-cased."""
@@ -177,9 +198,17 @@ class _Clauses:
         index = bisect_right(self._ends, start)
         clause_start = self._ends[index - 1] if index else 0
         window = self.negation.window
-        begin = max(clause_start, start - self._REACH * window)
-        words = _WORD.findall(self.sentence[begin:start].lower())
-        return words[-window:] if begin == clause_start else words[1:][-window:]
+        reach = self._REACH * window
+        while True:
+            begin = max(clause_start, start - reach)
+            words = _WORD.findall(self.sentence[begin:start].lower())
+            if begin == clause_start:
+                return words[-window:]
+            # Cut inside the clause: the first word may be a fragment, so it only counts
+            # when enough whole words follow it; otherwise look further back.
+            if len(words) > window:
+                return words[1:][-window:]
+            reach *= 2
 
 
 def flip(stance: str) -> str:

@@ -62,7 +62,16 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     offsets = doc.to_array("IDX").tolist()
     begins = [offsets[i] for i, start in enumerate(starts) if i == 0 or start == 1]
     ends = begins[1:] + [len(text)]
-    spans = [(b, b + len(text[b:e].rstrip())) for b, e in zip(begins, ends)]
+    # Without the whitespace around it (spaCy keeps a line's indentation and the blank
+    # lines before a sentence), so a sentence's first word is at its start: "^" cues and
+    # the block's opening sentence depend on it.
+    spans = []
+    for b, e in zip(begins, ends):
+        piece = text[b:e]
+        start = b + len(piece) - len(piece.lstrip())
+        end = b + len(piece.rstrip())
+        if end > start:
+            spans.append((start, end))
     doc.user_data["mlpa_sentence_spans"] = spans
     return list(spans)
 

@@ -51,7 +51,7 @@ def build_pipeline(settings: PipelineSettings = PipelineSettings()) -> Language:
     return nlp
 
 
-ANALYSIS_REVISION = "5"
+ANALYSIS_REVISION = "6"
 """Bumped whenever the analysis code (not only its data files) changes what it outputs, so
 `analyzer analyze` re-analyses stored threads."""
 
