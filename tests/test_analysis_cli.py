@@ -158,3 +158,20 @@ def test_analyze_on_an_empty_database_says_to_ingest_first(tmp_path: Path) -> No
     result = runner.invoke(app, ["analyze", "--db", str(tmp_path / "empty.db")])
     assert result.exit_code == 2
     assert "analyzer ingest" in result.output
+
+
+def test_the_taxonomy_given_is_the_one_the_rules_must_speak(tmp_path: Path) -> None:
+    import yaml
+
+    from analyzer.nlp.factories import DATA
+
+    data = yaml.safe_load((DATA / "taxonomy.yaml").read_text(encoding="utf-8"))
+    data["positions"] = [p for p in data["positions"] if p["id"] != "bug-for-bug"]
+    narrower = tmp_path / "taxonomy.yaml"
+    narrower.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = runner.invoke(app, ["label", str(CORPUS / "kvm.mbox"), "--taxonomy", str(narrower)])
+    assert result.exit_code == 2
+    assert "'bug-for-bug' is not one of" in " ".join(result.output.split())
+    # The packaged taxonomy, given explicitly, labels as the default does.
+    same = runner.invoke(app, ["label", str(CORPUS / "kvm.mbox"), "--taxonomy", str(DATA / "taxonomy.yaml")])
+    assert same.exit_code == 0 and same.stdout == _run("label", str(CORPUS / "kvm.mbox"))

@@ -147,12 +147,7 @@ class TextPattern:
     requires: tuple[str, ...] = ()
 
     def may_match(self, text: str) -> bool:
-        if not self.requires:
-            return True
-        for literal in self.requires:
-            if literal in text:
-                return True
-        return False
+        return not self.requires or any(literal in text for literal in self.requires)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ CatalogueOption = Annotated[
     Optional[Path], typer.Option("--catalogue", help="Behaviour catalogue YAML (default: the packaged one).")
 ]
 TaxonomyOption = Annotated[
-    Optional[Path], typer.Option("--taxonomy", help="Position taxonomy YAML (default: the packaged one).")
+    Optional[Path],
+    typer.Option("--taxonomy", help="Position taxonomy YAML (default: the packaged one); every cue rule's label must be one of its ids."),
 ]
 RulesOption = Annotated[
     Optional[Path], typer.Option("--rules-dir", help="Directory with positions/relations/decisions.yaml cue rules.")
@@ -54,7 +55,7 @@ def _settings(catalogue: Path | None, taxonomy: Path | None, rules: Path | None,
         raise ConfigError(f"--positions {positions!r}: choose rules, model or both")
     from analyzer.nlp.pipeline import PipelineSettings
 
-    return PipelineSettings(catalogue=catalogue, rules_dir=rules, positions=positions)  # type: ignore[arg-type]
+    return PipelineSettings(catalogue=catalogue, taxonomy=taxonomy, rules_dir=rules, positions=positions)  # type: ignore[arg-type]
 
 
 @commands.command("analyze")

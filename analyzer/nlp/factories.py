@@ -12,6 +12,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from analyzer.analysis.catalogue import Taxonomy, load_taxonomy
 from analyzer.errors import ConfigError
 from analyzer.nlp.cues import load_cue_book
 from analyzer.nlp.position_model import PositionModel
@@ -22,18 +23,19 @@ RULES = DATA / "rules"
 MODELS = DATA / "models"
 
 
-def rules_path(configured: str | None, default: str) -> Path:
+def rules_path_of(configured: str | None, default: str) -> Path:
     return Path(configured) if configured else RULES / default
 
 
 @Language.factory(
     "mlpa_positions_v1",
-    default_config={"rules_path": None},
+    default_config={"rules_path": None, "taxonomy_path": None},
     assigns=["doc._.mlpa_claims"],
     requires=["token.is_sent_start"],
 )
-def make_position_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
-    book = load_cue_book(_rules(rules_path, "positions.yaml"))
+def make_position_tagger(nlp: Language, name: str, rules_path: str | None, taxonomy_path: str | None) -> CueTagger:
+    known = _taxonomy(taxonomy_path).position_ids
+    book = load_cue_book(rules_path_of(rules_path, "positions.yaml"), known_labels=known)
     return CueTagger(nlp, name, book=book, extension="mlpa_claims")
 
 
@@ -54,23 +56,26 @@ def make_position_model(
 
 @Language.factory(
     "mlpa_relation_cues_v1",
-    default_config={"rules_path": None},
+    default_config={"rules_path": None, "taxonomy_path": None},
     assigns=["doc._.mlpa_relation_cues"],
     requires=["token.is_sent_start"],
 )
-def make_relation_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
-    book = load_cue_book(_rules(rules_path, "relations.yaml"))
+def make_relation_tagger(nlp: Language, name: str, rules_path: str | None, taxonomy_path: str | None) -> CueTagger:
+    # Relation cues say agree or disagree; mixed and neutral come from weighing them.
+    known = [label for label in _taxonomy(taxonomy_path).relations if label in ("agree", "disagree")]
+    book = load_cue_book(rules_path_of(rules_path, "relations.yaml"), known_labels=known)
     return CueTagger(nlp, name, book=book, extension="mlpa_relation_cues")
 
 
 @Language.factory(
     "mlpa_decision_cues_v1",
-    default_config={"rules_path": None},
+    default_config={"rules_path": None, "taxonomy_path": None},
     assigns=["doc._.mlpa_decision_cues"],
     requires=["token.is_sent_start"],
 )
-def make_decision_tagger(nlp: Language, name: str, rules_path: str | None) -> CueTagger:
-    book = load_cue_book(_rules(rules_path, "decisions.yaml"))
+def make_decision_tagger(nlp: Language, name: str, rules_path: str | None, taxonomy_path: str | None) -> CueTagger:
+    known = _taxonomy(taxonomy_path).decision_ids
+    book = load_cue_book(rules_path_of(rules_path, "decisions.yaml"), known_labels=known)
     return CueTagger(nlp, name, book=book, extension="mlpa_decision_cues")
 
 
@@ -86,5 +91,7 @@ def make_behaviour_linker(nlp: Language, name: str, catalogue_path: str | None) 
     return BehaviourLinker(nlp, name, catalogue=load_catalogue(Path(catalogue_path) if catalogue_path else None))
 
 
-def _rules(configured: str | None, default: str) -> Path:
-    return rules_path(configured, default)
+def _taxonomy(configured: str | None) -> Taxonomy:
+    """The taxonomy the rules are checked against: every label a rule gives must be one of
+    its ids, so a rule book and a taxonomy for another debate cannot drift apart."""
+    return load_taxonomy(Path(configured) if configured else None)

@@ -18,6 +18,8 @@ from analyzer.nlp.extensions import register_extensions
 class PipelineSettings:
     catalogue: Path | None = None
     """Behaviour catalogue YAML; None: the packaged copy."""
+    taxonomy: Path | None = None
+    """Taxonomy YAML the cue rules' labels are checked against; None: the packaged copy."""
     rules_dir: Path | None = None
     """Directory with positions.yaml, relations.yaml, decisions.yaml; None: packaged."""
     behaviours: bool = True
@@ -34,8 +36,10 @@ def build_pipeline(settings: PipelineSettings = PipelineSettings()) -> Language:
     nlp.add_pipe("sentencizer")
     rules = settings.rules_dir
 
+    taxonomy = str(settings.taxonomy) if settings.taxonomy else None
+
     def rule(name: str) -> dict[str, str | None]:
-        return {"rules_path": str(rules / name) if rules else None}
+        return {"rules_path": str(rules / name) if rules else None, "taxonomy_path": taxonomy}
 
     if settings.positions in ("rules", "both"):
         nlp.add_pipe("mlpa_positions_v1", config=rule("positions.yaml"))
@@ -71,6 +75,7 @@ def pipeline_fingerprint(settings: PipelineSettings, *, extra: tuple[Path, ...] 
     rules = settings.rules_dir or RULES
     files = [rules / n for n in ("positions.yaml", "relations.yaml", "decisions.yaml")]
     files.append(settings.catalogue or DATA / "behaviours.yaml")
+    files.append(settings.taxonomy or DATA / "taxonomy.yaml")
     if settings.positions != "rules":
         digest.update(settings.positions.encode())
         model = settings.model_dir or DATA / "models" / "positions"

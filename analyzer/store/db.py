@@ -128,18 +128,6 @@ class Store:
             found += self.connection.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
         return found
 
-    def write_batch(
-        self,
-        messages: Iterable[Message],
-        seen_again: Iterable[tuple[str, Provenance, tuple[str, ...]]],
-        rejections: Iterable[Rejection],
-        checkpoints: dict[str, str],
-    ) -> BatchResult:
-        """Store one batch in one transaction. A message whose id is already stored
-        counts as a duplicate; its lists and provenance are still recorded."""
-        with self._writing():
-            return self._write_batch(messages, seen_again, rejections, checkpoints)
-
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """SQLite errors while writing (a full disk, another program holding the lock)
@@ -152,17 +140,19 @@ class Store:
                 "program is writing to this database"
             ) from exc
 
-    def _write_batch(
+    def write_batch(
         self,
         messages: Iterable[Message],
         seen_again: Iterable[tuple[str, Provenance, tuple[str, ...]]],
         rejections: Iterable[Rejection],
         checkpoints: dict[str, str],
     ) -> BatchResult:
+        """Store one batch in one transaction. A message whose id is already stored
+        counts as a duplicate; its lists and provenance are still recorded."""
         batch, again = list(messages), list(seen_again)
         seen = [(m.message_id, m.provenance, m.list_ids) for m in batch if m.provenance is not None] + again
         execute, many = self.connection.execute, self.connection.executemany
-        with self.transaction():
+        with self._writing(), self.transaction():
             last_id = execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
             stored = many(_INSERT_MESSAGE, [_message_row(m) for m in batch]).rowcount if batch else 0
             many(_INSERT_SOURCE, [(mid, p.source, p.locator) for mid, p, _ in seen])
