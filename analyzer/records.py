@@ -108,9 +108,13 @@ class IngestCounts:
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
 
-    def reject(self, reason: str) -> None:
-        self.read += 1
-        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+    def add(self, other: IngestCounts) -> None:
+        """Count ``other`` in as well (per-source counts into the run's total)."""
+        self.read += other.read
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        for reason, number in other.rejected.items():
+            self.rejected[reason] = self.rejected.get(reason, 0) + number
 
     def balanced(self) -> bool:
         return self.read == self.stored + self.duplicates + self.rejected_total

@@ -125,6 +125,17 @@ def test_public_inbox_deletion_commits_carry_no_message(tmp_path: Path, run_inge
     assert counts.balanced()
 
 
+def test_without_git_a_public_inbox_says_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.ingest.publicinbox import plan_epochs
+
+    inbox = make_public_inbox(tmp_path / "inbox", _mbox_messages(KVM)[:1])
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(SourceError, match="git is not installed"):
+        plan_epochs(inbox, {})
+
+
 def test_public_inbox_is_read_incrementally(tmp_path: Path, run_ingest: IngestFn, store: Store) -> None:
     raw = _mbox_messages(KVM)
     inbox = make_public_inbox(tmp_path / "inbox", raw[:10])

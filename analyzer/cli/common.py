@@ -28,8 +28,9 @@ def guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except AnalyzerError as exc:
-        # Plain text on one line: paths and subjects such as "[PATCH].mbox" are not markup.
-        typer.echo(f"error: {exc}", err=True)
+        # Plain text on one line (whitespace collapsed): paths and subjects such as
+        # "[PATCH].mbox" are not markup, and a message with a newline inside is still one line.
+        typer.echo(f"{typer.style('error:', fg='red')} {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(2) from exc
 
 

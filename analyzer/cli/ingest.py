@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, out
-from analyzer.errors import AnalyzerError
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, fail, guarded, out
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
@@ -70,7 +68,7 @@ def ingest_command(
 
     A public-inbox archive is read incrementally: a re-run reads only new commits."""
     read = _read_options(format, mbox_variant, max_size, max_expanded, list_id, lore_base)
-    targets = _one_line_errors(lambda: [(s, check(s, format)) for s in sources])  # type: ignore[arg-type]
+    targets = guarded(lambda: [(s, check(s, format)) for s in sources])  # type: ignore[arg-type]
     client = None
     if any(kind == "lore" for _, kind in targets):
         cache = None if no_cache else _usable_cache_dir(cache_dir or _default_cache_dir())
@@ -87,7 +85,7 @@ def ingest_command(
                 progress=RichProgress(show),
             )
 
-    report = _one_line_errors(run)
+    report = guarded(run)
     if as_json:
         print(json.dumps(report.counts.as_dict()))
         return
@@ -98,11 +96,11 @@ def _read_options(
     format: str, mbox_variant: str, max_size: int, max_expanded: int, list_id: str | None, lore_base: str
 ) -> ReadOptions:
     if format not in FORMATS:
-        _one_line_errors(lambda: _raise(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}"))
+        fail(f"unknown --format {format!r}; choose one of {', '.join(FORMATS)}")
     if mbox_variant not in ("mboxrd", "mboxo"):
-        _one_line_errors(lambda: _raise("--mbox-variant must be mboxrd or mboxo"))
+        fail("--mbox-variant must be mboxrd or mboxo")
     if max_size <= 0 or max_expanded <= 0:
-        _one_line_errors(lambda: _raise("--max-size and --max-expanded must be positive numbers of bytes"))
+        fail("--max-size and --max-expanded must be positive numbers of bytes")
     return ReadOptions(
         max_size=max_size,
         expansion=ExpansionCap(floor=max_expanded),
@@ -110,24 +108,6 @@ def _read_options(
         list_hint=list_id,
         lore_base=lore_base,
     )
-
-
-T = TypeVar("T")
-
-
-def _one_line_errors(action: Callable[[], T]) -> T:
-    """Run ``action``; an AnalyzerError becomes one line on stderr and exit status 2.
-    (Printed plainly: a path or a subject must never be read as markup or wrapped.)"""
-    try:
-        return action()
-    except AnalyzerError as exc:
-        message = " ".join(str(exc).split())
-        typer.echo(f"{typer.style('error:', fg='red')} {message}", err=True)
-        raise typer.Exit(2) from exc
-
-
-def _raise(message: str) -> None:
-    raise AnalyzerError(message)
 
 
 def _print_report(report: IngestReport, db: Path) -> None:
@@ -167,7 +147,7 @@ def stats_command(
         with Store.open(db) as store:
             return store.summary()
 
-    summary = _one_line_errors(run)
+    summary = guarded(run)
     text = None
     if as_json:
         text = json.dumps(summary, indent=2)
@@ -193,7 +173,7 @@ def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
             return store.rejections()
 
     table = Table("reason", "source", "locator", "detail")
-    for row in _one_line_errors(run):
+    for row in guarded(run):
         table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
     out.print(table)
 
@@ -211,7 +191,7 @@ def search_command(
             return [(m.date or "", m.author_name, m.subject, m.message_id) for m in store.search(query, limit=limit)]
 
     table = Table("date", "author", "subject", "message-id")
-    for row in _one_line_errors(run):
+    for row in guarded(run):
         table.add_row(*row)
     out.print(table)
 

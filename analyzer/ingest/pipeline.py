@@ -84,8 +84,8 @@ def ingest(
                     _ingest_stream(store, planned.items, parser, options, progress, counts)
                 finally:
                     progress.finish()
-                    _add(per_source.setdefault(planned.target, IngestCounts()), counts)
-                    _add(total, counts)
+                    per_source.setdefault(planned.target, IngestCounts()).add(counts)
+                    total.add(counts)
         status = "complete"
     finally:
         _record_run(store, run_id, total, status)
@@ -144,11 +144,10 @@ def _write(store: Store, prepared: _PreparedBatch, counts: IngestCounts, progres
         else:
             rejections.append(result)
     written = store.write_batch(messages, prepared.seen_again, rejections, _checkpoints(prepared.batch))
-    counts.read += len(prepared.batch)
-    counts.stored += written.stored
-    counts.duplicates += written.duplicates
+    rejected: dict[str, int] = {}
     for rejection in rejections:
-        counts.rejected[rejection.reason] = counts.rejected.get(rejection.reason, 0) + 1
+        rejected[rejection.reason] = rejected.get(rejection.reason, 0) + 1
+    counts.add(IngestCounts(len(prepared.batch), written.stored, written.duplicates, rejected))
     progress.advance(len(prepared.batch))
 
 
@@ -196,14 +195,6 @@ def _batched(
         size += weight
     if batch:
         yield batch
-
-
-def _add(total: IngestCounts, counts: IngestCounts) -> None:
-    total.read += counts.read
-    total.stored += counts.stored
-    total.duplicates += counts.duplicates
-    for reason, number in counts.rejected.items():
-        total.rejected[reason] = total.rejected.get(reason, 0) + number
 
 
 def _now_iso() -> str:

@@ -81,8 +81,7 @@ def plan_epochs(path: Path, cursors: Mapping[str, str]) -> list[EpochRead]:
 
 def _has_head(epoch: Epoch) -> bool:
     """False for an epoch with no commit yet (a freshly created inbox)."""
-    done = subprocess.run(["git", "-C", str(epoch.path), "rev-parse", "-q", "--verify", "HEAD"], capture_output=True)
-    return done.returncode == 0
+    return _git_ok(epoch.path, "rev-parse", "-q", "--verify", "HEAD")
 
 
 def _revisions(since: str | None) -> str:
@@ -156,8 +155,7 @@ def read_epoch(
 
 
 def _is_deletion(epoch: Epoch, sha: str) -> bool:
-    done = subprocess.run(["git", "-C", str(epoch.path), "cat-file", "-e", f"{sha}:d"], capture_output=True)
-    return done.returncode == 0
+    return _git_ok(epoch.path, "cat-file", "-e", f"{sha}:d")
 
 
 def _listed_commits(log_out: IO[bytes]) -> Iterator[tuple[str, int]]:
@@ -222,6 +220,9 @@ def _stop(blobs: subprocess.Popen[bytes], order: queue.Queue[tuple[str, int] | N
     blobs.wait()
 
 
+_NO_GIT = "git is not installed; install git to read public-inbox archives"
+
+
 def _popen(repo: Path, *args: str, stdin: bool = False) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(
@@ -231,22 +232,26 @@ def _popen(repo: Path, *args: str, stdin: bool = False) -> subprocess.Popen[byte
             stderr=subprocess.DEVNULL,
         )
     except FileNotFoundError as exc:
-        raise SourceError("git is not installed; install git to read public-inbox archives") from exc
+        raise SourceError(_NO_GIT) from exc
 
 
 def _is_ancestor(repo: Path, commit: str) -> bool:
-    result = subprocess.run(
-        ["git", "-C", str(repo), "merge-base", "--is-ancestor", commit, "HEAD"],
-        capture_output=True,
-    )
-    return result.returncode == 0
+    return _git_ok(repo, "merge-base", "--is-ancestor", commit, "HEAD")
+
+
+def _git_ok(repo: Path, *args: str) -> bool:
+    """Whether a git command that answers by its exit status says yes."""
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True).returncode == 0
+    except FileNotFoundError as exc:
+        raise SourceError(_NO_GIT) from exc
 
 
 def _git(repo: Path, *args: str) -> str:
     try:
         result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
     except FileNotFoundError as exc:
-        raise SourceError("git is not installed; install git to read public-inbox archives") from exc
+        raise SourceError(_NO_GIT) from exc
     except subprocess.CalledProcessError as exc:
         raise SourceError(f"git failed on {repo}: {exc.stderr.strip()}") from exc
     return result.stdout

@@ -206,11 +206,3 @@ def _select(store: Store, table: str, thread_ids: Sequence[str] | None, order: s
     if thread_ids is None:
         return store.connection.execute(f"SELECT * FROM {table} {order}").fetchall()
     return store.select_in(f"SELECT * FROM {table} WHERE thread_id IN ({{}}) {order}", thread_ids)
-
-
-def analysis_counts(store: Store) -> dict[str, int]:
-    db = store.connection
-    return {
-        table: int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-        for table in ("analysed_threads", *_RESULT_TABLES)
-    }

@@ -106,10 +106,6 @@ class Store:
             with self.transaction():
                 for statement in _statements(MIGRATIONS[number]):
                     self.connection.execute(statement)
-                if number == 0:
-                    # Merge full-text segments less eagerly than the default (4): bulk
-                    # ingest writes one segment per batch, and merging is most of its cost.
-                    self.connection.execute("INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 8)")
                 self.connection.execute(f"PRAGMA user_version = {number + 1}")
 
     def transaction(self) -> _Transaction:

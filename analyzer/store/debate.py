@@ -8,7 +8,7 @@ from analyzer.debate import Debate, MergedCommit, MessageInfo
 from analyzer.errors import StoreError
 from analyzer.store.analysis import load_analyses
 from analyzer.store.db import Store
-from analyzer.store.structure import author_ids, load_people, load_series, load_thread, load_threads
+from analyzer.store.structure import author_ids, load_people, load_series, load_thread, load_threads, thread_id_of
 from analyzer.thread.records import Thread
 
 
@@ -50,8 +50,6 @@ def _threads(store: Store, thread_ids: Sequence[str] | None) -> list[Thread]:
     for thread_id in thread_ids:
         thread = load_thread(store, thread_id)
         if thread is None:
-            from analyzer.store.structure import thread_id_of
-
             owner = thread_id_of(store, thread_id)
             thread = load_thread(store, owner) if owner else None
         if thread is None:

@@ -299,10 +299,15 @@ def _write_series(store: Store, series: Sequence[SeriesVersion]) -> None:
     )
 
 
-def _write_state(store: Store, *, aliases: Path | None, maintainers: Path | None) -> None:
+def _messages_mark(store: Store) -> str:
+    """Changes whenever messages are stored: their count and the highest row id."""
     count, last_id = store.connection.execute("SELECT count(*), coalesce(max(id), 0) FROM messages").fetchone()
+    return f"{count}:{last_id}"
+
+
+def _write_state(store: Store, *, aliases: Path | None, maintainers: Path | None) -> None:
     state = {
-        "messages": f"{count}:{last_id}",
+        "messages": _messages_mark(store),
         "aliases": str(aliases.resolve()) if aliases else "",
         "maintainers": str(maintainers.resolve()) if maintainers else "",
     }
@@ -315,8 +320,7 @@ def structure_state(store: Store) -> dict[str, str]:
 
 def needs_rebuild(store: Store) -> bool:
     """True when messages were stored since the last rebuild (or there was none)."""
-    count, last_id = store.connection.execute("SELECT count(*), coalesce(max(id), 0) FROM messages").fetchone()
-    return structure_state(store).get("messages") != f"{count}:{last_id}"
+    return structure_state(store).get("messages") != _messages_mark(store)
 
 
 # -- segmentation ----------------------------------------------------------------------
@@ -334,7 +338,7 @@ def _segment_stale(store: Store, threads: Sequence[Thread], segmenter: Segmenter
             stale.append((thread, signature))
     total = sum(len(t.message_ids) for t, _ in stale)
     if progress:
-        progress.start("segment messages", total)
+        progress.start("messages", total)
     for thread, signature in stale:
         _segment_thread(store, thread, signature, segmenter)
         if progress:
@@ -352,13 +356,8 @@ def _segment_thread(store: Store, thread: Thread, signature: str, segmenter: Seg
 
 
 def _bodies(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
-    bodies: dict[str, str] = {}
-    for start in range(0, len(message_ids), 500):
-        chunk = message_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows = store.connection.execute(f"SELECT message_id, body FROM messages WHERE message_id IN ({marks})", chunk)
-        bodies.update((row[0], row[1]) for row in rows)
-    return bodies
+    rows = store.select_in("SELECT message_id, body FROM messages WHERE message_id IN ({})", message_ids)
+    return {row[0]: row[1] for row in rows}
 
 
 # Record type -> (table, the fields stored as columns); the Segmentation field holding them.
