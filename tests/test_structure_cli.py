@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from analyzer.cli.structure import commands, sentence_at
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.store.db import Store
-from analyzer.thread.context import library_segmenter
 from tests.conftest import SAMPLES
 
 STRUCTURE = SAMPLES / "structure"
@@ -108,7 +107,6 @@ def test_show_prints_headers_and_place_in_thread(db: Path) -> None:
     assert "Thread: c0ffee01-0001@example.org (3 messages), depth 2" in text
 
 
-@pytest.mark.skipif(library_segmenter() is None, reason="analyzer.segment does not provide segment_body yet")
 def test_show_traces_each_quote_to_its_source_sentence_or_says_unresolved(db: Path) -> None:
     result = runner.invoke(commands, ["show", "b3n-0003@example.com", "--db", str(db), "--json"])
     assert result.exit_code == 0, result.output

@@ -40,7 +40,6 @@ from analyzer.store.structure import (
     thread_id_of,
     thread_overviews,
 )
-from analyzer.thread.context import library_segmenter
 from tests.conftest import SAMPLES, IngestFn, require_shared
 
 CASES = sorted(p.name for p in (SAMPLES / "structure").iterdir() if p.is_dir())
@@ -109,7 +108,6 @@ def test_rebuild_is_repeatable_and_knows_when_it_is_stale(store: Store, run_inge
     assert rebuild_structure(store).threads == first.threads + 1
 
 
-@pytest.mark.skipif(library_segmenter() is None, reason="analyzer.segment does not provide segment_body yet")
 def test_only_threads_that_changed_are_segmented_again(store: Store, run_ingest: IngestFn, tmp_path: Path) -> None:
     folder = SAMPLES / "structure"
     run_ingest(folder / "missing-parent" / "kvm.mbox")

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from analyzer import segment
 from analyzer.analysis.gold import GoldLine, GoldRelation
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
 from analyzer.analysis.records import MessageAnalysis
@@ -19,6 +18,7 @@ from analyzer.nlp.annotate import Annotator
 from analyzer.records import Message
 from analyzer.thread.maintainers import MaintainerSection
 from analyzer.thread.people import People, Sighting, resolve_people
+from analyzer.thread.context import Segmenter, library_segmenter, segment_thread
 from analyzer.thread.records import Thread, ThreadingHeaders
 from analyzer.thread.series import PostedPatch, change_id_in, link_series, might_be_posting
 from analyzer.thread.tree import thread_messages
@@ -26,7 +26,6 @@ from analyzer.thread.tree import thread_messages
 
 @dataclass(frozen=True, slots=True)
 class LabelledThread:
-    thread: Thread
     inputs: ThreadInput
     analyses: tuple[MessageAnalysis, ...]
 
@@ -55,7 +54,21 @@ def thread_inputs(
         ThreadingHeaders(m.message_id, m.subject, m.in_reply_to, m.references, m.date) for m in messages
     )
     previous = previous_versions(link_series(_postings(threads, by_id, people)))
-    return [_thread_input(thread, by_id, people, previous) for thread in threads]
+    roles = {p.person_id: p.roles for p in people.people}
+    context = _Context(by_id, people, roles, previous, library_segmenter(), roles_known=any(roles.values()))
+    return [_thread_input(thread, context) for thread in threads]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every thread's input needs, worked out once for all of them."""
+
+    by_id: Mapping[str, Message]
+    people: People
+    roles: Mapping[str, tuple[str, ...]]
+    previous: Mapping[str, PreviousVersion]
+    segmenter: Segmenter
+    roles_known: bool
 
 
 def _postings(threads: Sequence[Thread], by_id: Mapping[str, Message], people: People) -> Iterator[PostedPatch]:
@@ -68,59 +81,36 @@ def _postings(threads: Sequence[Thread], by_id: Mapping[str, Message], people: P
                 yield PostedPatch(message_id, m.subject, person, m.author.email.lower(), m.date, thread.thread_id, change_id_in(m.body))
 
 
-def _thread_input(
-    thread: Thread, by_id: dict[str, Message], people: People, previous: Mapping[str, PreviousVersion]
-) -> ThreadInput:
+def _thread_input(thread: Thread, context: _Context) -> ThreadInput:
+    """The analysis input of one thread, segmented as the store would segment it."""
     parents = {m.message_id: m.parent_id for m in thread.members}
-    bodies = {mid: by_id[mid].body for mid in thread.message_ids}
+    bodies = {mid: context.by_id[mid].body for mid in thread.message_ids}
     inputs = []
-    for message_id in thread.message_ids:
-        message = by_id[message_id]
-        chain = _chain(message_id, parents, bodies)
-        seg = segment.resolve_quotes(segment.segment_body(message_id, message.body), chain=chain, thread_bodies=bodies)
-        person = people.person_of(message.author.name, message.author.email) or message.author.email
-        roles = next((p.roles for p in people.people if p.person_id == person), ())
+    for seg in segment_thread(thread, bodies, context.segmenter):
+        message = context.by_id[seg.message_id]
+        person = context.people.person_of(message.author.name, message.author.email) or message.author.email
+        parent = parents.get(message.message_id)
         inputs.append(
             MessageInput(
-                message_id=message_id,
+                message_id=message.message_id,
                 author_id=person,
                 author_name=message.author.name or message.author.email,
                 date=message.date,
                 subject=message.subject,
                 body=message.body,
-                parent_id=parents.get(message_id) if parents.get(message_id) in bodies else None,
+                parent_id=parent if parent in bodies else None,
                 segmentation=seg,
-                author_roles=roles,
-                replaces=previous.get(message_id),
+                author_roles=context.roles.get(person, ()),
+                replaces=context.previous.get(message.message_id),
             )
         )
-    roles_known = any(p.roles for p in people.people)
-    return ThreadInput(thread.thread_id, tuple(inputs), roles_known=roles_known)
-
-
-def _chain(message_id: str, parents: dict[str, str | None], bodies: dict[str, str]) -> list[tuple[str, str]]:
-    """Ancestors present in the corpus, nearest first."""
-    chain: list[tuple[str, str]] = []
-    node = parents.get(message_id)
-    seen = {message_id}
-    while node is not None and node not in seen:
-        seen.add(node)
-        if node in bodies:
-            chain.append((node, bodies[node]))
-        node = parents.get(node)
-    return chain
+    return ThreadInput(thread.thread_id, tuple(inputs), roles_known=context.roles_known)
 
 
 def label_threads(
     threads: Sequence[ThreadInput], annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()
 ) -> list[LabelledThread]:
-    return [LabelledThread(_thread_of(t), t, analyse_thread(t, annotator, settings).messages) for t in threads]
-
-
-def _thread_of(inputs: ThreadInput) -> Thread:
-    from analyzer.thread.records import ThreadMember
-
-    return Thread(inputs.thread_id, "", tuple(ThreadMember(m.message_id, m.parent_id, 0) for m in inputs.messages))
+    return [LabelledThread(t, analyse_thread(t, annotator, settings).messages) for t in threads]
 
 
 def gold_lines(labelled: LabelledThread, *, catalogue_kinds: Mapping[str, str]) -> list[GoldLine]:

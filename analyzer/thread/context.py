@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from analyzer import segment
 from analyzer.segment.records import Segmentation
 from analyzer.thread.records import Thread
 from analyzer.thread.tree import ancestors_of
@@ -51,17 +51,12 @@ class LibrarySegmenter:
         return self.resolve_quotes(segmentation, chain=chain, thread_bodies=thread_bodies)
 
 
-def library_segmenter() -> LibrarySegmenter | None:
-    """The project's segmenter, or None while analyzer.segment does not provide it yet."""
-    module: Any = importlib.import_module("analyzer.segment")
-    segment_body = getattr(module, "segment_body", None)
-    resolve_quotes = getattr(module, "resolve_quotes", None)
-    if segment_body is None or resolve_quotes is None:
-        return None
+def library_segmenter() -> LibrarySegmenter:
+    """The project's segmenter (analyzer.segment)."""
     digest = hashlib.sha256()
-    for path in sorted(Path(module.__file__).parent.rglob("*.py")):
+    for path in sorted(Path(segment.__file__ or "").parent.rglob("*.py")):
         digest.update(path.read_bytes())
-    return LibrarySegmenter(segment_body, resolve_quotes, digest.hexdigest()[:16])
+    return LibrarySegmenter(segment.segment_body, segment.resolve_quotes, digest.hexdigest()[:16])
 
 
 def segment_thread(thread: Thread, bodies: Mapping[str, str], segmenter: Segmenter) -> list[Segmentation]:
