@@ -20,7 +20,6 @@ from analyzer.nlp.behaviours import (
     MentionFinder,
     case_sensitive,
     mentions_in,
-    mentions_in_text,
     patch_additions,
 )
 from analyzer.records import Message, RawMail
@@ -309,6 +308,6 @@ def test_patches_read_without_a_doc_give_the_same_mentions(nlp: Language, linker
         "Link: https://lore.kernel.org/r/20260505021233.88412-1-weilin.chen@example.com\n"
     )
     through_doc = mentions_in(linker(nlp(text)), message_id="m@x", offset=40)
-    from_text = mentions_in_text(linker.finder, text, message_id="m@x", offset=40)
+    from_text = linker.finder.mentions(text, message_id="m@x", offset=40)
     assert from_text == through_doc
     assert {m.kind for m in from_text} >= {"behaviour", "commit", "link"}

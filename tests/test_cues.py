@@ -131,12 +131,13 @@ def test_the_more_specific_of_two_opposite_readings_wins() -> None:
 def test_negation_reaches_back_over_long_tokens() -> None:
     """The clause before a cue is read by words, however long they are (hex, timestamps)."""
     long = " ".join(["0x" + "f" * 80] * 2)  # two "words", 165 characters
-    flipped = _labels(f"We do not, {long} want this")  # the comma ends the clause: no flip
+    across_comma = _labels(f"We do not, {long} need to restore the old behaviour")  # the comma ends the clause
     sentence = f"We never {long} said userspace should pin the old behaviour"
     hits = {(h.label, h.stance) for h in POSITIONS.scan(sentence)}
     plain = {(h.label, h.stance) for h in POSITIONS.scan("We said userspace should pin the old behaviour")}
     assert plain and hits and hits != plain, "a negator five words back still flips the stance, however long they are"
-    assert flipped == set()
+    assert across_comma == {("pin-previous-behaviour", "for")}
+    assert _labels(f"We do not {long} need to restore the old behaviour") == {("pin-previous-behaviour", "against")}
 
 
 def test_conditions_are_told_from_openers_that_only_look_like_them() -> None:

@@ -8,8 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from analyzer.debate import Debate, MessageInfo
+from analyzer.thread.records import UNDATED
 
-_UNDATED = "\uffff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def participant_summaries(debate: Debate) -> list[ParticipantSummary]:
 
 
 def _when(message: MessageInfo) -> tuple[str, str]:
-    return (message.date or _UNDATED, message.message_id)
+    return (message.date or UNDATED, message.message_id)
 
 
 def _summary(person_id: str, messages: list[MessageInfo], debate: Debate) -> ParticipantSummary:

@@ -110,6 +110,11 @@ def _agrees(mark: Marked) -> bool:
     return (mark.label == "agree") == (mark.stance == "for")
 
 
+def takes_issue(mark: Marked) -> bool:
+    """An explicit disagreement cue (or a negated agreement: "I don't agree")."""
+    return _is_explicit(mark) and not _agrees(mark)
+
+
 def _is_explicit(mark: Marked) -> bool:
     """A cue that states an attitude, as opposed to tone or a contrastive opener."""
     return not mark.cue_id.startswith(TONE) and not mark.contrast

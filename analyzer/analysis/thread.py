@@ -19,7 +19,6 @@ from analyzer.analysis.positions import (
 )
 from analyzer.analysis.records import Claim, Decision, MessageAnalysis, PositionTaken, Relation, RelationLabel, ThreadAnalysis
 from analyzer.analysis.relations import (
-    TONE,
     Attitude,
     RelationSettings,
     attitude_of,
@@ -28,11 +27,13 @@ from analyzer.analysis.relations import (
     label_of,
     position_attitude,
     sides,
+    takes_issue,
     toward_addressee,
 )
 from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
 from analyzer.nlp.behaviours import patch_additions
 from analyzer.segment.records import OwnText
+from analyzer.thread.records import has_maintainer_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: Analysis
     positions = _with_profiles(thread, positions, marked, settings.profile)
     patch_authors = _patch_authors(thread)
     context = _Context(
-        claims, positions, sides(positions, {m.message_id: m.author_id for m in thread.messages}), thread.by_id()
+        claims, positions, _camps(thread, positions, settings.relations), thread.by_id()
     )
     analyses = []
     for message in thread.messages:
@@ -204,11 +205,21 @@ def _block_relation(
     return attitude, relation
 
 
+def _camps(thread: ThreadInput, positions: dict[str, list[PositionTaken]], settings: RelationSettings) -> dict[str, dict[str, str]]:
+    """Each author's sides across the thread, when the camp signal is on (off by default)."""
+    if not settings.camp_weight:
+        return {}
+    return sides(positions, {m.message_id: m.author_id for m in thread.messages})
+
+
 def _message_attitude(
     message: MessageInput, parent_id: str, context: _Context, settings: RelationSettings
 ) -> Attitude:
     """What the message as a whole says of its parent: shared or opposed positions, and
-    whether the two authors stand in the same camp of the thread."""
+    whether the two authors stand in the same camp of the thread (both signals off by
+    default, and then not worked out)."""
+    if not settings.position_weight and not settings.camp_weight:
+        return Attitude()
     attitude = position_attitude(
         context.positions[message.message_id], context.positions.get(parent_id, []), settings.position_weight
     )
@@ -231,11 +242,7 @@ def _argues_on(message: MessageInput, results: list[BlockMarks], context: _Conte
         return False
     if claim_attitude(own, context.claims.get(parent.message_id, []), 1.0).disagree > 0:
         return False  # it argues the other side of what the parent said: a change of mind
-    return not any(
-        not m.cue_id.startswith(TONE) and not m.contrast and (m.label == "agree") != (m.stance == "for")
-        for r in results
-        for m in r.relation_cues
-    )
+    return not any(takes_issue(m) for r in results for m in r.relation_cues)
 
 
 def _is_series_part(message: MessageInput, context: _Context) -> bool:
@@ -264,7 +271,7 @@ def _decisions(
     patch_authors: set[str],
     settings: DecisionSettings,
 ) -> list[Decision]:
-    is_maintainer = any(r.startswith("maintainer:") for r in message.author_roles)
+    is_maintainer = has_maintainer_role(message.author_roles)
     roles = actor_roles(
         is_patch_author=message.author_id in patch_authors, is_maintainer=is_maintainer, roles_known=thread.roles_known
     )

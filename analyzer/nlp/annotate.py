@@ -60,10 +60,8 @@ class Annotator:
         on characters, so they skip the tokenizer and the other components."""
         if self._linker is None:
             return ()
-        from analyzer.nlp.behaviours import mentions_in_text
-
         finder = self._linker.finder  # type: ignore[attr-defined]
-        return tuple(mentions_in_text(finder, block.text, message_id=block.message_id, offset=block.offset))
+        return tuple(finder.mentions(block.text, message_id=block.message_id, offset=block.offset))
 
     def _mentions(self, doc: object, block: TextBlock) -> tuple[Mention, ...]:
         if self._linker is None:

@@ -273,7 +273,9 @@ class MentionFinder:
         return [unique[key] for key in sorted(unique)]
 
     def mentions(self, text: str, *, message_id: str, offset: int = 0) -> list[Mention]:
-        """:meth:`find` as Mention records whose offsets are shifted by ``offset``."""
+        """:meth:`find` as Mention records whose offsets are shifted by ``offset``: the same
+        records as ``mentions_in`` gives for a Doc of ``text``, with no Doc (patches and
+        trailers are read only for what they name; tokenizing them would be wasted work)."""
         return [
             Mention(message_id, f.kind, f.target, offset + f.start, offset + f.end, text[f.start : f.end])
             for f in self.find(text)
@@ -511,16 +513,6 @@ def patch_additions(patch: str) -> str:
     return "".join(kept)
 
 
-def mentions_in_text(finder: MentionFinder, text: str, *, message_id: str, offset: int) -> list[Mention]:
-    """The same records as ``mentions_in``, straight from the text, with no Doc: for patches
-    and trailers, read only for what they name, tokenizing them would be wasted work."""
-    mentions = {
-        Mention(message_id, f.kind, f.target, offset + f.start, offset + f.end, text[f.start : f.end])
-        for f in finder.find(text)
-    }
-    return sorted(mentions, key=lambda m: (m.start, m.end, m.kind, m.target))
-
-
 def mentions_in(doc: Doc, *, message_id: str, offset: int) -> list[Mention]:
     """The mentions a BehaviourLinker put on ``doc``, as plain records whose offsets point
     into the message body (``offset``: where ``doc.text`` starts in it)."""
@@ -534,7 +526,6 @@ def mentions_in(doc: Doc, *, message_id: str, offset: int) -> list[Mention]:
 
 
 __all__ = [
-    "mentions_in_text",
     "CHARS_EXTENSION",
     "SPANS_KEY",
     "BehaviourLinker",

@@ -286,22 +286,12 @@ def _negation(data: Mapping[str, Any], path: Path) -> Negation:
         hedges=frozenset(str(w).lower() for w in data.get("hedges", [])),
         conditional_openings=frozenset(str(w).lower() for w in data.get("conditional_openings", [])),
         assumed=_opening_phrases(data.get("assumed_conditions", [])),
-        concession=_concession(data.get("concessions", [])),
+        concession=_opening_phrases(data.get("concessions", [])),
     )
 
 
 def _opening_phrases(phrases: list[str]) -> re.Pattern[str] | None:
+    """Phrases a sentence may open with (after any punctuation), as one pattern."""
     if not phrases:
         return None
     return re.compile(r"\W*(?:" + "|".join(_flexible_spaces(str(p)) for p in phrases) + r")\b", re.IGNORECASE)
-
-
-def _concession(words: list[str]) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    return re.compile(r"\W*(?:" + "|".join(_flexible_spaces(str(w)) for w in words) + r")\b", re.IGNORECASE)
-
-
-def iter_labels(hits: Sequence[CueHit]) -> Iterator[tuple[str, str, float]]:
-    for hit in hits:
-        yield hit.label, hit.stance, hit.weight

@@ -14,7 +14,7 @@ from typing import Literal
 
 from analyzer.segment import patch as p
 from analyzer.segment.attribution import is_snip, match_attribution, outlook_attribution
-from analyzer.segment.lines import Line
+from analyzer.segment.lines import Line, next_text
 from analyzer.segment.records import Attribution
 from analyzer.segment.tail import footer_starts, signature_starts
 from analyzer.segment.trailers import (
@@ -142,7 +142,7 @@ def _attribution(reader: _Reader, index: int) -> int:
 def _read_content(reader: _Reader, index: int, level: _Level) -> ContentKind:
     line = reader.lines[index]
     text = line.text
-    following = _following_text(reader.lines, index)
+    following = next_text(reader.lines, index)
     if p.starts_diff(text, following):
         level.diff = p.DiffCursor(lenient=line.depth > 0)
         level.diff.feed(text)
@@ -176,12 +176,6 @@ def _read_prose(reader: _Reader, index: int, level: _Level) -> ContentKind:
     return "own"
 
 
-def _following_text(lines: Sequence[Line], index: int) -> str | None:
-    if index + 1 < len(lines) and lines[index + 1].depth == lines[index].depth:
-        return lines[index + 1].text
-    return None
-
-
 def _patch_follows(reader: _Reader, index: int) -> bool:
     """A diff or diffstat comes later at the same depth."""
     found = reader.patchy.get(reader.lines[index].depth, [])
@@ -194,6 +188,6 @@ def _patchy_lines(lines: Sequence[Line]) -> dict[int, list[int]]:
         text = line.text
         if not text or not (text[0] in "d-@G" or text[0].isspace()):
             continue
-        if p.starts_diff(text, _following_text(lines, index)) or p.is_diffstat(text):
+        if p.starts_diff(text, next_text(lines, index)) or p.is_diffstat(text):
             found.setdefault(line.depth, []).append(index)
     return found

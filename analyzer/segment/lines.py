@@ -106,3 +106,10 @@ def shift_depths(lines: Sequence[Line], header_lines: Sequence[tuple[int, int]])
         extra = sum(1 for depth in active if depth <= line.markers)
         shifted.append(replace(line, depth=line.markers + extra) if extra else line)
     return tuple(shifted)
+
+
+def next_text(lines: Sequence[Line], index: int) -> str | None:
+    """The text of the line after ``index`` when it is at the same quote depth."""
+    if index + 1 < len(lines) and lines[index + 1].depth == lines[index].depth:
+        return lines[index + 1].text
+    return None

@@ -109,14 +109,7 @@ class Segmentation:
     trailers: tuple[Trailer, ...] = ()
     attributions: tuple[Attribution, ...] = ()
 
-    def own_text(self) -> str:
-        return "\n\n".join(block.text for block in self.own)
-
     @property
     def has_patch(self) -> bool:
         """The message itself carries a diff (not only quotes one)."""
         return any(block.kind == "patch" and block.depth == 0 for block in self.blocks)
-
-    def answers_to(self, quote_index: int) -> tuple[OwnText, ...]:
-        """The own-text blocks that answer one quoted block."""
-        return tuple(block for block in self.own if block.answers == quote_index)

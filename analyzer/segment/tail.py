@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from analyzer.segment.lines import Line
+from analyzer.segment.lines import Line, next_text
 
 _UNDERSCORES = re.compile(r"^_{20,}\s*$")
 # Footers whose first line says what they are. Mailman's starts with a rule of
@@ -29,10 +29,10 @@ def footer_starts(lines: Sequence[Line], index: int) -> bool:
     text = lines[index].text
     first = text[:1]
     if first == "_" and _UNDERSCORES.match(text):
-        following = _next_text(lines, index)
+        following = next_text(lines, index)
         return following is not None and bool(_LIST_LINE.search(following))
     if first == "-" and text.rstrip() in ("--", "-- "):
-        following = _next_text(lines, index)
+        following = next_text(lines, index)
         return following is not None and following.startswith("To unsubscribe from this list")
     return first in _FOOTER_FIRST and bool(_FOOTER_OPENINGS.match(text))
 
@@ -50,9 +50,3 @@ def signature_starts(lines: Sequence[Line], index: int) -> bool:
         if remaining > _BARE_DASHES_REACH:
             return False
     return True
-
-
-def _next_text(lines: Sequence[Line], index: int) -> str | None:
-    if index + 1 < len(lines) and lines[index + 1].depth == lines[index].depth:
-        return lines[index + 1].text
-    return None

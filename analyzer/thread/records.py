@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+UNDATED = "\uffff"
+"""Sort key for a missing date: after every ISO 8601 date."""
+
 
 @dataclass(frozen=True, slots=True)
 class ThreadingHeaders:
@@ -46,12 +49,6 @@ class Thread:
     def message_ids(self) -> tuple[str, ...]:
         """Messages present in the corpus, in tree order."""
         return tuple(m.message_id for m in self.members if not m.placeholder)
-
-    def parent_of(self, message_id: str) -> str | None:
-        for member in self.members:
-            if member.message_id == message_id:
-                return member.parent_id
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,4 +103,9 @@ class Person:
 
     @property
     def is_maintainer(self) -> bool:
-        return any(role.startswith("maintainer:") for role in self.roles)
+        return has_maintainer_role(self.roles)
+
+
+def has_maintainer_role(roles: tuple[str, ...]) -> bool:
+    """Whether MAINTAINERS roles (``maintainer:<section>``, ``reviewer:<section>``) make one a maintainer."""
+    return any(role.startswith("maintainer:") for role in roles)

@@ -13,10 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.thread.records import PatchSubject, SeriesVersion
+from analyzer.thread.records import UNDATED, PatchSubject, SeriesVersion
 from analyzer.thread.subject import parse_subject, series_key
 
-_UNDATED = "\uffff"
 _CHANGE_ID = re.compile(r"^change-id:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -60,7 +59,7 @@ def link_series(patches: Iterable[PostedPatch]) -> tuple[SeriesVersion, ...]:
     groups = _series_groups(postings)
     versions: list[SeriesVersion] = []
     for group in groups:
-        group.sort(key=lambda p: (p.root.date or _UNDATED, p.parsed.version, p.root.message_id))
+        group.sort(key=lambda p: (p.root.date or UNDATED, p.parsed.version, p.root.message_id))
         series_id = group[0].root.message_id
         for posting, following in zip(group, [*group[1:], None]):
             versions.append(_version(series_id, posting, following))
@@ -77,11 +76,11 @@ def _postings(patches: Iterable[PostedPatch]) -> list[_Posting]:
         sets.setdefault(key, []).append((patch, parsed))
     postings = []
     for members in sets.values():
-        members.sort(key=lambda m: (m[1].number if m[1].number is not None else 1, m[0].date or _UNDATED))
+        members.sort(key=lambda m: (m[1].number if m[1].number is not None else 1, m[0].date or UNDATED))
         root, parsed = members[0]
         first = next((p for p in members if p[1].number == 1), members[0])
         postings.append(_Posting(root=root, parsed=parsed, first_patch_key=series_key(first[1])))
-    postings.sort(key=lambda p: (p.root.date or _UNDATED, p.root.message_id))
+    postings.sort(key=lambda p: (p.root.date or UNDATED, p.root.message_id))
     return postings
 
 

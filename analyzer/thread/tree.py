@@ -27,9 +27,7 @@ from dataclasses import dataclass
 
 from liblore.utils import strip_reply_prefixes
 
-from analyzer.thread.records import Thread, ThreadingHeaders, ThreadMember
-
-_UNDATED = "\uffff"  # sorts after every ISO 8601 date
+from analyzer.thread.records import UNDATED, Thread, ThreadingHeaders, ThreadMember
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +54,7 @@ def thread_messages(headers: Iterable[ThreadingHeaders]) -> tuple[Thread, ...]:
 
 def build_threads(headers: Iterable[ThreadingHeaders]) -> Threading:
     present = _dedupe(headers)
-    ordered = sorted(present.values(), key=lambda h: (h.date or _UNDATED, h.message_id))
+    ordered = sorted(present.values(), key=lambda h: (h.date or UNDATED, h.message_id))
     parents = _link(ordered)
     cycles = _break_cycles(parents, present)
     forest = _Forest(present, parents, set())
@@ -153,7 +151,7 @@ def _break_cycles(parents: dict[str, str | None], present: dict[str, ThreadingHe
 
 def _cut_key(node: str, present: dict[str, ThreadingHeaders]) -> tuple[int, str, str]:
     h = present.get(node)
-    return (0, h.date or _UNDATED, node) if h else (1, _UNDATED, node)
+    return (0, h.date or UNDATED, node) if h else (1, UNDATED, node)
 
 
 def _group_by_subject(ordered: list[ThreadingHeaders], forest: _Forest) -> int:
@@ -180,8 +178,8 @@ def _group_by_subject(ordered: list[ThreadingHeaders], forest: _Forest) -> int:
 def _original_for(reply: ThreadingHeaders, candidates: list[ThreadingHeaders]) -> str | None:
     if not candidates:
         return None
-    when = reply.date or _UNDATED
-    earlier = [c for c in candidates if (c.date or _UNDATED) <= when and c.message_id != reply.message_id]
+    when = reply.date or UNDATED
+    earlier = [c for c in candidates if (c.date or UNDATED) <= when and c.message_id != reply.message_id]
     chosen = earlier[-1] if earlier else candidates[0]
     return None if chosen.message_id == reply.message_id else chosen.message_id
 
@@ -204,7 +202,7 @@ def _assemble(forest: _Forest) -> tuple[Thread, ...]:
     for siblings in children.values():
         siblings.sort(key=lambda n: (sort_date[n], n))
     threads = [_thread(root, children, forest) for root in children.get(None, [])]
-    threads.sort(key=lambda t: (t.first_date or _UNDATED, t.thread_id))
+    threads.sort(key=lambda t: (t.first_date or UNDATED, t.thread_id))
     return tuple(threads)
 
 
@@ -222,9 +220,9 @@ def _with_present_descendants(forest: _Forest) -> set[str]:
 
 def _sort_dates(forest: _Forest, kept: set[str]) -> dict[str, str]:
     """A message sorts by its date; a placeholder by its earliest descendant's."""
-    dates = {n: (forest.present[n].date or _UNDATED) if n in forest.present else _UNDATED for n in kept}
+    dates = {n: (forest.present[n].date or UNDATED) if n in forest.present else UNDATED for n in kept}
     for node, h in forest.present.items():
-        when = h.date or _UNDATED
+        when = h.date or UNDATED
         parent = forest.parents[node]
         while parent is not None and parent not in forest.present and when < dates[parent]:
             dates[parent] = when
