@@ -95,7 +95,7 @@ def argument_graph(debate: Debate, thread_ids: Sequence[str] | None = None) -> A
 
 def person_names(debate: Debate) -> dict[str, str]:
     """person id -> display name, for labelling what the views return."""
-    return {pid: person.name for pid, person in debate.people.items()}
+    return debate.person_names()
 
 
 def timeline_chart(debate: Debate, thread_id: str | None = None) -> alt.Chart:

@@ -55,3 +55,18 @@ class Debate:
             if thread.thread_id == thread_id:
                 return thread
         raise KeyError(thread_id)
+
+    def person_names(self) -> dict[str, str]:
+        """person id -> display name."""
+        return {pid: person.name for pid, person in self.people.items()}
+
+    def actor_of(self, actor: str, info: MessageInfo) -> str:
+        """The person id of a decision's actor: ``actor`` may be a person id, an address or
+        a name; a decision nobody can be matched to is the message author's."""
+        if actor in self.people:
+            return actor
+        wanted = actor.strip().lower()
+        for person in self.people.values():
+            if wanted and (wanted in (e.lower() for e in person.emails) or wanted == person.name.lower()):
+                return person.person_id
+        return info.author_id

@@ -82,7 +82,25 @@ def test_aif_conflict_goes_from_the_reply_to_the_answered_proposition() -> None:
     assert locution_of == {n for n, k in kind.items() if k == "L"}
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def in_fresh_process(code: str, seed: str) -> str:
+    """stdout of ``code`` run by another interpreter with its own string-hash seed: set
+    and dict orders that leak into output differ between such runs."""
+    import os
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_every_format_is_deterministic(fmt: str) -> None:
-    debate = sample_debate()
-    assert export_text(build_graph(debate), fmt) == export_text(build_graph(debate), fmt)  # type: ignore[arg-type]
+    here = export_text(build_graph(sample_debate()), fmt)  # type: ignore[arg-type]
+    code = (
+        "import sys; from analyzer.graph.build import build_graph; from analyzer.graph.export import export_text; "
+        f"from tests.debate_factory import sample_debate; sys.stdout.write(export_text(build_graph(sample_debate()), {fmt!r}))"
+    )
+    assert in_fresh_process(code, "1") == here == in_fresh_process(code, "2")

@@ -68,3 +68,17 @@ def test_undated_messages_sort_last() -> None:
 
 def test_merged_label_without_tag() -> None:
     assert merged_label(MergedCommit("abc" * 14, "s", "m@x", None, None)) == f"merged as {('abc' * 14)[:12]} (not in a release tag yet)"
+
+
+def test_a_decision_is_shown_with_the_name_of_the_person_it_resolves_to() -> None:
+    debate = sample_debate()
+    info = debate.messages["apply.5@example.org"]
+    analysis = debate.analyses[info.message_id]
+    # The analysis records the actor as written in the mail (here: an address); the
+    # timeline, like the graph, shows the person that resolves to, not the From name.
+    decisions = tuple(replace(d, actor="MORGAN@example.org") for d in analysis.decisions)
+    renamed = replace(info, author_name="mkeel (via a list gateway)")
+    debate = replace(debate, messages={**debate.messages, info.message_id: renamed},
+                     analyses={**debate.analyses, info.message_id: replace(analysis, decisions=decisions)})
+    labels = [e.label for e in thread_timeline(debate, V2_ID).of_kind("decision") if e.message_id == info.message_id]
+    assert labels and all(label.endswith("by Morgan Keel") for label in labels)

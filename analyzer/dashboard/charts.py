@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from analyzer.debate import Debate
+from analyzer.display import shorten
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.ids import anchor, message_node, position_node
@@ -150,11 +151,6 @@ class GraphElements:
         return sum(1 for e in self.elements if "source" not in e["data"])
 
 
-def _short(text: str, width: int = 48) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _day(date: str | None) -> str:
     return (date or "")[:10]
 
@@ -173,7 +169,7 @@ def reply_graph(debate: Debate, thread_id: str) -> GraphElements:
         node = anchor(message_node(message_id))
         messages[node] = message_id
         decided = bool(analysis and analysis.decisions)
-        nodes.append({"data": {"id": node, "label": f"{_short(info.author_name, 24)}\n{_day(info.date)}",
+        nodes.append({"data": {"id": node, "label": f"{shorten(info.author_name, 24)}\n{_day(info.date)}",
                                "kind": "message", "relation": relation.label if relation else "post",
                                "decision": "yes" if decided else "no"}})
         if info.parent_id and info.parent_id in debate.messages and info.parent_id in thread.message_ids:
@@ -196,7 +192,7 @@ def argument_graph(ag: ArgumentGraph, debate: Debate) -> GraphElements:
         node, position = anchor(claim.node_id), anchor(position_node(claim.position))
         messages[node] = claim.message_id
         nodes[node] = {"data": {"id": node, "kind": "claim", "stance": claim.stance,
-                                "label": f"{_short(claim.author_name, 20)}: {_short(claim.text, 40)}"}}
+                                "label": f"{shorten(claim.author_name, 20)}: {shorten(claim.text, 40)}"}}
         nodes.setdefault(position, {"data": {"id": position, "kind": "position", "label": claim.position}})
         edges.append({"data": {"id": f"{node}>{position}", "source": node, "target": position,
                                "relation": "for" if claim.stance == "for" else "against"}})
@@ -208,7 +204,7 @@ def argument_graph(ag: ArgumentGraph, debate: Debate) -> GraphElements:
                 info = debate.messages.get(owner)
                 name = info.author_name if info else owner
                 nodes[node] = {"data": {"id": node, "kind": "message", "relation": "post",
-                                        "label": f"{_short(name, 20)} {_day(info.date if info else None)}"}}
+                                        "label": f"{shorten(name, 20)} {_day(info.date if info else None)}"}}
                 messages[node] = owner
             ends.append(node)
         edges.append({"data": {"id": f"{ends[0]}>{ends[1]}:{label}", "source": ends[0], "target": ends[1],

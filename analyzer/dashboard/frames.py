@@ -16,7 +16,7 @@ import pandas as pd
 from analyzer.analysis.records import MessageAnalysis
 from analyzer.debate import Debate
 from analyzer.graph import views
-from analyzer.graph.build import ArgumentGraph, resolve_actor
+from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.views import BehaviourUse, Interaction, PositionMatrix, StancePoint
 from analyzer.store.structure import ThreadOverview
 from analyzer.thread.records import Thread
@@ -132,7 +132,7 @@ def decisions_frame(debate: Debate) -> pd.DataFrame:
         for d in analysis.decisions:
             rows.append({"date": _when(d.date or info.date), "thread_id": info.thread_id, "thread": subject,
                          "message_id": message_id, "kind": d.kind,
-                         "actor": _name(debate, resolve_actor(debate, d.actor, info)), "evidence": d.evidence})
+                         "actor": _name(debate, debate.actor_of(d.actor, info)), "evidence": d.evidence})
     columns = ["date", "thread_id", "thread", "message_id", "kind", "actor", "evidence"]
     return pd.DataFrame(rows, columns=columns).sort_values(["date", "message_id"], ignore_index=True)
 

@@ -13,20 +13,19 @@ Streamlit runs each session's script in a thread of its own.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from analyzer.dashboard import charts, frames, markup
-from analyzer.dashboard.sample import ensure_sample_store
 from analyzer.debate import Debate
 from analyzer.graph.build import ArgumentGraph, build_graph
-from analyzer.nlp.annotate import Annotator
-from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+from analyzer.graph.views import behaviour_index
 from analyzer.store.analysis import load_analyses
 from analyzer.store.db import Store
 from analyzer.store.debate import load_debate
@@ -38,6 +37,9 @@ from analyzer.store.structure import (
     thread_overviews,
 )
 from analyzer.timeline.build import corpus_timeline, thread_timeline
+
+if TYPE_CHECKING:
+    from analyzer.nlp.annotate import Annotator
 
 
 def revision(db: Path) -> str:
@@ -66,11 +68,18 @@ def _opened(db: str) -> Iterator[Store]:
 def sample_store(db: str) -> str:
     """Once per server process: build the sample store, or bring it up to date with the
     analyser that is running now."""
+    # Imported here, like the pipeline below: every page imports this module, and only the
+    # sample database and the Add data page need them.
+    from analyzer.dashboard.sample import ensure_sample_store
+
     return str(ensure_sample_store(Path(db), refresh=True))
 
 
 @st.cache_resource(show_spinner="Loading the analysis pipeline…")
 def annotator() -> Annotator:
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+
     return Annotator(build_pipeline(PipelineSettings()))
 
 
@@ -174,26 +183,24 @@ def exists(db: Path) -> bool:
     return db.is_file() and os.path.getsize(db) > 0
 
 
-def _names(shown: Debate) -> dict[str, str]:
-    return {pid: p.name for pid, p in shown.people.items()}
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def people_frames(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> frames.PeopleFrames:
     ag = argument_graph(db, rev, thread_ids)
-    return frames.people_frames(ag, _names(debate(db, rev, thread_ids)))
+    return frames.people_frames(ag, debate(db, rev, thread_ids).person_names())
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _behaviour_index(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> Mapping[str, Sequence[Any]]:
+    """Built once per scope, for the table and for every behaviour picked from it."""
+    return behaviour_index(argument_graph(db, rev, thread_ids))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def behaviours(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    from analyzer.graph.views import behaviour_index
-
-    return frames.behaviour_frame(behaviour_index(argument_graph(db, rev, thread_ids)), debate(db, rev, thread_ids))
+    return frames.behaviour_frame(_behaviour_index(db, rev, thread_ids), debate(db, rev, thread_ids))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def behaviour_uses(db: str, rev: str, thread_ids: tuple[str, ...] | None, behaviour: str) -> pd.DataFrame:
-    from analyzer.graph.views import behaviour_index
-
-    uses = behaviour_index(argument_graph(db, rev, thread_ids)).get(behaviour, [])
+    uses = _behaviour_index(db, rev, thread_ids).get(behaviour, [])
     return frames.uses_frame(uses, debate(db, rev, thread_ids))

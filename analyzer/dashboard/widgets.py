@@ -115,9 +115,13 @@ class StreamlitProgress:
         self._bar.progress(1.0, text=f"{markdown_text(self._label)}: done")
 
 
-def open_selected_message(frame: pd.DataFrame, *, key: str, **options: object) -> None:
-    """Show ``frame`` (with ``thread_id`` and ``message_id`` columns, kept out of view) as a
-    table; selecting a row opens that message on the Thread page."""
+def open_selected_message(
+    frame: pd.DataFrame, *, key: str, caption: str = "Select a row to read the message in its thread.", **options: object
+) -> None:
+    """Show ``frame`` (with a ``thread_id`` column, and a ``message_id`` one to open a
+    message rather than a whole thread, kept out of view) as a table; selecting a row opens
+    it on the Thread page. The table gets a new key after each opening, so coming back to
+    the page shows no stale selection (which would open the same row again at once)."""
     from analyzer.dashboard.pages import THREAD_PAGE
 
     opened = st.session_state.setdefault(f"{key}_opened", 0)
@@ -125,9 +129,10 @@ def open_selected_message(frame: pd.DataFrame, *, key: str, **options: object) -
     event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
                          key=f"{key}_{opened}", **options)  # type: ignore[call-overload]
     rows = event.selection.rows if event else []
-    st.caption("Select a row to read the message in its thread.")
+    st.caption(caption)
     if rows:
         st.session_state[THREAD_KEY] = frame.iloc[rows[0]]["thread_id"]
-        st.session_state[MESSAGE_KEY] = frame.iloc[rows[0]]["message_id"]
+        if "message_id" in frame:
+            st.session_state[MESSAGE_KEY] = frame.iloc[rows[0]]["message_id"]
         st.session_state[f"{key}_opened"] = opened + 1
         st.switch_page(THREAD_PAGE)

@@ -125,7 +125,7 @@ def _add_claim(graph: nx.MultiDiGraph, info: MessageInfo, author: str, claim: Cl
 
 def _add_decision(graph: nx.MultiDiGraph, debate: Debate, info: MessageInfo, decision: Decision) -> None:
     node = decision_node(decision)
-    actor_id = resolve_actor(debate, decision.actor, info)
+    actor_id = debate.actor_of(decision.actor, info)
     actor = _add_person(graph, debate, actor_id, decision.actor or info.author_name)
     graph.add_node(node, kind="decision", label=decision.kind, decision=decision.kind,
                    message_id=decision.message_id, thread_id=info.thread_id, actor=actor_id,
@@ -133,18 +133,6 @@ def _add_decision(graph: nx.MultiDiGraph, debate: Debate, info: MessageInfo, dec
                    start=decision.start, end=decision.end, confidence=decision.confidence)
     graph.add_edge(node, actor, key="decided-by", kind="decided-by")
     graph.add_edge(node, message_node(info.message_id), key="stated-in", kind="stated-in")
-
-
-def resolve_actor(debate: Debate, actor: str, info: MessageInfo) -> str:
-    """The person id of a decision's actor: ``actor`` may be a person id, an address or a
-    name; a decision nobody can be matched to is the message author's."""
-    if actor in debate.people:
-        return actor
-    wanted = actor.strip().lower()
-    for person in debate.people.values():
-        if wanted and (wanted in (e.lower() for e in person.emails) or wanted == person.name.lower()):
-            return person.person_id
-    return info.author_id
 
 
 def _add_response(graph: nx.MultiDiGraph, debate: Debate, relation: Relation) -> None:

@@ -22,7 +22,7 @@ import graphviz
 from analyzer.errors import AnalyzerError
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
-from analyzer.graph.ids import anchor
+from analyzer.graph.ids import anchor, position_node
 
 GraphView = Literal["summary", "full"]
 RELATION_COLOURS = {"agree": "#2e7d32", "disagree": "#c62828", "mixed": "#ef6c00", "neutral": "#757575"}
@@ -59,7 +59,7 @@ def summary_dot(ag: ArgumentGraph, *, claims_per_position: int = 3) -> graphviz.
     names = views.person_names(ag)
     shown: set[str] = set()
     for camp in views.camps(ag):
-        position = f"position:{camp.position}"
+        position = position_node(camp.position)
         dot.node(anchor(position), plain(camp.position), shape="box", fillcolor="#e3f2fd", style="filled,bold",
                  id=f"g-{anchor(position)}")
         for side, people in (("for", camp.supporters), ("against", camp.opponents), ("divided", camp.divided)):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.graph.build import ArgumentGraph
+from analyzer.graph.ids import message_node
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +145,8 @@ def interaction_matrix(ag: ArgumentGraph) -> list[Interaction]:
     per_reply = {(m, to, label) for _, _, label, m, to in responses(ag)}
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for message_id, to_message_id, label in per_reply:
-        source = g.nodes.get(f"message:{message_id}", {}).get("author")
-        target = g.nodes.get(f"message:{to_message_id}", {}).get("author")
+        source = g.nodes.get(message_node(message_id), {}).get("author")
+        target = g.nodes.get(message_node(to_message_id), {}).get("author")
         if source and target:
             counts[(source, target)][label] += 1
     return [Interaction(s, t, c["agree"], c["disagree"], c["mixed"], c["neutral"])
@@ -199,12 +200,12 @@ def behaviour_index(ag: ArgumentGraph) -> dict[str, list[BehaviourUse]]:
     result: dict[str, list[BehaviourUse]] = {}
     for behaviour, uses in sorted(index.items()):
         rows = [_use(ag, behaviour, message_id, positions) for message_id, positions in uses.items()]
-        result[behaviour] = sorted(rows, key=lambda u: (g.nodes[f"message:{u.message_id}"]["date"], u.message_id))
+        result[behaviour] = sorted(rows, key=lambda u: (g.nodes[message_node(u.message_id)]["date"], u.message_id))
     return result
 
 
 def _use(ag: ArgumentGraph, behaviour: str, message_id: str, positions: set[str]) -> BehaviourUse:
-    d = ag.graph.nodes[f"message:{message_id}"]
+    d = ag.graph.nodes[message_node(message_id)]
     return BehaviourUse(behaviour, message_id, d["thread_id"], d["author"], tuple(sorted(positions)))
 
 

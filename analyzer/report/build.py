@@ -38,12 +38,15 @@ class Report:
     camps: tuple[CampView, ...]
     interactions: MatrixView
     stance_history: tuple[tuple[str, tuple[ClaimView, ...]], ...]
-    decisions: tuple[TimelineEvent, ...]
     threads: tuple[ThreadRow, ...]
     messages: tuple[MessageView, ...] = ()
     behaviours: tuple[BehaviourView, ...] = ()
     """Corpus reports only, like ``position_matrix``."""
     position_matrix: MatrixView | None = None
+
+    @property
+    def decisions(self) -> tuple[TimelineEvent, ...]:
+        return self.timeline.of_kind("decision")
 
 
 def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_view: GraphView = "summary") -> Report:
@@ -89,7 +92,6 @@ def _report(debate: Debate, title: str, subtitle: str, ag: ArgumentGraph, timeli
         camps=model.camps(ag),
         interactions=model.interactions(ag),
         stance_history=model.stance_history(ag, changes_only=changes_only),
-        decisions=timeline.of_kind("decision"),
         threads=model.thread_rows(debate, ag.thread_ids),
     )
 

@@ -245,6 +245,3 @@ def thread_rows(debate: Debate, thread_ids: Sequence[str]) -> tuple[ThreadRow, .
 def people_count(debate: Debate, messages: Iterable[str]) -> int:
     return len({debate.messages[m].author_id for m in messages if m in debate.messages})
 
-
-def names_by_id(debate: Debate) -> Mapping[str, str]:
-    return {pid: p.name for pid, p in debate.people.items()}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
+from analyzer.display import shorten
 from analyzer.graph.ids import anchor, lore_url
 from analyzer.timeline.records import Timeline, TimelineEvent
 
@@ -55,7 +56,7 @@ def layout(timeline: Timeline, *, shown: Collection[str] | None = None, detail_c
         else:
             label, detail = first.label, first.detail
         rows.append(TimelineRow(y, first.date[:16].replace("T", " "), first.kind, label,
-                                _shorten(detail, detail_chars), event_href(first, shown), COLOURS[first.kind]))
+                                shorten(detail, detail_chars), event_href(first, shown), COLOURS[first.kind]))
     legend = tuple((kind, colour) for kind, colour in COLOURS.items() if any(r.kind == kind for r in rows))
     return TimelineLayout(WIDTH, TOP + max(len(rows), 1) * ROW + 10, tuple(rows), legend)
 
@@ -79,11 +80,6 @@ def _groups(events: Sequence[TimelineEvent]) -> list[list[TimelineEvent]]:
         if event is not None:
             groups.append([event])
     return groups
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def timeline_svg(env: Environment, timeline: Timeline, shown: Collection[str] | None = None) -> str:

@@ -49,7 +49,8 @@ def write_report(
     stem = report_stem(debate, thread_id)
     report = make_report(debate, thread_id, graph_view=graph_view)
     written: list[Path] = []
-    html = render_html(report)
+    # HTML is rendered only for the formats made from it (the page, and the PDF of it).
+    html = render_html(report) if {"html", "pdf"} & set(formats) else ""
     if "html" in formats:
         written.append(_write(out_dir / f"{stem}.html", html))
     if "md" in formats:

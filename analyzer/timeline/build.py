@@ -83,7 +83,7 @@ def _decision_events(debate: Debate, messages: Iterable[MessageInfo]) -> Iterato
     for info in messages:
         analysis = debate.analyses.get(info.message_id)
         for decision in analysis.decisions if analysis else ():
-            person = debate.people.get(decision.actor)
+            person = debate.people.get(debate.actor_of(decision.actor, info))
             name = person.name if person else info.author_name
             word = DECISION_WORDS.get(decision.kind, decision.kind)
             if decision.kind == "withdrawn" and _is_posting(info.subject):

@@ -26,7 +26,9 @@ widgets.open_selected_message(uses, key="behaviour_uses",
                               column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD")})
 
 st.subheader("What was decided in those threads")
-decided = loaders.decisions(db.path, db.rev, tuple(sorted(set(uses["thread_id"])))) if len(uses) else None
+# The scope's decisions (one cached frame per scope), narrowed to the threads that name it.
+decided = loaders.decisions(db.path, db.rev, scope)
+decided = decided[decided["thread_id"].isin(set(uses["thread_id"]))] if len(uses) and not decided.empty else None
 if decided is None or decided.empty:
     st.info("No decision recorded in these threads.")
 else:

@@ -6,7 +6,6 @@ import streamlit as st
 from analyzer.dashboard import loaders, widgets
 from analyzer.dashboard.frames import ThreadFilter, filter_threads
 from analyzer.dashboard.markup import markdown_text
-from analyzer.dashboard.pages import THREAD_PAGE
 
 db = widgets.database(widgets.config())
 threads = loaders.overview(db.path, db.rev)
@@ -45,27 +44,16 @@ shown = filter_threads(threads, ThreadFilter(
 ))
 
 st.subheader(f"{len(shown)} of {len(threads)} threads")
-# A new key after each opening, so that coming back to the Overview shows no stale
-# selection (which would open the same thread again at once).
-opened = st.session_state.setdefault("overview_opened", 0)
-picked = st.dataframe(
-    shown.drop(columns=["thread_id"]),
-    hide_index=True,
-    on_select="rerun",
-    selection_mode="single-row",
-    key=f"overview_table_{opened}",
+widgets.open_selected_message(
+    shown,
+    key="overview_table",
+    caption="Select a row to open the thread.",
     column_config={
         "first": st.column_config.DatetimeColumn("first", format="YYYY-MM-DD"),
         "last": st.column_config.DatetimeColumn("last", format="YYYY-MM-DD"),
         "disputes": st.column_config.NumberColumn("disputes", help="replies that disagree or are mixed"),
     },
 )
-st.caption("Select a row to open the thread.")
-rows = picked.selection.rows if picked else []
-if rows:
-    st.session_state[widgets.THREAD_KEY] = shown.iloc[rows[0]]["thread_id"]
-    st.session_state["overview_opened"] = opened + 1
-    st.switch_page(THREAD_PAGE)
 
 if hits is not None:
     st.subheader(f"{len(hits)} messages match the search")
