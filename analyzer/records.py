@@ -126,3 +126,8 @@ class IngestCounts:
             "duplicates": self.duplicates,
             "rejected": dict(sorted(self.rejected.items())),
         }
+
+
+def too_large_detail(size: int, max_size: int) -> str:
+    """Why a mail over the size cap was rejected, and what to do about it."""
+    return f"{size} bytes > cap of {max_size}; raise --max-size to accept it"

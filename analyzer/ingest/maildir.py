@@ -6,8 +6,7 @@ import mailbox
 from collections.abc import Iterator
 from pathlib import Path
 
-from analyzer.ingest.mbox import too_large_detail
-from analyzer.records import Provenance, RawMail, Rejection
+from analyzer.records import Provenance, RawMail, Rejection, too_large_detail
 
 
 def is_maildir(path: Path) -> bool:

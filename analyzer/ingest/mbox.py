@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO, Literal, cast
 
-from analyzer.records import Provenance, RawMail, Rejection
+from analyzer.records import Provenance, RawMail, Rejection, too_large_detail
 
 MboxVariant = Literal["mboxrd", "mboxo"]
 
@@ -244,7 +244,3 @@ def guarded_split(
     except (OSError, lzma.LZMAError, zlib.error) as exc:
         detail = f"{type(exc).__name__}: {exc}; the {produced} entries before it were read"
         yield Rejection("unreadable", detail, Provenance(source, f"after-entry:{produced}"))
-
-
-def too_large_detail(size: int, max_size: int) -> str:
-    return f"{size} bytes > cap of {max_size}; raise --max-size to accept it"

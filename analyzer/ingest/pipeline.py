@@ -21,7 +21,7 @@ from analyzer.ingest.lore import LoreClient
 from analyzer.ingest.parser_pool import Parsed, ParserPool
 from analyzer.ingest.prefetch import Prefetch
 from analyzer.ingest.sources import ReadOptions, SourceFormat, check, open_source
-from analyzer.mail.headers import clean_message_id, list_id_of, raw_header
+from analyzer.mail.headers import clean_message_id, list_id_of, lists_of, raw_header
 from analyzer.mail.parse import ParsePolicy
 from analyzer.progress import NoProgress, Progress
 from analyzer.records import IngestCounts, Message, Provenance, RawMail, Rejection
@@ -163,7 +163,7 @@ def _split_known(store: Store, raws: list[RawMail]) -> tuple[list[RawMail], list
     for raw, message_id in zip(raws, ids):
         if message_id and message_id in known:
             list_id = list_id_of(raw_header(raw.data, b"list-id"), raw_header(raw.data, b"x-mailing-list"))
-            lists = tuple(sorted({x for x in (list_id, raw.provenance.list_hint) if x}))
+            lists = lists_of(list_id, raw.provenance.list_hint)
             seen_again.append((message_id, raw.provenance, lists))
         else:
             to_parse.append(raw)

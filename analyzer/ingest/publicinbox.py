@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from analyzer.errors import SourceError
-from analyzer.ingest.mbox import too_large_detail
-from analyzer.records import Provenance, RawMail, Rejection
+from analyzer.records import Provenance, RawMail, Rejection, too_large_detail
 
 _EPOCH_NAME = re.compile(r"^(\d+)\.git$")
 

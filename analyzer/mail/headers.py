@@ -200,3 +200,8 @@ def looks_like_header_block(raw: bytes) -> bool:
     first = raw.lstrip(b"\r\n")[:1000].split(b"\n", 1)[0]
     name, sep, _ = first.partition(b":")
     return bool(sep) and bool(re.fullmatch(rb"[!-9;-~]{1,76}", name))
+
+
+def lists_of(list_id: str | None, hint: str | None) -> tuple[str, ...]:
+    """The lists a message belongs to: its own List-Id and the list its source says."""
+    return tuple(sorted({x for x in (list_id, hint) if x}))

@@ -19,7 +19,7 @@ import mailparser
 from analyzer.mail import headers as h
 from analyzer.mail.addresses import addresses_of
 from analyzer.mail.body import body_of
-from analyzer.records import Address, Message, RawMail, Rejection
+from analyzer.records import Address, Message, RawMail, Rejection, too_large_detail
 
 REJECTION_REASONS = {
     "empty": "the message has no bytes, or only whitespace",
@@ -67,7 +67,7 @@ def parse_raw(raw: RawMail, policy: ParsePolicy) -> Message | Rejection:
 def _parse(raw: RawMail, policy: ParsePolicy) -> Message | Rejection:
     data = raw.data
     if len(data) > policy.max_size:
-        return _reject(raw, "too-large", f"{len(data)} bytes > cap of {policy.max_size}; raise --max-size to accept it")
+        return _reject(raw, "too-large", too_large_detail(len(data), policy.max_size))
     if not data.strip():
         return _reject(raw, "empty", "no content")
     defects: list[str] = []
@@ -107,7 +107,7 @@ def _build(
         date_raw=date_raw or "",
         in_reply_to=in_reply_to,
         references=references,
-        list_ids=tuple(sorted({x for x in (list_id, raw.provenance.list_hint) if x})),
+        list_ids=h.lists_of(list_id, raw.provenance.list_hint),
         body=body,
         body_kind=body_kind,
         defects=tuple(defects),
