@@ -22,6 +22,9 @@ class Mention:
     start: int
     end: int
     text: str
+    confidence: float = 1.0
+    signals: tuple[str, ...] = ()
+    """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,8 @@ class Claim:
     start: int
     end: int
     text: str
+    signals: tuple[str, ...] = ()
+    """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,13 @@ class PositionTaken:
     position: str
     stance: Stance
     score: float
-    basis: Literal["claims", "profile"] = "claims"
+    basis: Literal["claims", "profile", "model"] = "claims"
+    evidence: str = ""
+    """The sentence that carries the position most strongly."""
+    evidence_start: int | None = None
+    evidence_end: int | None = None
+    signals: tuple[str, ...] = ()
+    """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,8 @@ class Relation:
     to_start: int | None = None
     to_end: int | None = None
     """Span of the answered claim inside the target message's body, when resolved."""
+    signals: tuple[str, ...] = ()
+    """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,8 @@ class Decision:
     start: int
     end: int
     evidence: str
+    signals: tuple[str, ...] = ()
+    """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ threads whose messages or rules changed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -103,6 +104,20 @@ CREATE INDEX decisions_thread ON decisions(thread_id);
 CREATE INDEX decisions_kind ON decisions(kind, date);
 """
 
+SIGNALS = """
+ALTER TABLE claims ADD COLUMN signals TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE message_positions ADD COLUMN signals TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE message_positions ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+ALTER TABLE message_positions ADD COLUMN evidence_start INTEGER;
+ALTER TABLE message_positions ADD COLUMN evidence_end INTEGER;
+ALTER TABLE mentions ADD COLUMN confidence REAL NOT NULL DEFAULT 1.0;
+ALTER TABLE mentions ADD COLUMN signals TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE relations ADD COLUMN signals TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE decisions ADD COLUMN signals TEXT NOT NULL DEFAULT '[]';
+"""
+"""Migration 4: why each label was given (its signals), message positions' evidence
+sentence, and a confidence for behaviour mentions."""
+
 _RESULT_TABLES = ("claims", "message_positions", "mentions", "relations", "decisions")
 
 
@@ -137,33 +152,51 @@ def forget_threads(store: Store, thread_ids: Iterable[str]) -> int:
     return len(gone)
 
 
+def _signals(signals: tuple[str, ...]) -> str:
+    return json.dumps(list(signals))
+
+
+def _read_signals(text: str) -> tuple[str, ...]:
+    return tuple(str(s) for s in json.loads(text)) if text else ()
+
+
 def _insert_message(store: Store, tid: str, m: MessageAnalysis) -> None:
     db = store.connection
     db.executemany(
-        "INSERT INTO claims(thread_id, message_id, position, stance, confidence, start, end, text) VALUES (?,?,?,?,?,?,?,?)",
-        [(tid, c.message_id, c.position, c.stance, c.confidence, c.start, c.end, c.text) for c in m.claims],
+        "INSERT INTO claims(thread_id, message_id, position, stance, confidence, start, end, text, signals) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        [(tid, c.message_id, c.position, c.stance, c.confidence, c.start, c.end, c.text, _signals(c.signals)) for c in m.claims],
     )
     db.executemany(
-        "INSERT OR REPLACE INTO message_positions(thread_id, message_id, position, stance, score, basis) VALUES (?,?,?,?,?,?)",
-        [(tid, m.message_id, p.position, p.stance, p.score, p.basis) for p in m.positions],
+        "INSERT OR REPLACE INTO message_positions(thread_id, message_id, position, stance, score, basis, evidence, "
+        "evidence_start, evidence_end, signals) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (tid, m.message_id, p.position, p.stance, p.score, p.basis, p.evidence, p.evidence_start, p.evidence_end,
+             _signals(p.signals))
+            for p in m.positions
+        ],
     )
     db.executemany(
-        "INSERT INTO mentions(thread_id, message_id, kind, target, start, end, text) VALUES (?,?,?,?,?,?,?)",
-        [(tid, x.message_id, x.kind, x.target, x.start, x.end, x.text) for x in m.mentions],
+        "INSERT INTO mentions(thread_id, message_id, kind, target, start, end, text, confidence, signals) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        [(tid, x.message_id, x.kind, x.target, x.start, x.end, x.text, x.confidence, _signals(x.signals)) for x in m.mentions],
     )
     db.executemany(
         "INSERT INTO relations(thread_id, message_id, to_message_id, label, confidence, quote_index, own_start, "
-        "own_end, to_start, to_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        "own_end, to_start, to_end, signals) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         [
             (tid, r.message_id, r.to_message_id, r.label, r.confidence, r.quote_index, r.own_start, r.own_end,
-             r.to_start, r.to_end)
+             r.to_start, r.to_end, _signals(r.signals))
             for r in m.relations
         ],
     )
     db.executemany(
-        "INSERT INTO decisions(thread_id, message_id, kind, actor, date, confidence, start, end, evidence) "
-        "VALUES (?,?,?,?,?,?,?,?,?)",
-        [(tid, d.message_id, d.kind, d.actor, d.date, d.confidence, d.start, d.end, d.evidence) for d in m.decisions],
+        "INSERT INTO decisions(thread_id, message_id, kind, actor, date, confidence, start, end, evidence, signals) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [
+            (tid, d.message_id, d.kind, d.actor, d.date, d.confidence, d.start, d.end, d.evidence, _signals(d.signals))
+            for d in m.decisions
+        ],
     )
 
 
@@ -175,19 +208,29 @@ def load_analyses(store: Store, thread_ids: Sequence[str] | None = None) -> dict
         rows.setdefault(key, {}).setdefault(table, []).append(record)
 
     for r in _select(store, "claims", thread_ids, "ORDER BY message_id, start"):
-        add("claims", r["message_id"], Claim(r["message_id"], r["position"], r["stance"], r["confidence"], r["start"], r["end"], r["text"]))
+        add("claims", r["message_id"], Claim(
+            r["message_id"], r["position"], r["stance"], r["confidence"], r["start"], r["end"], r["text"],
+            _read_signals(r["signals"]),
+        ))
     for r in _select(store, "message_positions", thread_ids, "ORDER BY message_id, position"):
-        add("positions", r["message_id"], PositionTaken(r["position"], r["stance"], r["score"], r["basis"]))
+        add("positions", r["message_id"], PositionTaken(
+            r["position"], r["stance"], r["score"], r["basis"], r["evidence"], r["evidence_start"], r["evidence_end"],
+            _read_signals(r["signals"]),
+        ))
     for r in _select(store, "mentions", thread_ids, "ORDER BY message_id, start"):
-        add("mentions", r["message_id"], Mention(r["message_id"], r["kind"], r["target"], r["start"], r["end"], r["text"]))
+        add("mentions", r["message_id"], Mention(
+            r["message_id"], r["kind"], r["target"], r["start"], r["end"], r["text"], r["confidence"],
+            _read_signals(r["signals"]),
+        ))
     for r in _select(store, "relations", thread_ids, "ORDER BY message_id, id"):
         add("relations", r["message_id"], Relation(
             r["message_id"], r["to_message_id"], r["label"], r["confidence"], r["quote_index"],
-            r["own_start"], r["own_end"], r["to_start"], r["to_end"],
+            r["own_start"], r["own_end"], r["to_start"], r["to_end"], _read_signals(r["signals"]),
         ))
     for r in _select(store, "decisions", thread_ids, "ORDER BY message_id, id"):
         add("decisions", r["message_id"], Decision(
             r["message_id"], r["kind"], r["actor"], r["date"], r["confidence"], r["start"], r["end"], r["evidence"],
+            _read_signals(r["signals"]),
         ))
     return {
         mid: MessageAnalysis(

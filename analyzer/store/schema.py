@@ -98,6 +98,8 @@ MIGRATIONS: list[str] = [
     structure.SCHEMA,
     # 3: claims, mentions, relations, decisions (analyzer/store/analysis.py)
     analysis.SCHEMA,
+    # 4: signals and evidence of every label (analyzer/store/analysis.py)
+    analysis.SIGNALS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
