@@ -71,11 +71,24 @@ class _Context:
     messages: dict[str, MessageInput]
 
 
-def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
+def mark_thread(thread: ThreadInput, annotator: Annotator) -> dict[str, list[BlockMarks]]:
+    """Every block of every message through the pipeline: cue marks, mentions, sentences."""
     blocks = [block for message in thread.messages for block in blocks_of(message)]
     marked: dict[str, list[BlockMarks]] = defaultdict(list)
     for result in annotator.annotate(blocks):
         marked[result.block.message_id].append(result)
+    return marked
+
+
+def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
+    return analyse_marked(thread, mark_thread(thread, annotator), settings)
+
+
+def analyse_marked(
+    thread: ThreadInput, marked: dict[str, list[BlockMarks]], settings: AnalysisSettings = AnalysisSettings()
+) -> ThreadAnalysis:
+    """The rules' reading of a thread whose blocks are marked (``mark_thread``)."""
+    marked = defaultdict(list, marked)
     claims = {m.message_id: _claims(marked[m.message_id]) for m in thread.messages}
     positions = {mid: message_positions(c, settings.positions) for mid, c in claims.items()}
     positions = _with_profiles(thread, positions, marked, settings.profile)

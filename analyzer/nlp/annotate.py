@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 
 from analyzer.analysis.records import Mention
-from analyzer.nlp.extensions import Marked, marks
+from analyzer.nlp.extensions import Marked, marks, sentence_spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,8 @@ class BlockMarks:
     relation_cues: tuple[Marked, ...] = ()
     decision_cues: tuple[Marked, ...] = ()
     mentions: tuple[Mention, ...] = ()
+    sentences: tuple[tuple[int, int], ...] = ()
+    """(start, end) of each sentence, relative to the block text (full blocks only)."""
 
 
 class Annotator:
@@ -50,6 +52,7 @@ class Annotator:
                 relation_cues=tuple(marks(doc, "mlpa_relation_cues")),
                 decision_cues=tuple(marks(doc, "mlpa_decision_cues")),
                 mentions=self._mentions(doc, block),
+                sentences=tuple(sentence_spans(doc)),
             )
         for block in refs:
             results[id(block)] = BlockMarks(block=block, mentions=self._reference_mentions(block))

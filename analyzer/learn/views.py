@@ -1,0 +1,131 @@
+"""What the learned components see of a message: its text cut into sentences, its place in
+the thread, and what the rules made of it. Built once per thread, from plain records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from analyzer.analysis.inputs import MessageInput, ThreadInput
+from analyzer.analysis.records import MessageAnalysis, ThreadAnalysis
+from analyzer.analysis.thread import AnalysisSettings, analyse_marked, mark_thread
+from analyzer.nlp.annotate import Annotator, BlockMarks
+from analyzer.nlp.extensions import Marked
+from analyzer.thread.subject import parse_subject
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of own text, with the cue marks the rules found in it."""
+
+    message_id: str
+    start: int
+    end: int
+    """Offsets in the message body."""
+    text: str
+    block: int
+    """Index of the own-text block it is in."""
+    index: int
+    """Its place in that block (0: the block's opening sentence)."""
+    claims: tuple[Marked, ...] = ()
+    relation_cues: tuple[Marked, ...] = ()
+    decision_cues: tuple[Marked, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    message: MessageInput
+    parent: MessageInput | None
+    root: MessageInput
+    depth: int
+    sentences: tuple[Sentence, ...]
+    marks: tuple[BlockMarks, ...]
+    rules: MessageAnalysis
+    """The rule-based analysis of the message (its labels are features too)."""
+    thread_authors: int
+    author_messages: int
+    """How many messages of the thread its author wrote."""
+
+    @property
+    def is_posting(self) -> bool:
+        """A patch or cover letter as posted (not a reply to one)."""
+        subject = parse_subject(self.message.subject)
+        return not subject.is_reply and "PATCH" in subject.tags
+
+    @property
+    def own_text(self) -> str:
+        return "\n".join(s.text for s in self.sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    thread: ThreadInput
+    messages: tuple[MessageView, ...]
+    rules: ThreadAnalysis
+
+
+def view_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadView:
+    marked = mark_thread(thread, annotator)
+    rules = analyse_marked(thread, marked, settings)
+    by_rule = {a.message_id: a for a in rules.messages}
+    by_id = thread.by_id()
+    root = thread.messages[0] if thread.messages else None
+    authors: dict[str, int] = {}
+    for m in thread.messages:
+        authors[m.author_id] = authors.get(m.author_id, 0) + 1
+    views = []
+    for message in thread.messages:
+        blocks = tuple(marked.get(message.message_id, ()))
+        views.append(
+            MessageView(
+                message=message,
+                parent=by_id.get(message.parent_id or ""),
+                root=root or message,
+                depth=_depth(message, by_id),
+                sentences=tuple(sentences_of(message, blocks)),
+                marks=blocks,
+                rules=by_rule.get(message.message_id, MessageAnalysis(message.message_id)),
+                thread_authors=len(authors),
+                author_messages=authors.get(message.author_id, 0),
+            )
+        )
+    return ThreadView(thread, tuple(views), rules)
+
+
+def _depth(message: MessageInput, by_id: Mapping[str, MessageInput]) -> int:
+    depth, seen, current = 0, set(), message
+    while current.parent_id and current.parent_id in by_id and current.parent_id not in seen:
+        seen.add(current.parent_id)
+        current = by_id[current.parent_id]
+        depth += 1
+    return depth
+
+
+def sentences_of(message: MessageInput, blocks: Sequence[BlockMarks]) -> list[Sentence]:
+    """The own-text sentences of a message, in order, each with the marks inside it."""
+    found = []
+    own_starts = [b.start for b in message.segmentation.own]
+    for result in blocks:
+        block = result.block
+        if not block.full:
+            continue
+        number = own_starts.index(block.offset) if block.offset in own_starts else 0
+        for index, (start, end) in enumerate(result.sentences):
+            found.append(
+                Sentence(
+                    message_id=message.message_id,
+                    start=block.offset + start,
+                    end=block.offset + end,
+                    text=block.text[start:end],
+                    block=number,
+                    index=index,
+                    claims=_inside(result.claims, start, end),
+                    relation_cues=_inside(result.relation_cues, start, end),
+                    decision_cues=_inside(result.decision_cues, start, end),
+                )
+            )
+    return found
+
+
+def _inside(marks: Sequence[Marked], start: int, end: int) -> tuple[Marked, ...]:
+    return tuple(m for m in marks if start <= m.sentence_start < end)
