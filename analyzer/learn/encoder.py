@@ -90,3 +90,34 @@ class SentenceEncoder:
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class CachedVectors:
+    """An encoder with a memo of every text it has encoded (training and cross-validation
+    read the same sentences many times)."""
+
+    dimension = DIMENSION
+    blank = False
+
+    def __init__(self, encoder: SentenceEncoder | None = None) -> None:
+        self.encoder = encoder or SentenceEncoder()
+        self._memo: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            for text, vector in zip(missing, self.encoder.encode(missing)):
+                self._memo[text] = vector
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.stack([self._memo[t] for t in texts])
+
+
+class NoVectors:
+    """No sentence vectors: the heads read rule and structure features only."""
+
+    dimension = 0
+    blank = True
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.zeros((len(texts), 0), dtype=np.float32)

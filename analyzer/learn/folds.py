@@ -68,13 +68,17 @@ def thread_groups(threads: Sequence[AnnotatedThread]) -> list[int]:
 
 
 def grouped_folds(threads: Sequence[AnnotatedThread], k: int) -> list[list[int]]:
-    """``k`` folds of thread indexes, whole groups at a time, balanced by message count
-    (largest group first into the lightest fold; ties by group number, so it is stable)."""
-    groups = thread_groups(threads)
+    """``k`` folds of thread indexes, whole groups at a time, balanced by message count."""
+    return balance_groups(thread_groups(threads), [len(t.gold) for t in threads], k)
+
+
+def balance_groups(groups: Sequence[int], sizes: Sequence[int], k: int) -> list[list[int]]:
+    """Indexes split into ``k`` folds, a group never split, the largest group first into
+    the lightest fold (ties by group number, so the split is the same every time)."""
     members: dict[int, list[int]] = {}
     for index, group in enumerate(groups):
         members.setdefault(group, []).append(index)
-    size = {g: sum(len(threads[i].gold) for i in idx) for g, idx in members.items()}
+    size = {g: sum(sizes[i] for i in idx) for g, idx in members.items()}
     folds: list[list[int]] = [[] for _ in range(min(k, len(members)))]
     load = [0] * len(folds)
     for group in sorted(members, key=lambda g: (-size[g], g)):

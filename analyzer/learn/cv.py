@@ -1,0 +1,166 @@
+"""Thread-grouped cross-validation over the real annotated threads: each thread is scored
+by models (and thresholds) fitted without it or any thread of its series or topic, next to
+the rules alone and a trivial baseline, in one run."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analyzer.analysis.catalogue import Catalogue, Taxonomy
+from analyzer.analysis.gold import GoldLine, GoldRelation
+from analyzer.analysis.label import LabelledThread, gold_lines
+from analyzer.analysis.records import MessageAnalysis, ThreadAnalysis
+from analyzer.analysis.scoring import Evaluation, evaluate
+from analyzer.learn.apply import learned_analysis
+from analyzer.learn.corpus import AnnotatedThread
+from analyzer.learn.examples import TextVectors
+from analyzer.learn.folds import grouped_folds, thread_groups
+from analyzer.learn.model import Combination
+from analyzer.learn.training import TrainingSettings, TrainingThread, train_models
+from analyzer.learn.views import ThreadView
+
+METHODS = ("learned", "rules", "baseline")
+
+
+@dataclass(frozen=True)
+class ThreadScore:
+    name: str
+    source: str
+    fold: int
+    messages: int
+    scores: dict[str, Evaluation]
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    folds: int
+    threads: tuple[ThreadScore, ...]
+    pooled: dict[str, Evaluation]
+    """Per method, micro figures over every message of every thread."""
+    pooled_by_source: dict[str, dict[str, Evaluation]]
+    """Per folder (gold, silver), per method."""
+    thresholds: tuple[dict[str, float], ...] = field(default_factory=tuple)
+    """What each fold's inner cross-validation chose."""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "folds": self.folds,
+            "pooled": {m: e.as_json() for m, e in self.pooled.items()},
+            "pooled_by_source": {s: {m: e.as_json() for m, e in by.items()} for s, by in self.pooled_by_source.items()},
+            "threads": [
+                {"thread": t.name, "source": t.source, "fold": t.fold, "messages": t.messages,
+                 "scores": {m: e.as_json() for m, e in t.scores.items()}}
+                for t in self.threads
+            ],
+            "thresholds": list(self.thresholds),
+        }
+
+
+def taxonomy_prototypes(taxonomy: Taxonomy, vectors: TextVectors) -> dict[str, np.ndarray]:
+    """A vector per position description and example sentence: what a sentence arguing the
+    position reads like, in the taxonomy's own words (so another debate's taxonomy brings
+    its own)."""
+    texts: dict[str, str] = {}
+    for p in taxonomy.positions:
+        texts[f"{p.id}.description"] = p.description
+        for stance, example in p.examples.items():
+            texts[f"{p.id}.{stance}"] = example
+    names = sorted(texts)
+    encoded = vectors.encode([texts[n] for n in names])
+    return {n: encoded[i] for i, n in enumerate(names)}
+
+
+def cross_validate(
+    corpus: Sequence[AnnotatedThread],
+    views: Mapping[str, Sequence[ThreadView]],
+    vectors: TextVectors,
+    *,
+    taxonomy: Taxonomy,
+    catalogue: Catalogue,
+    scoring_ids: frozenset[str],
+    k: int = 5,
+    combination: Combination = Combination(),
+    progress: Callable[[str], None] = lambda _: None,
+) -> CrossValidation:
+    groups = thread_groups(corpus)
+    kinds = {b.id: b.kind for b in catalogue}
+    prototypes = taxonomy_prototypes(taxonomy, vectors)
+    training = [
+        TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id()) for i, c in enumerate(corpus)
+    ]
+    settings = TrainingSettings(combination=combination, positions=taxonomy.position_ids, kinds=kinds)
+    predicted: dict[str, dict[str, list[GoldLine]]] = {}
+    fold_of: dict[str, int] = {}
+    chosen = []
+    for number, held in enumerate(grouped_folds(corpus, k)):
+        progress(f"fold {number + 1}/{k}: training on {len(corpus) - len(held)} threads, scoring {len(held)}")
+        train = [t for i, t in enumerate(training) if i not in held]
+        models = train_models(train, vectors, prototypes, settings)
+        chosen.append(models.thresholds)
+        majority = _majority_relation(train)
+        for i in held:
+            c = corpus[i]
+            fold_of[c.name] = number
+            predicted[c.name] = {
+                "learned": _lines(c, [learned_analysis(v, models, vectors, kinds) for v in views[c.name]], kinds),
+                "rules": _lines(c, [v.rules for v in views[c.name]], kinds),
+                "baseline": _baseline(c, catalogue, majority),
+            }
+    threads = tuple(
+        ThreadScore(
+            c.name, c.source, fold_of[c.name], len(c.gold),
+            {m: evaluate(c.gold, predicted[c.name][m], catalogue_ids=scoring_ids) for m in METHODS},
+        )
+        for c in corpus
+    )
+
+    def pooled(selected: Sequence[AnnotatedThread]) -> dict[str, Evaluation]:
+        gold = [g for c in selected for g in c.gold]
+        return {
+            m: evaluate(gold, [line for c in selected for line in predicted[c.name][m]], catalogue_ids=scoring_ids)
+            for m in METHODS
+        }
+
+    sources = sorted({c.source for c in corpus})
+    return CrossValidation(
+        folds=k,
+        threads=threads,
+        pooled=pooled(corpus),
+        pooled_by_source={s: pooled([c for c in corpus if c.source == s]) for s in sources},
+        thresholds=tuple(chosen),
+    )
+
+
+def _lines(thread: AnnotatedThread, analyses: Sequence[ThreadAnalysis], kinds: Mapping[str, str]) -> list[GoldLine]:
+    by_id = {a.thread_id: a for a in analyses}
+    lines = []
+    for t in thread.threads:
+        analysis = by_id.get(t.thread_id)
+        messages: tuple[MessageAnalysis, ...] = analysis.messages if analysis else ()
+        lines += gold_lines(LabelledThread(t, messages), catalogue_kinds=kinds)
+    return lines
+
+
+def _majority_relation(threads: Sequence[TrainingThread]) -> str:
+    labels = Counter(g.relation.label for t in threads for g in t.gold.values() if g.relation is not None)
+    return labels.most_common(1)[0][0] if labels else "neutral"
+
+
+def _baseline(thread: AnnotatedThread, catalogue: Catalogue, majority: str) -> list[GoldLine]:
+    """What anyone gets without reading: every reply labelled with the most frequent
+    relation of the training threads, catalogue ids named verbatim in the own text, and no
+    positions or decisions."""
+    ids = sorted((b.id for b in catalogue if b.kind != "policy_rule"), key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w])") if ids else None
+    lines = []
+    for m in thread.messages():
+        own = "\n".join(o.text for o in m.segmentation.own)
+        named = tuple(dict.fromkeys(pattern.findall(own))) if pattern else ()
+        relation = GoldRelation(m.parent_id, majority) if m.parent_id else None
+        lines.append(GoldLine(m.message_id, m.author_name, (), named, relation, ()))
+    return lines

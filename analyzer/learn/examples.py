@@ -1,0 +1,169 @@
+"""Examples for each learned task, built the same way for training and for inference:
+named features (rule cues, structure) plus a dense part (sentence vectors)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from analyzer.learn.features import Features, decision_features, relation_features, sentence_features
+from analyzer.learn.views import MessageView, Sentence, ThreadView
+
+MAX_SENTENCES = 40
+"""Sentences per message that the position model reads: a claim about policy sits in the
+prose of a reply, rarely past its fortieth sentence (the rest are often logs or code)."""
+MAX_OPENINGS = 8
+QUOTE_TAIL = 600
+"""Characters of an answered quote that are read: the end of a quote is what is answered."""
+MIN_WORDS = 3
+
+
+class TextVectors(Protocol):
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows of one task: named features, a dense block, and what each row is about."""
+
+    features: list[Features]
+    dense: np.ndarray
+    keys: list[tuple[str, ...]]
+
+
+def _mean(vectors: np.ndarray, dimension: int) -> np.ndarray:
+    return vectors.mean(axis=0) if len(vectors) else np.zeros(dimension, dtype=np.float32)
+
+
+def relation_rows(views: Sequence[MessageView], vectors: TextVectors) -> Rows:
+    """One row per reply: its features, the mean vector of its answers' opening sentences
+    and the mean vector of the ends of the quotes they answer."""
+    texts: list[str] = []
+    spans: list[tuple[int, int, int, int]] = []
+    for view in views:
+        openings = [s.text for s in view.sentences if s.index == 0][:MAX_OPENINGS]
+        seg = view.message.segmentation
+        answered = [
+            seg.quotes[o.answers].text[-QUOTE_TAIL:]
+            for o in seg.own
+            if o.answers is not None and not seg.quotes[o.answers].patch
+        ][:MAX_OPENINGS]
+        a = len(texts)
+        texts += openings
+        b = len(texts)
+        texts += answered
+        spans.append((a, b, b, len(texts)))
+    encoded = vectors.encode(texts) if texts else np.zeros((0, vectors.dimension), dtype=np.float32)
+    d = vectors.dimension
+    dense = np.zeros((len(views), 2 * d), dtype=np.float32)
+    for row, (a, b, c, e) in enumerate(spans):
+        dense[row, :d] = _mean(encoded[a:b], d)
+        dense[row, d:] = _mean(encoded[c:e], d)
+    return Rows([relation_features(v) for v in views], dense, [(v.message.message_id,) for v in views])
+
+
+def decision_rows(views: Sequence[MessageView]) -> Rows:
+    return Rows([decision_features(v) for v in views], np.zeros((len(views), 0), dtype=np.float32), [(v.message.message_id,) for v in views])
+
+
+def position_sentences(view: MessageView) -> list[Sentence]:
+    """The sentences of a message that can carry a position: prose of a few words."""
+    return [s for s in view.sentences if len(s.text.split()) >= MIN_WORDS][:MAX_SENTENCES]
+
+
+def sentence_rows(
+    views: Sequence[MessageView], vectors: TextVectors, prototypes: Mapping[str, np.ndarray]
+) -> tuple[Rows, list[Sentence]]:
+    """One row per candidate sentence: its cues, its message's structure, its vector and
+    its similarity to each prototype sentence (the taxonomy's descriptions and examples)."""
+    sentences: list[Sentence] = []
+    features: list[Features] = []
+    for view in views:
+        for s in position_sentences(view):
+            sentences.append(s)
+            features.append(sentence_features(view, s))
+    dense = vectors.encode([s.text for s in sentences]) if sentences else np.zeros((0, vectors.dimension), dtype=np.float32)
+    if prototypes:
+        names = sorted(prototypes)
+        sims = dense @ np.stack([prototypes[n] for n in names]).T if len(dense) else np.zeros((0, len(names)))
+        for row, f in enumerate(features):
+            for j, n in enumerate(names):
+                f[f"proto.{n}"] = float(sims[row, j])
+    return Rows(features, dense, [(s.message_id, str(s.start)) for s in sentences]), sentences
+
+
+def stance_features(sentence: Sentence, position: str) -> Features:
+    """What the rules saw of one position in one sentence: weight for and against."""
+    f: Features = {"bias": 1.0}
+    for mark in sentence.claims:
+        if mark.label == position:
+            f[f"cue.{mark.stance}"] = f.get(f"cue.{mark.stance}", 0.0) + mark.weight
+        else:
+            f[f"other.{mark.stance}"] = f.get(f"other.{mark.stance}", 0.0) + mark.weight
+    words = sentence.text.lower().split()
+    f["negation"] = float(sum(w in _NEGATIONS or w.endswith("n't") for w in words))
+    f[f"position.{position}"] = 1.0
+    return f
+
+
+_NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "neither", "nor", "cannot", "without", "against"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    message_id: str
+    behaviour: str
+    start: int
+    end: int
+    text: str
+
+
+def behaviour_rows(thread: ThreadView, kinds: Mapping[str, str]) -> tuple[Rows, list[Candidate]]:
+    """One row per behaviour the rules' linker found in a message (own text or patch):
+    how and where it is named, and how much the thread talks about it."""
+    named: dict[str, Counter[str]] = {}
+    for view in thread.messages:
+        named[view.message.message_id] = Counter(m.target for m in view.rules.mentions if m.kind == "behaviour")
+    in_thread: Counter[str] = Counter()
+    for counts in named.values():
+        in_thread.update(set(counts))
+    n = max(len(thread.messages), 1)
+    root = thread.messages[0].message.message_id if thread.messages else ""
+    rows: list[Features] = []
+    candidates: list[Candidate] = []
+    for view in thread.messages:
+        mid = view.message.message_id
+        own_spans = [(s.start, s.end) for s in view.sentences]
+        parent = named.get(view.message.parent_id or "", Counter())
+        seen: set[str] = set()
+        for mention in view.rules.mentions:
+            if mention.kind != "behaviour" or mention.target in seen:
+                continue
+            seen.add(mention.target)
+            b = mention.target
+            in_own = any(a <= mention.start < e for a, e in own_spans)
+            f: Features = {
+                "count": math.log1p(named[mid][b]),
+                "in_own": float(in_own),
+                "in_patch": float(not in_own),
+                "in_subject": float(b.lower() in view.message.subject.lower()),
+                "in_parent": float(b in parent),
+                "in_root": float(b in named.get(root, ())),
+                "thread_share": in_thread[b] / n,
+                "exact_id": float(mention.text == b),
+                "short_name": float(len(mention.text) <= 4),
+                "names_in_message": math.log1p(len(named[mid])),
+                f"kind.{kinds.get(b, 'other')}": 1.0,
+                "is_posting": float(view.is_posting),
+                "no_own_text": float(not view.sentences),
+            }
+            rows.append(f)
+            candidates.append(Candidate(mid, b, mention.start, mention.end, mention.text))
+    return Rows(rows, np.zeros((len(rows), 0), dtype=np.float32), [(c.message_id, c.behaviour) for c in candidates]), candidates

@@ -1,0 +1,107 @@
+"""Linear heads: logistic regression over named features and a dense vector (a sentence
+embedding), stored as plain arrays so that loading and predicting need numpy only.
+
+Training (``analyzer.learn.training``) fits them with scikit-learn and hands over the
+coefficients; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analyzer.errors import ConfigError
+
+Features = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    """``classes`` has two entries for a binary head (probability of ``classes[1]``) or
+    more for a multinomial one (softmax)."""
+
+    name: str
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    scale: np.ndarray
+    """Divides each named feature (max-abs scaling learned on the training data)."""
+    dense_size: int
+    coef: np.ndarray
+    """(n_outputs, n_features + dense_size): one row for binary heads, one per class else."""
+    intercept: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {n: i for i, n in enumerate(self.feature_names)})
+
+    def matrix(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        x = np.zeros((len(rows), len(self.feature_names) + self.dense_size), dtype=np.float64)
+        for r, row in enumerate(rows):
+            for name, value in row.items():
+                i = index.get(name)
+                if i is not None:
+                    x[r, i] = value
+        x[:, : len(self.feature_names)] /= self.scale
+        if self.dense_size:
+            if dense is None or dense.shape != (len(rows), self.dense_size):
+                raise ValueError(f"head {self.name} needs a dense part of width {self.dense_size}")
+            x[:, len(self.feature_names) :] = dense
+        return x
+
+    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        """(n_rows, n_classes) probabilities."""
+        if not rows:
+            return np.zeros((0, len(self.classes)))
+        scores = self.matrix(rows, dense) @ self.coef.T + self.intercept
+        if len(self.classes) == 2:
+            p = 1.0 / (1.0 + np.exp(-np.clip(scores[:, 0], -50, 50)))
+            return np.column_stack([1.0 - p, p])
+        scores -= scores.max(axis=1, keepdims=True)
+        e = np.exp(scores)
+        return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+    def top_features(self, row: Features, *, output: int = 0, n: int = 3) -> list[str]:
+        """The named features that pushed this row's score up the most (for explanations)."""
+        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        coef = self.coef[min(output, len(self.coef) - 1)]
+        contributions = [
+            (coef[index[k]] * v / self.scale[index[k]], k) for k, v in row.items() if k in index and v
+        ]
+        return [k for c, k in sorted(contributions, reverse=True)[:n] if c > 0]
+
+
+def save_heads(heads: Sequence[LinearHead], path: Path) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    meta = []
+    for h in heads:
+        arrays[f"{h.name}.scale"] = h.scale.astype(np.float32)
+        arrays[f"{h.name}.coef"] = h.coef.astype(np.float32)
+        arrays[f"{h.name}.intercept"] = h.intercept.astype(np.float32)
+        meta.append({"name": h.name, "classes": list(h.classes), "features": list(h.feature_names), "dense": h.dense_size})
+    np.savez_compressed(path.with_suffix(".npz"), **arrays)  # type: ignore[arg-type]
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def load_heads(path: Path) -> dict[str, LinearHead]:
+    try:
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        arrays = np.load(path.with_suffix(".npz"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read the trained heads ({exc}); run `analyzer train`") from exc
+    heads = {}
+    for m in meta:
+        name = m["name"]
+        heads[name] = LinearHead(
+            name=name,
+            classes=tuple(m["classes"]),
+            feature_names=tuple(m["features"]),
+            scale=arrays[f"{name}.scale"].astype(np.float64),
+            dense_size=int(m["dense"]),
+            coef=arrays[f"{name}.coef"].astype(np.float64),
+            intercept=arrays[f"{name}.intercept"].astype(np.float64),
+        )
+    return heads

@@ -1,0 +1,93 @@
+"""The trained models as one bundle: heads, thresholds, prototype vectors and a manifest.
+Loading needs numpy only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from analyzer.errors import ConfigError
+from analyzer.learn.heads import LinearHead, load_heads, save_heads
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "learned"
+Source = Literal["rules", "model", "union"]
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Per task, where the labels come from: the rules, the model, or both (union)."""
+
+    positions: Source = "model"
+    relations: Source = "model"
+    decisions: Source = "model"
+    behaviours: Source = "model"
+
+    def as_json(self) -> dict[str, str]:
+        return {"positions": self.positions, "relations": self.relations, "decisions": self.decisions, "behaviours": self.behaviours}
+
+
+@dataclass(frozen=True)
+class LearnedModels:
+    heads: dict[str, LinearHead]
+    thresholds: dict[str, float]
+    prototypes: dict[str, np.ndarray]
+    combination: Combination = field(default_factory=Combination)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    embeddings: bool = True
+    """Whether the heads were trained with sentence vectors (else their dense parts are 0)."""
+
+    def head(self, name: str) -> LinearHead | None:
+        return self.heads.get(name)
+
+    def threshold(self, name: str, default: float = 0.5) -> float:
+        return self.thresholds.get(name, default)
+
+
+def save_models(models: LearnedModels, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    save_heads(list(models.heads.values()), directory / "heads")
+    names = sorted(models.prototypes)
+    np.savez_compressed(
+        directory / "prototypes.npz",
+        names=np.array(names),
+        vectors=np.stack([models.prototypes[n] for n in names]).astype(np.float32) if names else np.zeros((0, 0), np.float32),
+    )
+    settings = {
+        "thresholds": {k: round(v, 4) for k, v in sorted(models.thresholds.items())},
+        "combination": models.combination.as_json(),
+        "embeddings": models.embeddings,
+    }
+    (directory / "settings.json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (directory / "manifest.json").write_text(json.dumps(models.manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def load_models(directory: Path | None = None) -> LearnedModels:
+    directory = directory or MODEL_DIR
+    if not (directory / "settings.json").is_file():
+        raise ConfigError(f"{directory}: no trained models; run `analyzer train`")
+    try:
+        settings = json.loads((directory / "settings.json").read_text(encoding="utf-8"))
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        protos = np.load(directory / "prototypes.npz")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{directory}: unreadable model files ({exc}); run `analyzer train`") from exc
+    names = [str(n) for n in protos["names"]]
+    vectors = protos["vectors"]
+    return LearnedModels(
+        heads=load_heads(directory / "heads"),
+        thresholds={k: float(v) for k, v in settings["thresholds"].items()},
+        prototypes={n: vectors[i].astype(np.float32) for i, n in enumerate(names)},
+        combination=Combination(**settings["combination"]),
+        manifest=manifest,
+        embeddings=bool(settings.get("embeddings", True)),
+    )
+
+
+def model_files(directory: Path | None = None) -> list[Path]:
+    """The files whose bytes decide what the models say (for the pipeline fingerprint)."""
+    directory = directory or MODEL_DIR
+    return sorted(p for p in directory.glob("*") if p.is_file() and p.name != "manifest.json")

