@@ -94,8 +94,13 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     heads: dict[str, LinearHead | None] = {}
     views = [(v, t.gold) for t in threads for tv in t.views for v in tv.messages]
     # Reply relation.
-    with_relation = [(v, g[v.message.message_id].relation) for v, g in views if v.parent is not None and v.message.message_id in g]
-    with_relation = [(v, r) for v, r in with_relation if r is not None]
+    with_relation = [
+        (v, relation)
+        for v, g in views
+        if v.parent is not None and v.message.message_id in g
+        for relation in [g[v.message.message_id].relation]
+        if relation is not None
+    ]
     rows = relation_rows([v for v, _ in with_relation], vectors)
     heads["relation"] = fit_head("relation", rows.features, rows.dense, [r.label for _, r in with_relation], c=settings.c)
     # Decisions, one binary head per kind.
@@ -206,9 +211,9 @@ def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors
             current = best[s.sentence.message_id].get(s.position)
             if current is None or s.probability > current[0]:
                 best[s.sentence.message_id][s.position] = (s.probability, s.stance)
-        for mid, scores in best.items():
+        for mid, by_position in best.items():
             if mid in thread.gold:
-                oof.positions.append((scores, set(thread.gold[mid].positions)))
+                oof.positions.append((by_position, set(thread.gold[mid].positions)))
         scored = behaviour_scores(tv, models, settings.kinds)
         for (mid, b), p in scored.items():
             oof.behaviours.append((p, b in thread.gold.get(mid, GoldLine("")).behaviours))
