@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
-from analyzer.analysis.thread import AnalysisSettings, analyse_thread
+from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
 from analyzer.segment.records import Segmentation
@@ -49,8 +49,12 @@ def analyze_store(
     settings: AnalysisSettings = AnalysisSettings(),
     progress: Progress | None = None,
     force: bool = False,
+    reader: ThreadReader | None = None,
 ) -> AnalyzeReport:
+    """``reader`` reads each thread (default: the rules with ``annotator``); give the
+    learned reader to use the models."""
     progress = progress or NoProgress()
+    read = reader or rules_reader(annotator, settings)
     threads = load_threads(store)
     authors = author_ids(store)
     people = {p.person_id: p for p in load_people(store)}
@@ -66,7 +70,7 @@ def analyze_store(
     messages = 0
     for thread, fingerprint in todo:
         inputs = thread_input(store, thread, authors=authors, people=people, roles_known=roles_known, previous=previous)
-        save_thread_analysis(store, analyse_thread(inputs, annotator, settings), fingerprint)
+        save_thread_analysis(store, read(inputs), fingerprint)
         messages += len(inputs.messages)
         progress.advance(len(thread.message_ids))
     progress.finish()

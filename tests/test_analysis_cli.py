@@ -50,7 +50,8 @@ def test_label_writes_one_gold_format_line_per_message(tmp_path: Path) -> None:
 
 
 GOLD_FLOORS = {
-    # A little under the measured figures (docs/analysis.md): a drop below one is a regression.
+    # The rules alone, a little under their measured figures on the threads they were tuned on
+    # (docs/analysis.md): a regression check, not evidence of quality (that is `eval --cv`).
     "kvm-guest-visible-compat-2026-05": {"positions": 0.65, "behaviours": 0.9, "decisions": 0.85, "relations": 0.75},
     "kvmarm-ccsidr-associativity-invariant-regs": {"positions": 0.7, "behaviours": 0.9, "decisions": 0.85, "relations": 0.8},
     "kvm-x86-ept-ignore-guest-pat-quirk-v1": {"positions": 0.7, "behaviours": 0.9, "decisions": 0.9, "relations": 0.8},
@@ -61,7 +62,7 @@ GOLD_FLOORS = {
 @pytest.mark.parametrize("thread", sorted(GOLD_FLOORS))
 def test_eval_on_real_gold_threads(thread: str) -> None:
     gold = require_shared("gold", f"{thread}.gold.jsonl")
-    scores = json.loads(_run("eval", str(gold), "--mbox", str(gold.with_name(f"{thread}.mbox")), "--json"))
+    scores = json.loads(_run("eval", str(gold), "--mbox", str(gold.with_name(f"{thread}.mbox")), "--method", "rules", "--json"))
     assert set(scores) >= {"positions", "positions_any_stance", "behaviours", "relations", "decisions"}
     for key in ("positions", "positions_any_stance", "behaviours", "decisions"):
         assert set(scores[key]) >= {"precision", "recall", "f1"}
@@ -124,7 +125,7 @@ def test_train_is_reproducible_and_the_model_plugs_in(tmp_path: Path) -> None:
     ] * 3
     data.write_text("\n".join(json.dumps(e) for e in examples))
     for name in ("a", "b"):
-        _run("train", "--data", str(data), "-o", str(tmp_path / name), "--epochs", "3")
+        _run("train-sentences", "--data", str(data), "-o", str(tmp_path / name), "--epochs", "3")
     from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 
     sentence = "Userspace must be able to restore the old behaviour."

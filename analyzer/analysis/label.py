@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from analyzer.analysis.gold import GoldLine, GoldRelation
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
 from analyzer.analysis.records import MessageAnalysis
-from analyzer.analysis.thread import AnalysisSettings, analyse_thread
+from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
 from analyzer.nlp.annotate import Annotator
 from analyzer.records import Message
 from analyzer.thread.maintainers import MaintainerSection
@@ -108,9 +108,13 @@ def _thread_input(thread: Thread, context: _Context) -> ThreadInput:
 
 
 def label_threads(
-    threads: Sequence[ThreadInput], annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()
+    threads: Sequence[ThreadInput],
+    annotator: Annotator,
+    settings: AnalysisSettings = AnalysisSettings(),
+    reader: ThreadReader | None = None,
 ) -> list[LabelledThread]:
-    return [LabelledThread(t, analyse_thread(t, annotator, settings).messages) for t in threads]
+    read = reader or rules_reader(annotator, settings)
+    return [LabelledThread(t, read(t).messages) for t in threads]
 
 
 def gold_lines(labelled: LabelledThread, *, catalogue_kinds: Mapping[str, str]) -> list[GoldLine]:

@@ -5,6 +5,8 @@ result."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, field
 
 from analyzer.analysis.decisions import Actor, DecisionSettings, actor_roles, decisions_from, superseding
@@ -82,6 +84,15 @@ def mark_thread(thread: ThreadInput, annotator: Annotator) -> dict[str, list[Blo
 
 def analyse_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadAnalysis:
     return analyse_marked(thread, mark_thread(thread, annotator), settings)
+
+
+ThreadReader = Callable[[ThreadInput], ThreadAnalysis]
+"""A way of reading a thread: the rules alone (``rules_reader``) or the learned models
+(``analyzer.learn.reader``); ``analyze``, ``label`` and ``eval`` take either."""
+
+
+def rules_reader(annotator: Annotator, settings: AnalysisSettings = AnalysisSettings()) -> ThreadReader:
+    return partial(analyse_thread, annotator=annotator, settings=settings)
 
 
 def analyse_marked(

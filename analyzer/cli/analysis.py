@@ -20,6 +20,8 @@ from analyzer.store.db import Store
 from analyzer.thread.maintainers import MaintainerSection, parse_maintainers
 
 if TYPE_CHECKING:
+    from analyzer.analysis.thread import ThreadReader
+    from analyzer.nlp.annotate import Annotator
     from analyzer.nlp.pipeline import PipelineSettings
 
 # spaCy and the pipeline are imported inside the commands that run them: every command
@@ -40,6 +42,14 @@ RulesOption = Annotated[
 PositionsOption = Annotated[
     str, typer.Option("--positions", help="Claims from the cue rules, the trained classifier (model), or both.")
 ]
+MethodOption = Annotated[
+    str,
+    typer.Option(
+        "--method",
+        help="learned: the models trained on the real annotated threads, with the rules as features "
+        "(default); rules: the cue rules alone.",
+    ),
+]
 MaintainersOption = Annotated[
     Optional[Path], typer.Option("--maintainers", help="A kernel MAINTAINERS file: gives people their roles.")
 ]
@@ -58,6 +68,29 @@ def _settings(catalogue: Path | None, taxonomy: Path | None, rules: Path | None,
     return PipelineSettings(catalogue=catalogue, taxonomy=taxonomy, rules_dir=rules, positions=positions)  # type: ignore[arg-type]
 
 
+def _check_method(method: str) -> str:
+    if method not in ("learned", "rules"):
+        raise ConfigError(f"--method {method!r}: choose learned or rules")
+    return method
+
+
+def _reader(method: str, annotator: Annotator, settings: PipelineSettings) -> ThreadReader | None:
+    """The learned reader, or None for the rules alone."""
+    if _check_method(method) == "rules":
+        return None
+    from analyzer.learn.reader import learned_reader
+
+    return learned_reader(annotator, {b.id: b.kind for b in load_catalogue(settings.catalogue)})
+
+
+def _fingerprint_files(method: str) -> tuple[Path, ...]:
+    if method == "rules":
+        return ()
+    from analyzer.learn.model import model_files
+
+    return tuple(model_files())
+
+
 @commands.command("analyze")
 def analyze_command(
     db: DbOption = Path(DEFAULT_DB),
@@ -65,6 +98,7 @@ def analyze_command(
     taxonomy: TaxonomyOption = None,
     rules_dir: RulesOption = None,
     positions: PositionsOption = "rules",
+    method: MethodOption = "learned",
     maintainers: MaintainersOption = None,
     aliases: Annotated[Optional[Path], typer.Option(help="A .mailmap-style aliases file for people.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Analyse every thread again, changed or not.")] = False,
@@ -86,6 +120,7 @@ def analyze_command(
 
     def run() -> dict[str, object]:
         settings = _settings(catalogue, taxonomy, rules_dir, positions)
+        _check_method(method)
         with Store.open(db) as store:
             if store.count("messages") == 0:
                 raise ConfigError(f"{db} holds no messages; run `analyzer ingest SOURCE --db {db}` first")
@@ -98,9 +133,10 @@ def analyze_command(
             report = analyze_store(
                 store,
                 annotator,
-                pipeline_fingerprint=pipeline_fingerprint(settings),
+                pipeline_fingerprint=method + pipeline_fingerprint(settings, extra=_fingerprint_files(method)),
                 progress=RichProgress(show, "analyse"),
                 force=force,
+                reader=_reader(method, annotator, settings),
             )
             return report.as_dict() | ({"structure": structure} if structure else {})
 
@@ -122,11 +158,12 @@ def label_command(
     taxonomy: TaxonomyOption = None,
     rules_dir: RulesOption = None,
     positions: PositionsOption = "rules",
+    method: MethodOption = "learned",
     maintainers: MaintainersOption = None,
 ) -> None:
     """Analyse one thread from scratch (no database) and write one JSON line per message
     in the gold format: message_id, positions, behaviours, relation, decisions."""
-    lines = guarded(lambda: _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers))
+    lines = guarded(lambda: _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers, method))
     text = "\n".join(dump_lines(lines)) + ("\n" if lines else "")
     if output is None:
         sys.stdout.write(text)
@@ -136,7 +173,7 @@ def label_command(
         err.print(f"wrote {len(lines)} lines to {output}", highlight=False)
 
 
-def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None) -> list[GoldLine]:
+def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None, method: str = "learned") -> list[GoldLine]:
     from analyzer.analysis.label import gold_lines, label_threads, thread_inputs, unique_messages
     from analyzer.nlp.annotate import Annotator
     from analyzer.nlp.pipeline import build_pipeline
@@ -150,18 +187,48 @@ def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None) -> 
             raise ConfigError(f"--maintainers {maintainers}: no such file")
         sections = parse_maintainers(maintainers.read_text(encoding="utf-8", errors="replace"))
     kinds = {b.id: b.kind for b in load_catalogue(settings.catalogue)}
+    _check_method(method)
     annotator = Annotator(build_pipeline(settings))
+    reader = _reader(method, annotator, settings)
     threads = thread_inputs(unique_messages(found.messages), maintainers=sections)
-    return [line for labelled in label_threads(threads, annotator) for line in gold_lines(labelled, catalogue_kinds=kinds)]
+    return [
+        line
+        for labelled in label_threads(threads, annotator, reader=reader)
+        for line in gold_lines(labelled, catalogue_kinds=kinds)
+    ]
+
+
+DataOption = Annotated[
+    Optional[list[Path]],
+    typer.Option(
+        "--data",
+        help="A folder of annotated threads (*.gold.jsonl beside *.mbox); repeat for more "
+        "(default: ../shared/gold and ../shared/silver).",
+    ),
+]
 
 
 @commands.command("eval")
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="Gold annotations (JSON lines, gold/FORMAT.md).")],
+    gold: Annotated[Optional[Path], typer.Argument(help="Gold annotations (JSON lines, gold/FORMAT.md); not with --cv.")] = None,
     mbox: Annotated[Optional[Path], typer.Option("--mbox", help="The thread the gold file annotates; it is labelled from scratch.")] = None,
     predictions: Annotated[
         Optional[Path], typer.Option("--predictions", help="Score these prediction lines instead of labelling --mbox.")
     ] = None,
+    cv: Annotated[
+        bool,
+        typer.Option(
+            "--cv",
+            help="Thread-grouped cross-validation over every annotated thread: each thread scored by models "
+            "trained without it (and without its series or topic), next to the rules alone and a trivial baseline.",
+        ),
+    ] = False,
+    data: DataOption = None,
+    folds: Annotated[int, typer.Option("--folds", help="Folds for --cv.")] = 5,
+    embeddings: Annotated[
+        bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features (MiniLM).")
+    ] = True,
+    per_thread: Annotated[bool, typer.Option("--per-thread", help="With --cv: also print one row per thread.")] = False,
     score_ids: Annotated[
         Optional[Path],
         typer.Option(
@@ -174,21 +241,33 @@ def eval_command(
     taxonomy: TaxonomyOption = None,
     rules_dir: RulesOption = None,
     positions: PositionsOption = "rules",
+    method: MethodOption = "learned",
     maintainers: MaintainersOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every score.")] = False,
 ) -> None:
     """Score the analysis against gold: positions, positions_any_stance, behaviours and
-    decisions (precision, recall, F1) and relations (accuracy, macro-F1)."""
+    decisions (precision, recall, F1) and relations (accuracy, macro-F1).
+
+    With --cv, the honest yardstick: thread-held-out cross-validation over the real
+    annotated threads (a few minutes for the 45 threads in ../shared)."""
+    if cv:
+        if gold is not None or mbox is not None or predictions is not None:
+            fail("--cv scores every thread in --data folders; give no GOLD, --mbox or --predictions with it")
+        _cross_validate(data, folds, embeddings, catalogue, taxonomy, as_json, per_thread)
+        return
+    if gold is None:
+        fail("give GOLD.jsonl with --mbox or --predictions, or --cv for cross-validation over annotated folders")
     if (mbox is None) == (predictions is None):
         fail("give exactly one of --mbox THREAD.mbox (label it now) or --predictions PRED.jsonl")
 
     def run() -> Evaluation:
+        assert gold is not None
         gold_lines_ = read_lines(gold)
         if predictions is not None:
             predicted = read_lines(predictions)
         else:
             assert mbox is not None
-            predicted = _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers)
+            predicted = _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers, method)
         return evaluate(gold_lines_, predicted, catalogue_ids=_scoring_ids(gold, score_ids))
 
     result = guarded(run)
@@ -196,6 +275,79 @@ def eval_command(
         print(json.dumps(result.as_json()))
         return
     _print_evaluation(result)
+
+
+def _step(text: str) -> None:
+    err.print(text, highlight=False, markup=False)
+
+
+def _cross_validate(
+    data: list[Path] | None,
+    folds: int,
+    embeddings: bool,
+    catalogue: Path | None,
+    taxonomy: Path | None,
+    as_json: bool,
+    per_thread: bool,
+) -> None:
+    from analyzer.learn.cv import CrossValidation
+    from analyzer.learn.workflow import default_data, prepare, run_cross_validation
+
+    def run() -> CrossValidation:
+        prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
+        return run_cross_validation(prepared, folds=folds, embeddings=embeddings, taxonomy=taxonomy, progress=_step)
+
+    result = guarded(run)
+    if as_json:
+        print(json.dumps(result.as_json()))
+        return
+    _print_cv(result, per_thread)
+
+
+def _cv_row(table: Table, label: str, e: Evaluation) -> None:
+    r = e.relations
+    table.add_row(
+        label,
+        f"{e.positions.f1:.3f} ({e.positions.precision:.2f}/{e.positions.recall:.2f})",
+        f"{e.positions_any_stance.f1:.3f}",
+        f"{e.behaviours.f1:.3f} ({e.behaviours.precision:.2f}/{e.behaviours.recall:.2f})",
+        f"{e.decisions.f1:.3f} ({e.decisions.precision:.2f}/{e.decisions.recall:.2f})",
+        f"{r.accuracy:.3f} / {r.macro_f1:.3f}",
+    )
+
+
+def _cv_table(title: str) -> Table:
+    return Table(
+        "",
+        "positions F1 (P/R)",
+        "any stance",
+        "behaviours F1 (P/R)",
+        "decisions F1 (P/R)",
+        "relations acc / macro-F1",
+        title=title,
+    )
+
+
+def _print_cv(result: object, per_thread: bool) -> None:
+    from analyzer.learn.cv import METHODS, CrossValidation
+
+    assert isinstance(result, CrossValidation)
+    messages = sum(t.messages for t in result.threads)
+    table = _cv_table(f"pooled over {len(result.threads)} threads, {messages} messages ({result.folds} thread-grouped folds)")
+    for method in METHODS:
+        _cv_row(table, method, result.pooled[method])
+    out.print(table)
+    for source, by in result.pooled_by_source.items():
+        count = sum(1 for t in result.threads if t.source == source)
+        table = _cv_table(f"{source} ({count} threads)")
+        for method in METHODS:
+            _cv_row(table, method, by[method])
+        out.print(table)
+    if per_thread:
+        table = _cv_table("per thread: learned (rules)")
+        for t in result.threads:
+            _cv_row(table, f"{t.name} [{t.source}, fold {t.fold + 1}]", t.scores["learned"])
+        out.print(table)
 
 
 def _scoring_ids(gold: Path, configured: Path | None) -> frozenset[str]:
@@ -218,6 +370,53 @@ def _print_evaluation(result: Evaluation) -> None:
 
 @commands.command("train")
 def train_command(
+    data: DataOption = None,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Where to write the models (default: the packaged bundle).")
+    ] = None,
+    cv: Annotated[
+        bool, typer.Option("--cv/--no-cv", help="Also cross-validate first and record the figures in the manifest.")
+    ] = True,
+    embeddings: Annotated[
+        bool, typer.Option("--embeddings/--no-embeddings", help="Sentence vectors (MiniLM) as features.")
+    ] = True,
+    catalogue: CatalogueOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Rebuild the learned models from the real annotated threads (default ../shared/gold
+    and ../shared/silver): one head per task over rule, structure and sentence-vector
+    features, thresholds from an inner thread-grouped cross-validation. Deterministic:
+    the same data give the same models. A few minutes on two cores."""
+    from analyzer.learn.model import MODEL_DIR
+    from analyzer.learn.workflow import default_data, prepare, run_cross_validation, train_bundle
+
+    def run() -> dict[str, object]:
+        prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
+        figures = None
+        if cv:
+            result = run_cross_validation(prepared, embeddings=embeddings, taxonomy=taxonomy, progress=_step)
+            figures = {
+                "folds": result.folds,
+                "pooled": {m: e.as_json() for m, e in result.pooled.items()},
+                "pooled_by_source": {s: {m: e.as_json() for m, e in by.items()} for s, by in result.pooled_by_source.items()},
+            }
+        target = output or MODEL_DIR
+        models = train_bundle(prepared, output=target, embeddings=embeddings, taxonomy=taxonomy, cv=figures, progress=_step)
+        return {"threads": len(prepared.corpus), "heads": len(models.heads), "output": str(target), "cv": figures}
+
+    result = guarded(run)
+    out.print(f"trained {result['heads']} heads on {result['threads']} annotated threads; models in {result['output']}")
+    figures = result["cv"]
+    if isinstance(figures, dict):
+        pooled = figures["pooled"]["learned"]
+        out.print(
+            f"cross-validated: positions F1 {pooled['positions']['f1']:.3f}, behaviours F1 {pooled['behaviours']['f1']:.3f}, "
+            f"decisions F1 {pooled['decisions']['f1']:.3f}, relations accuracy {pooled['relations']['accuracy']:.3f}"
+        )
+
+
+@commands.command("train-sentences")
+def train_sentences_command(
     data: Annotated[
         Optional[Path], typer.Option("--data", help="positions.jsonl of annotated examples (default: the packaged set).")
     ] = None,
@@ -228,8 +427,9 @@ def train_command(
     epochs: Annotated[int, typer.Option(help="Passes over the examples.")] = 15,
     seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 13,
 ) -> None:
-    """Train the sentence classifier for positions from annotated examples written for the
-    project (analyzer/data/train/positions.jsonl). Use it with `--positions model|both`."""
+    """Train the rules pipeline's spaCy sentence classifier for positions from the synthetic
+    examples written for the project (analyzer/data/train/positions.jsonl); used by
+    `--method rules --positions model|both`."""
     from analyzer.nlp.training import MODEL_DIR, TRAIN_DIR, read_position_examples, train_positions
 
     def run() -> dict[str, object]:

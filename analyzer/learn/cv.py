@@ -46,6 +46,8 @@ class CrossValidation:
     """Per folder (gold, silver), per method."""
     thresholds: tuple[dict[str, float], ...] = field(default_factory=tuple)
     """What each fold's inner cross-validation chose."""
+    trained_on: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    """Per fold, the threads its models were trained on (none of the fold's own)."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -58,6 +60,7 @@ class CrossValidation:
                 for t in self.threads
             ],
             "thresholds": list(self.thresholds),
+            "trained_on": [list(names) for names in self.trained_on],
         }
 
 
@@ -97,9 +100,11 @@ def cross_validate(
     predicted: dict[str, dict[str, list[GoldLine]]] = {}
     fold_of: dict[str, int] = {}
     chosen = []
+    trained_on: list[tuple[str, ...]] = []
     for number, held in enumerate(grouped_folds(corpus, k)):
         progress(f"fold {number + 1}/{k}: training on {len(corpus) - len(held)} threads, scoring {len(held)}")
         train = [t for i, t in enumerate(training) if i not in held]
+        trained_on.append(tuple(t.name for t in train))
         models = train_models(train, vectors, prototypes, settings)
         chosen.append(models.thresholds)
         majority = _majority_relation(train)
@@ -133,6 +138,7 @@ def cross_validate(
         pooled=pooled(corpus),
         pooled_by_source={s: pooled([c for c in corpus if c.source == s]) for s in sources},
         thresholds=tuple(chosen),
+        trained_on=tuple(trained_on),
     )
 
 

@@ -20,6 +20,9 @@ from analyzer.errors import ConfigError
 
 DIMENSION = 384
 MAX_TOKENS = 128
+MAX_CHARS = 2_000
+"""Characters of a text handed to the tokenizer: 128 tokens never need more, and a
+megabyte-long "sentence" (a log line, a hex dump) is not tokenised whole."""
 """Longer sentences are cut: the model's attention cost grows with the square of length,
 and a policy claim is rarely past its first 128 word pieces."""
 TOKENIZER = Path(__file__).resolve().parent.parent / "data" / "models" / "minilm" / "tokenizer.json"
@@ -66,7 +69,7 @@ class SentenceEncoder:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         if self._session is None:
             self._load()
-        encodings = self._tokenizer.encode_batch(list(texts))
+        encodings = self._tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         # Batches of similar length waste little on padding.
@@ -112,6 +115,10 @@ class CachedVectors:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         return np.stack([self._memo[t] for t in texts])
+
+    def clear(self) -> None:
+        """Forget the memo (between threads, so memory stays flat over an archive)."""
+        self._memo.clear()
 
 
 class NoVectors:

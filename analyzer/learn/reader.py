@@ -1,0 +1,47 @@
+"""The learned reading as a ``ThreadReader``: a thread's inputs in, its analysis out, with
+the rules' marks as features and the shipped (or a given) model bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from analyzer.analysis.inputs import ThreadInput
+from analyzer.analysis.records import ThreadAnalysis
+from analyzer.analysis.thread import AnalysisSettings
+from analyzer.learn.apply import learned_analysis
+from analyzer.learn.encoder import CachedVectors, NoVectors
+from analyzer.learn.examples import TextVectors
+from analyzer.learn.model import LearnedModels, load_models
+from analyzer.learn.views import view_thread
+from analyzer.nlp.annotate import Annotator
+
+
+class LearnedReader:
+    """Reads threads one by one; the sentence-vector memo lives for one thread only."""
+
+    def __init__(
+        self,
+        annotator: Annotator,
+        models: LearnedModels,
+        kinds: Mapping[str, str],
+        settings: AnalysisSettings = AnalysisSettings(),
+        vectors: TextVectors | None = None,
+    ) -> None:
+        self.annotator = annotator
+        self.models = models
+        self.kinds = dict(kinds)
+        self.settings = settings
+        self.vectors: TextVectors = vectors or (CachedVectors() if models.embeddings else NoVectors())
+
+    def __call__(self, thread: ThreadInput) -> ThreadAnalysis:
+        try:
+            view = view_thread(thread, self.annotator, self.settings)
+            return learned_analysis(view, self.models, self.vectors, self.kinds)
+        finally:
+            if isinstance(self.vectors, CachedVectors):
+                self.vectors.clear()
+
+
+def learned_reader(annotator: Annotator, kinds: Mapping[str, str], models: Path | None = None) -> LearnedReader:
+    return LearnedReader(annotator, load_models(models), kinds)

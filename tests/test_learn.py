@@ -1,0 +1,155 @@
+"""The learned analysis: folds that keep series together on the real threads, the
+cross-validation procedure on a few real threads (no thread scored by a model that saw it),
+deterministic training, and the shipped models on hostile mail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analyzer.analysis.catalogue import load_catalogue
+from analyzer.analysis.label import thread_inputs, unique_messages
+from analyzer.learn.corpus import read_corpus
+from analyzer.learn.encoder import MAX_CHARS, CachedVectors
+from analyzer.learn.folds import grouped_folds, thread_groups
+from analyzer.learn.model import load_models
+from analyzer.learn.reader import LearnedReader
+from analyzer.learn.workflow import Prepared, prepare, run_cross_validation, train_bundle
+from analyzer.nlp.annotate import Annotator
+from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+from tests.conftest import require_shared
+from tests.factories import msg, reply
+
+# One gold thread and one silver thread of the same topic (the vGIC): a fold must hold both.
+SIBLINGS = ("kvm-arm64-vgic-iidr-rev1-2026-05", "arm64-vgic-fixes-5.7-2020")
+
+
+def test_folds_keep_series_and_topics_together_on_the_real_threads() -> None:
+    corpus = read_corpus([require_shared("gold"), require_shared("silver")])
+    groups = thread_groups(corpus)
+    folds = grouped_folds(corpus, 5)
+    assert sorted(i for f in folds for i in f) == list(range(len(corpus)))
+    fold_of = {i: n for n, f in enumerate(folds) for i in f}
+    for a in range(len(corpus)):
+        for b in range(len(corpus)):
+            if groups[a] == groups[b]:
+                assert fold_of[a] == fold_of[b], (corpus[a].name, corpus[b].name)
+    names = [c.name for c in corpus]
+    assert groups[names.index(SIBLINGS[0])] == groups[names.index(SIBLINGS[1])]
+    # Balanced by messages: no fold carries more than twice its share.
+    sizes = [sum(len(corpus[i].gold) for i in f) for f in folds]
+    assert max(sizes) <= 2 * sum(sizes) / len(sizes)
+
+
+@pytest.fixture(scope="module")
+def few_threads(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    """The four gold threads and the silver sibling of one of them, linked (not copied)."""
+    folder = tmp_path_factory.mktemp("annotated") / "threads"
+    folder.mkdir()
+    gold, silver = require_shared("gold"), require_shared("silver")
+    for source in [*sorted(gold.glob("*.gold.jsonl")), silver / f"{SIBLINGS[1]}.gold.jsonl"]:
+        mbox = source.with_name(source.name.removesuffix(".gold.jsonl") + ".mbox")
+        (folder / source.name).symlink_to(source)
+        (folder / mbox.name).symlink_to(mbox)
+    return prepare([folder], catalogue=require_shared("behaviours.yaml"))
+
+
+def test_cross_validation_scores_every_thread_with_a_model_that_never_saw_it(few_threads: Prepared) -> None:
+    result = run_cross_validation(few_threads, folds=2, embeddings=False)
+    names = sorted(c.name for c in few_threads.corpus)
+    assert sorted(t.name for t in result.threads) == names
+    assert len(result.trained_on) == 2
+    for thread in result.threads:
+        trained = result.trained_on[thread.fold]
+        assert thread.name not in trained
+        held = {t.name for t in result.threads if t.fold == thread.fold}
+        assert not held & set(trained)
+        assert set(trained) | held == set(names)
+    fold = {t.name: t.fold for t in result.threads}
+    assert fold[SIBLINGS[0]] == fold[SIBLINGS[1]]
+    # Pooled figures are micro figures: counts are the sums over the threads.
+    for method in ("learned", "rules", "baseline"):
+        pooled = result.pooled[method]
+        for task in ("positions", "behaviours", "decisions"):
+            total = getattr(pooled, task)
+            parts = [getattr(t.scores[method], task) for t in result.threads]
+            assert total.gold == sum(p.gold for p in parts)
+            assert total.predicted == sum(p.predicted for p in parts)
+            assert total.true_positives == sum(p.true_positives for p in parts)
+        assert pooled.relations.scored == sum(t.scores[method].relations.scored for t in result.threads)
+    assert sum(t.messages for t in result.threads) == sum(len(c.gold) for c in few_threads.corpus)
+    # The gold lines are the yardstick: every gold message is scored.
+    assert result.pooled["learned"].relations.scored > 0
+    assert result.pooled["baseline"].positions.predicted == 0
+
+
+def test_too_few_groups_for_the_folds_is_a_clear_error(few_threads: Prepared) -> None:
+    from analyzer.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--folds"):
+        run_cross_validation(few_threads, folds=9, embeddings=False)
+
+
+def test_training_is_deterministic(few_threads: Prepared, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    train_bundle(few_threads, output=first, embeddings=False)
+    train_bundle(few_threads, output=second, embeddings=False)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for name in files:
+        if name.name == "manifest.json":
+            continue  # holds the training time
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    models = load_models(first)
+    assert models.manifest["threads"] == sorted(c.name for c in few_threads.corpus)
+    assert len(models.manifest["data_hash"]) >= 16
+
+
+class Recording:
+    """The real sentence vectors, remembering what they were asked to encode."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.inner = CachedVectors()
+        self.dimension = self.inner.dimension
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.encode(texts)
+
+
+def test_shipped_models_read_hostile_mail_and_every_message_is_analysed() -> None:
+    catalogue = load_catalogue(None)
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    recording = Recording()
+    reader = LearnedReader(annotator, load_models(), {b.id: b.kind for b in catalogue}, vectors=recording)
+    root = msg("root@x", subject="[PATCH] KVM: arm64: keep the old IIDR selectable", body="We must keep KVM_CAP_ARM_NISV_TO_USER working.\n")
+    patch = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,50000 +1,50000 @@\n" + "+int x;\n" * 50_000
+    quote = "".join(f"> quoted line {i} of a very long message\n" for i in range(30_000))
+    messages = [
+        root,
+        reply(root, "empty@x", body=""),
+        reply(root, "quote@x", body=quote + "\nI disagree, this breaks migration.\n"),
+        reply(root, "patch@x", body="Here is the fix.\n\n" + patch),
+        reply(root, "german@x", body="Das ist nicht rückwärtskompatibel, bitte nicht so übernehmen.\n"),
+        reply(root, "line@x", body="A" * 300_000 + "\n"),
+    ]
+    threads = thread_inputs(unique_messages(messages))
+    analysed = {m.message_id for t in threads for m in reader(t).messages}
+    assert analysed == {m.message_id for m in messages}
+    # The quote and the patch are not encoded sentence by sentence: the work stays bounded.
+    assert len(recording.texts) < 200
+    assert not any("+int x;" in t for t in recording.texts)
+
+
+def test_a_megabyte_sentence_is_encoded_as_its_first_characters() -> None:
+    from analyzer.learn.encoder import SentenceEncoder
+
+    encoder = SentenceEncoder()
+    text = "the guest must keep seeing the old register value " * 25_000
+    long, short = encoder.encode([text, text[:MAX_CHARS]])
+    assert np.allclose(long, short)
+    assert np.linalg.norm(long) > 0
