@@ -105,13 +105,23 @@ def analyze_command(
             return report.as_dict() | ({"structure": structure} if structure else {})
 
     result = guarded(run)
+    structure_failed = int(result["structure"]["failed"]) if "structure" in result else 0  # type: ignore[index]
+    failed = int(result["failed"]) + structure_failed  # type: ignore[call-overload]
     if as_json:
         print(json.dumps(result))
-        return
-    out.print(
-        f"analysed {result['analysed']} of {result['threads']} threads "
-        f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
-    )
+    else:
+        out.print(
+            f"analysed {result['analysed']} of {result['threads']} threads "
+            f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
+        )
+    if failed:
+        err.print(
+            f"{failed} messages could not be segmented or analysed (the rest were); "
+            f"`analyzer rejections --db {db}` lists each with its reason",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 @commands.command("label")

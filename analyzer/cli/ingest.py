@@ -20,6 +20,7 @@ from analyzer.ingest.sources import FORMATS, ReadOptions, check
 from analyzer.records import IngestCounts
 from analyzer.report.summary import summary_markdown
 from analyzer.store.db import Store
+from analyzer.store.failures import load_failures
 
 commands = typer.Typer()
 
@@ -168,14 +169,20 @@ def stats_command(
 def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
     """List every rejected message: source, place in it, reason and detail."""
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         with Store.open(db) as store:
-            return store.rejections()
+            return store.rejections(), load_failures(store)
 
+    rejected, failed = guarded(run)
     table = Table("reason", "source", "locator", "detail")
-    for row in guarded(run):
+    for row in rejected:
         table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
     out.print(table)
+    if failed:
+        stages = Table("stage", "message-id", "thread", "reason", "detail", title="stored, but not segmented or analysed")
+        for row in failed:
+            stages.add_row(row["stage"], row["message_id"], row["thread_id"], row["reason"], row["detail"])
+        out.print(stages)
 
 
 @commands.command("search")

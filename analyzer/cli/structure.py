@@ -72,11 +72,19 @@ def structure_command(
     summary = guarded(run)
     if as_json:
         print(json.dumps(summary.as_dict()))
-        return
-    for key, value in summary.as_dict().items():
-        out.print(f"{key}: {value}", highlight=False)
-    if summary.segmenter is None:
-        err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
+    else:
+        for key, value in summary.as_dict().items():
+            out.print(f"{key}: {value}", highlight=False)
+        if summary.segmenter is None:
+            err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
+    if summary.failed:
+        err.print(
+            f"{summary.failed} messages could not be segmented (the rest were); "
+            f"`analyzer rejections --db {db}` lists each with its reason",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 @commands.command("threads")

@@ -225,6 +225,12 @@ class Store:
             "lists": lists,
             "rejections": reasons,
             "ingest_runs": self.count("ingest_runs"),
+            # messages stored but that segmentation or analysis could not process
+            "failures": dict(
+                self.connection.execute(
+                    "SELECT stage, count(*) FROM stage_failures GROUP BY stage ORDER BY stage"
+                ).fetchall()
+            ),
         }
 
     def rejections(self) -> list[dict[str, Any]]:
