@@ -15,6 +15,7 @@ from analyzer.analysis.files import read_thread_file
 from analyzer.analysis.gold import GoldLine, dump_lines, read_lines
 from analyzer.analysis.scoring import Evaluation, evaluate
 from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, fail, guarded, out
+from analyzer.display import visible
 from analyzer.errors import ConfigError
 from analyzer.store.db import Store
 from analyzer.thread.maintainers import MaintainerSection, parse_maintainers
@@ -153,7 +154,8 @@ def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None) -> 
 
     found = read_thread_file(mbox)
     for rejection in found.rejected:
-        err.print(f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})", highlight=False)
+        line = f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})"
+        err.print(visible(line, multiline=False), highlight=False, markup=False)
     sections: tuple[MaintainerSection, ...] = ()
     if maintainers is not None:
         if not maintainers.is_file():

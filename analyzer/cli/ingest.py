@@ -12,7 +12,8 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, fail, guarded, out
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, cell, fail, guarded, out
+from analyzer.display import visible
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
@@ -68,6 +69,8 @@ def ingest_command(
     duplicates + rejected, always.
 
     A public-inbox archive is read incrementally: a re-run reads only new commits."""
+    if jobs < 0:
+        fail(f"--jobs {jobs}: give a number of parser processes, or 0 for one per core")
     read = _read_options(format, mbox_variant, max_size, max_expanded, list_id, lore_base)
     targets = guarded(lambda: [(s, check(s, format)) for s in sources])  # type: ignore[arg-type]
     client = None
@@ -115,13 +118,13 @@ def _print_report(report: IngestReport, db: Path) -> None:
     table = Table("read", "stored", "duplicates", "rejected")
     table.columns.insert(0, Column("source", overflow="fold"))  # a long path wraps, never loses its file name
     for name, counts in report.per_source.items():
-        table.add_row(escape(name), *_count_cells(counts))
+        table.add_row(cell(name), *_count_cells(counts))
     if len(report.per_source) != 1:
         table.add_row("total", *_count_cells(report.counts))
     out.print(table)
     for name, counts in report.per_source.items():
         if counts.read == 0:
-            out.print(f"note: nothing new to read in {escape(name)} (empty, or already ingested)", highlight=False, soft_wrap=True)
+            out.print(f"note: nothing new to read in {escape(visible(name))} (empty, or already ingested)", highlight=False, soft_wrap=True)
     if report.counts.rejected:
         out.print(
             f"{report.counts.rejected_total} rejected; `analyzer rejections --db {escape(str(db))}` lists each with its reason",
@@ -162,7 +165,7 @@ def stats_command(
             output.write_text(text, encoding="utf-8")
         return
     for key, value in summary.items():
-        out.print(f"{key}: {value}", highlight=False)
+        out.print(f"{key}: {visible(str(value), multiline=False)}", highlight=False, markup=False)
 
 
 @commands.command("rejections")
@@ -176,12 +179,12 @@ def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
     rejected, failed = guarded(run)
     table = Table("reason", "source", "locator", "detail")
     for row in rejected:
-        table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
+        table.add_row(*(cell(row[k]) for k in ("reason", "source", "locator", "detail")))
     out.print(table)
     if failed:
         stages = Table("stage", "message-id", "thread", "reason", "detail", title="stored, but not segmented or analysed")
         for row in failed:
-            stages.add_row(row["stage"], row["message_id"], row["thread_id"], row["reason"], row["detail"])
+            stages.add_row(*(cell(row[k]) for k in ("stage", "message_id", "thread_id", "reason", "detail")))
         out.print(stages)
 
 
@@ -199,7 +202,7 @@ def search_command(
 
     table = Table("date", "author", "subject", "message-id")
     for row in guarded(run):
-        table.add_row(*row)
+        table.add_row(*(cell(value) for value in row))
     out.print(table)
 
 

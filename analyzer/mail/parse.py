@@ -29,6 +29,7 @@ REJECTION_REASONS = {
     "parse-error": "mail-parser could not parse the message",
     "decompression-bomb": "a compressed source expands past the cap (--max-expanded)",
     "unreadable": "the source could not be read or decompressed",
+    "unsafe-file": "a Maildir or folder entry that is not a regular file inside the source (FIFO, device, symlink out)",
     "fetch-failed": "a remote thread could not be downloaded",
 }
 
