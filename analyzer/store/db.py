@@ -74,6 +74,11 @@ class Store:
             connection.execute("PRAGMA foreign_keys=ON")
             store = cls(connection, path)
             store._migrate()
+        except sqlite3.OperationalError as exc:  # I/O, a full disk, a lock: the file may be fine
+            raise StoreError(
+                f"{path}: cannot be opened for writing ({exc}); check free disk space, its permissions and that no "
+                "other program is writing to it"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable SQLite database ({exc}); give another --db path") from exc
         return store
