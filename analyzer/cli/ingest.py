@@ -14,6 +14,7 @@ from rich.table import Column, Table
 
 from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, cell, fail, guarded, out
 from analyzer.display import visible
+from analyzer.ingest.fetch_policy import FetchPolicy
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
@@ -75,8 +76,13 @@ def ingest_command(
     targets = guarded(lambda: [(s, check(s, format)) for s in sources])  # type: ignore[arg-type]
     client = None
     if any(kind == "lore" for _, kind in targets):
+        # The dashboard's policy too: allowed hosts only (ANALYZER_ALLOWED_HOSTS and the
+        # --lore-base named here), redirects checked against the same list.
+        policy = guarded(lambda: FetchPolicy.from_environment(os.environ, also=lore_base))
+        guarded(lambda: [policy.thread(s) for s, kind in targets if kind == "lore"])
         cache = None if no_cache else _usable_cache_dir(cache_dir or _default_cache_dir())
-        client = LoreClient(make_session(cache_dir=cache, retries=retries), timeout=(10.0, timeout), max_download=max_download)
+        session = policy.guard(make_session(cache_dir=cache, retries=retries))
+        client = LoreClient(session, timeout=(10.0, timeout), max_download=max_download)
     show = sys.stderr.isatty() if progress is None else progress
 
     def run() -> IngestReport:
