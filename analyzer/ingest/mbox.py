@@ -38,13 +38,17 @@ class DecompressionBomb(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ExpansionCap:
-    """How far a compressed file may expand: max(floor, ratio x compressed size)."""
+    """How far a compressed file may expand: ``ratio`` x its compressed size, but at least
+    ``floor`` and (unless the floor is higher) at most ``ceiling``. Decompression is
+    streamed, so memory stays bounded either way; the caps bound the time a hostile
+    file can take."""
 
     floor: int = 16 * 1024 * 1024
     ratio: int = 100
+    ceiling: int = 8 * 1024 * 1024 * 1024
 
     def limit_for(self, compressed_size: int) -> int:
-        return max(self.floor, self.ratio * compressed_size)
+        return max(self.floor, min(self.ratio * compressed_size, self.ceiling))
 
 
 class _CappedReader(io.RawIOBase):
