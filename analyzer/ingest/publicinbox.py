@@ -227,7 +227,10 @@ def _stop(blobs: subprocess.Popen[bytes], order: queue.Queue[tuple[str, int] | N
         feeder.join(timeout=0.05)
     for stream in (blobs.stdin, blobs.stdout):
         if stream is not None:
-            stream.close()
+            try:
+                stream.close()
+            except OSError:
+                pass  # unflushed requests to a git that is gone (killed, or stopped by Ctrl-C)
     blobs.wait()
 
 
