@@ -13,13 +13,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
+from analyzer.analysis.isolate import analyse_isolating_failures
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
 from analyzer.segment.records import Segmentation
 from analyzer.store.analysis import fingerprints, forget_threads, save_thread_analysis
 from analyzer.store.db import Store
-from analyzer.store.structure import author_ids, load_people, load_segmentation, load_series, load_threads
+from analyzer.store.failures import failure_of
+from analyzer.store.structure import (
+    author_ids,
+    load_people,
+    load_segmentation,
+    load_series,
+    load_threads,
+    segmentation_versions,
+)
 from analyzer.thread.records import Person, Thread
 
 
@@ -30,6 +39,9 @@ class AnalyzeReport:
     unchanged: int
     forgotten: int
     messages: int
+    failed: int = 0
+    """Messages of the threads analysed by this run that could not be analysed (each
+    recorded in the store with its reason; the rest of their thread was analysed)."""
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -38,6 +50,7 @@ class AnalyzeReport:
             "unchanged": self.unchanged,
             "forgotten": self.forgotten,
             "messages": self.messages,
+            "failed": self.failed,
         }
 
 
@@ -61,22 +74,26 @@ def analyze_store(
     roles_known = any(p.roles for p in people.values())
     previous = previous_versions(load_series(store))
     done = fingerprints(store)
+    segmented = segmentation_versions(store)
     todo: list[tuple[Thread, str]] = []
     for thread in threads:
-        fingerprint = thread_fingerprint(thread, authors, pipeline_fingerprint, roles_known, previous)
+        fingerprint = thread_fingerprint(thread, authors, pipeline_fingerprint, roles_known, previous, segmented)
         if force or done.get(thread.thread_id) != fingerprint:
             todo.append((thread, fingerprint))
     progress.start("threads", sum(len(t.message_ids) for t, _ in todo))
-    messages = 0
+    messages = failed = 0
     for thread, fingerprint in todo:
         inputs = thread_input(store, thread, authors=authors, people=people, roles_known=roles_known, previous=previous)
-        save_thread_analysis(store, read(inputs), fingerprint)
+        analysis, faults = analyse_isolating_failures(inputs, read)
+        failures = [failure_of("analyze", mid, thread.thread_id, exc) for mid, exc in faults]
+        save_thread_analysis(store, analysis, fingerprint, failures)
         messages += len(inputs.messages)
+        failed += len(failures)
         progress.advance(len(thread.message_ids))
     progress.finish()
     live = {t.thread_id for t in threads}
     forgotten = forget_threads(store, [tid for tid in done if tid not in live])
-    return AnalyzeReport(len(threads), len(todo), len(threads) - len(todo), forgotten, messages)
+    return AnalyzeReport(len(threads), len(todo), len(threads) - len(todo), forgotten, messages, failed)
 
 
 def thread_fingerprint(
@@ -85,12 +102,17 @@ def thread_fingerprint(
     pipeline: str,
     roles_known: bool,
     previous: Mapping[str, PreviousVersion] | None = None,
+    segmented: Mapping[str, str] | None = None,
 ) -> str:
-    """Changes with the thread's messages, their authors, the pipeline, and which earlier
-    version each of its postings replaces (an old version ingested later changes it)."""
+    """Changes with the thread's messages, their authors, the pipeline, which earlier
+    version each of its postings replaces (an old version ingested later changes it),
+    and each message's segmentation (so a thread analysed before its segments were
+    stored is analysed again once they are)."""
     digest = hashlib.sha256(f"{pipeline}\x1f{roles_known}".encode())
     for member in thread.members:
         digest.update(f"\x1e{member.message_id}\x1f{member.parent_id}\x1f{authors.get(member.message_id)}".encode())
+        if segmented is not None:
+            digest.update(f"\x1f{segmented.get(member.message_id)}".encode())
         replaced = (previous or {}).get(member.message_id)
         if replaced is not None:
             digest.update(f"\x1d{replaced.message_id}\x1f{replaced.version}".encode())

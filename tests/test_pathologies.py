@@ -78,7 +78,19 @@ def _deep_nesting(folder: Path) -> Path:
     return path
 
 
+def _long_line(folder: Path) -> Path:
+    path = folder / "long-line.mbox"
+    with path.open("wb") as out:
+        out.write(_mail(1, 1046, "A small message first."))
+        out.write(_mail(2, 1046, "")[:-1])
+        for _ in range(3):
+            out.write(b"x" * MIB)
+        out.write(b"\n\n" + _mail(3, 1046, "And a small one after it."))
+    return path
+
+
 GENERATORS: dict[str, Callable[[Path], Path]] = {
+    "long-line": _long_line,
     "huge-message": _huge_message,
     "gzip-bomb": _gzip_bomb,
     "deep-nesting": _deep_nesting,

@@ -7,6 +7,9 @@ AnalyzerError into a one-line message (exit status 2) that says what to do.
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import typer
 
 from analyzer.cli import analysis, catalogue, ingest, reports, structure
@@ -24,8 +27,24 @@ app.add_typer(reports.commands)
 app.add_typer(catalogue.commands, name="catalogue")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised instead of KeyboardInterrupt so that click does not turn it into
+    "Aborted!" with exit status 1: the command stops with status 130, as shells expect."""
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted()
+
+
 def main() -> None:
-    app()
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        app()
+    except Interrupted:
+        # Every stage commits whole batches, threads or messages with their done mark, so
+        # what was not committed is redone by the next run.
+        sys.stderr.write("\ninterrupted: work committed so far is kept; run the command again to finish\n")
+        sys.exit(130)
 
 
 __all__ = ["app", "main"]

@@ -15,6 +15,7 @@ from analyzer.analysis.files import read_thread_file
 from analyzer.analysis.gold import GoldLine, dump_lines, read_lines
 from analyzer.analysis.scoring import Evaluation, evaluate
 from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, fail, guarded, out
+from analyzer.display import visible
 from analyzer.errors import ConfigError
 from analyzer.store.db import Store
 from analyzer.thread.maintainers import MaintainerSection, parse_maintainers
@@ -141,13 +142,23 @@ def analyze_command(
             return report.as_dict() | ({"structure": structure} if structure else {})
 
     result = guarded(run)
+    structure_failed = int(result["structure"]["failed"]) if "structure" in result else 0  # type: ignore[index]
+    failed = int(result["failed"]) + structure_failed  # type: ignore[call-overload]
     if as_json:
         print(json.dumps(result))
-        return
-    out.print(
-        f"analysed {result['analysed']} of {result['threads']} threads "
-        f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
-    )
+    else:
+        out.print(
+            f"analysed {result['analysed']} of {result['threads']} threads "
+            f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
+        )
+    if failed:
+        err.print(
+            f"{failed} messages could not be segmented or analysed (the rest were); "
+            f"`analyzer rejections --db {db}` lists each with its reason",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 @commands.command("label")
@@ -180,7 +191,8 @@ def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None, met
 
     found = read_thread_file(mbox)
     for rejection in found.rejected:
-        err.print(f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})", highlight=False)
+        line = f"rejected {rejection.provenance.locator}: {rejection.reason} ({rejection.detail})"
+        err.print(visible(line, multiline=False), highlight=False, markup=False)
     sections: tuple[MaintainerSection, ...] = ()
     if maintainers is not None:
         if not maintainers.is_file():

@@ -12,7 +12,9 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, fail, guarded, out
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, cell, fail, guarded, out
+from analyzer.display import visible
+from analyzer.ingest.fetch_policy import FetchPolicy
 from analyzer.ingest.lore import DEFAULT_BASE, LoreClient, make_session
 from analyzer.ingest.mbox import ExpansionCap
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
@@ -20,6 +22,7 @@ from analyzer.ingest.sources import FORMATS, ReadOptions, check
 from analyzer.records import IngestCounts
 from analyzer.report.summary import summary_markdown
 from analyzer.store.db import Store
+from analyzer.store.failures import load_failures
 
 commands = typer.Typer()
 
@@ -67,12 +70,19 @@ def ingest_command(
     duplicates + rejected, always.
 
     A public-inbox archive is read incrementally: a re-run reads only new commits."""
+    if jobs < 0:
+        fail(f"--jobs {jobs}: give a number of parser processes, or 0 for one per core")
     read = _read_options(format, mbox_variant, max_size, max_expanded, list_id, lore_base)
     targets = guarded(lambda: [(s, check(s, format)) for s in sources])  # type: ignore[arg-type]
     client = None
     if any(kind == "lore" for _, kind in targets):
+        # The dashboard's policy too: allowed hosts only (ANALYZER_ALLOWED_HOSTS and the
+        # --lore-base named here), redirects checked against the same list.
+        policy = guarded(lambda: FetchPolicy.from_environment(os.environ, also=lore_base))
+        guarded(lambda: [policy.thread(s) for s, kind in targets if kind == "lore"])
         cache = None if no_cache else _usable_cache_dir(cache_dir or _default_cache_dir())
-        client = LoreClient(make_session(cache_dir=cache, retries=retries), timeout=(10.0, timeout), max_download=max_download)
+        session = policy.guard(make_session(cache_dir=cache, retries=retries))
+        client = LoreClient(session, timeout=(10.0, timeout), max_download=max_download)
     show = sys.stderr.isatty() if progress is None else progress
 
     def run() -> IngestReport:
@@ -114,13 +124,13 @@ def _print_report(report: IngestReport, db: Path) -> None:
     table = Table("read", "stored", "duplicates", "rejected")
     table.columns.insert(0, Column("source", overflow="fold"))  # a long path wraps, never loses its file name
     for name, counts in report.per_source.items():
-        table.add_row(escape(name), *_count_cells(counts))
+        table.add_row(cell(name), *_count_cells(counts))
     if len(report.per_source) != 1:
         table.add_row("total", *_count_cells(report.counts))
     out.print(table)
     for name, counts in report.per_source.items():
         if counts.read == 0:
-            out.print(f"note: nothing new to read in {escape(name)} (empty, or already ingested)", highlight=False, soft_wrap=True)
+            out.print(f"note: nothing new to read in {escape(visible(name))} (empty, or already ingested)", highlight=False, soft_wrap=True)
     if report.counts.rejected:
         out.print(
             f"{report.counts.rejected_total} rejected; `analyzer rejections --db {escape(str(db))}` lists each with its reason",
@@ -161,21 +171,27 @@ def stats_command(
             output.write_text(text, encoding="utf-8")
         return
     for key, value in summary.items():
-        out.print(f"{key}: {value}", highlight=False)
+        out.print(f"{key}: {visible(str(value), multiline=False)}", highlight=False, markup=False)
 
 
 @commands.command("rejections")
 def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
     """List every rejected message: source, place in it, reason and detail."""
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         with Store.open(db) as store:
-            return store.rejections()
+            return store.rejections(), load_failures(store)
 
+    rejected, failed = guarded(run)
     table = Table("reason", "source", "locator", "detail")
-    for row in guarded(run):
-        table.add_row(row["reason"], row["source"], row["locator"], row["detail"])
+    for row in rejected:
+        table.add_row(*(cell(row[k]) for k in ("reason", "source", "locator", "detail")))
     out.print(table)
+    if failed:
+        stages = Table("stage", "message-id", "thread", "reason", "detail", title="stored, but not segmented or analysed")
+        for row in failed:
+            stages.add_row(*(cell(row[k]) for k in ("stage", "message_id", "thread_id", "reason", "detail")))
+        out.print(stages)
 
 
 @commands.command("search")
@@ -192,7 +208,7 @@ def search_command(
 
     table = Table("date", "author", "subject", "message-id")
     for row in guarded(run):
-        table.add_row(*row)
+        table.add_row(*(cell(value) for value in row))
     out.print(table)
 
 

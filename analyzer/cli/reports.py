@@ -75,6 +75,8 @@ def report_command(
     to its sentence. The corpus report adds the behaviour index and participants x positions."""
     if graph not in ("summary", "full"):
         fail("--graph must be summary or full")
+    if output.exists() and not output.is_dir():
+        fail(f"-o {output} is a file; give a directory to write the report files to (it is created if missing)")
 
     def run() -> list[Path]:
         from analyzer.report.write import write_report

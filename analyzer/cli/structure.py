@@ -16,11 +16,13 @@ from analyzer.cli.common import (
     DEFAULT_DB,
     DbOption,
     RichProgress,
+    cell,
     err,
     fail,
     guarded,
     out,
 )
+from analyzer.display import visible, visible_json
 from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store, StoredMessage
 from analyzer.store.structure import (
@@ -72,11 +74,19 @@ def structure_command(
     summary = guarded(run)
     if as_json:
         print(json.dumps(summary.as_dict()))
-        return
-    for key, value in summary.as_dict().items():
-        out.print(f"{key}: {value}", highlight=False)
-    if summary.segmenter is None:
-        err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
+    else:
+        for key, value in summary.as_dict().items():
+            out.print(f"{key}: {value}", highlight=False)
+        if summary.segmenter is None:
+            err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
+    if summary.failed:
+        err.print(
+            f"{summary.failed} messages could not be segmented (the rest were); "
+            f"`analyzer rejections --db {db}` lists each with its reason",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 @commands.command("threads")
@@ -103,12 +113,12 @@ def threads_command(
     shown = overviews[:limit] if limit > 0 else overviews
     if as_json:
         for overview in shown:
-            print(json.dumps(_overview_json(overview), ensure_ascii=False))
+            print(visible_json(json.dumps(_overview_json(overview), ensure_ascii=False)))
         return
     table = Table("first", "last", "msgs", "subject", "participants")
     for o in shown:
         people = ", ".join(o.participants[:4]) + (f" +{len(o.participants) - 4}" if len(o.participants) > 4 else "")
-        table.add_row(_day(o.first_date), _day(o.last_date), str(o.message_count), o.root_subject, people)
+        table.add_row(_day(o.first_date), _day(o.last_date), str(o.message_count), cell(o.root_subject), cell(people))
     out.print(table)
     err.print(f"{len(shown)} of {len(overviews)} threads", highlight=False)
 
@@ -136,7 +146,7 @@ def show_command(
 
     view = guarded(run)
     if as_json:
-        print(json.dumps(view, ensure_ascii=False, indent=2))
+        print(visible_json(json.dumps(view, ensure_ascii=False, indent=2)))
     else:
         _print_view(view)
 
@@ -240,15 +250,15 @@ def _print_view(view: dict[str, Any]) -> None:
         ("Lists", ", ".join(view["lists"]) or "(none)"),
         ("Thread", f"{thread['thread_id']} ({thread['messages']} messages), depth {thread['depth']}"),
     ):
-        out.print(f"{label}: {value}", highlight=False, markup=False)
+        out.print(f"{label}: {visible(value, multiline=False)}", highlight=False, markup=False)
     if view["segments"] is None:
         err.print("not segmented yet: run `analyzer structure` once a segmenter is installed", highlight=False)
         return
     for segment in view["segments"]:
         out.print(f"\n[{_segment_label(segment)}]", highlight=False, markup=False)
-        out.print(segment["text"], highlight=False, markup=False)
+        out.print(visible(segment["text"]), highlight=False, markup=False)
         if segment["kind"] == "quote":
-            out.print(f"  -> {_source_line(segment)}", highlight=False, markup=False)
+            out.print(f"  -> {visible(_source_line(segment), multiline=False)}", highlight=False, markup=False)
 
 
 def _segment_label(segment: dict[str, Any]) -> str:

@@ -11,34 +11,18 @@ and how large an upload may be. Read once per script run from argv and the envir
 from __future__ import annotations
 
 import argparse
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.errors import ConfigError
+from analyzer.ingest.fetch_policy import DEFAULT_HOSTS, ArchiveHost, parse_hosts
 
 ROOT = Path(__file__).resolve().parents[2]
 """The checkout (the dashboard finds the bundled corpus beside the package)."""
 SAMPLE_CORPUS = (ROOT / "corpus" / "kvm.mbox", ROOT / "corpus" / "kvmarm.mbox")
 SAMPLE_DB = ROOT / "build" / "sample" / "sample.db"
-DEFAULT_HOSTS = "lore.kernel.org"
 DEFAULT_UPLOAD_MB = 50
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveHost:
-    """A public-inbox HTTP server Add data may fetch threads from."""
-
-    scheme: str
-    netloc: str
-
-    @property
-    def base(self) -> str:
-        return f"{self.scheme}://{self.netloc}"
-
-    def __str__(self) -> str:
-        return self.netloc if self.scheme == "https" else self.base
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +49,6 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> DashboardCon
     )
 
 
-def parse_hosts(text: str) -> tuple[ArchiveHost, ...]:
-    """``lore.kernel.org`` means https; write the scheme to allow plain http (a loopback
-    mirror). Paths, users and queries are refused: a host entry names a server, nothing more."""
-    hosts = []
-    for entry in (e.strip() for e in text.split(",")):
-        if not entry:
-            continue
-        parts = urllib.parse.urlsplit(entry if "://" in entry else f"https://{entry}")
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.path.strip("/") or parts.query:
-            raise ConfigError(f"ANALYZER_ALLOWED_HOSTS: {entry!r} is not a host (write lore.kernel.org or http://127.0.0.1:8080)")
-        hosts.append(ArchiveHost(parts.scheme, parts.netloc.lower()))
-    if not hosts:
-        raise ConfigError("ANALYZER_ALLOWED_HOSTS names no host; leave it unset for lore.kernel.org")
-    return tuple(hosts)
-
-
 def _megabytes(value: str | None, default: int) -> int:
     if not value:
         return default * 1024 * 1024
@@ -91,3 +59,6 @@ def _megabytes(value: str | None, default: int) -> int:
     if megabytes <= 0:
         raise ConfigError("ANALYZER_MAX_UPLOAD_MB must be positive")
     return int(megabytes * 1024 * 1024)
+
+
+__all__ = ["ArchiveHost", "DashboardConfig", "load_config", "parse_hosts"]

@@ -10,7 +10,8 @@ import hashlib
 from dataclasses import dataclass
 
 from analyzer.dashboard.config import DashboardConfig
-from analyzer.dashboard.safety import Refused, check_upload, fetch_ref, guard_redirects
+from analyzer.dashboard.safety import Refused, check_upload, fetch_ref
+from analyzer.ingest.fetch_policy import FetchPolicy
 from analyzer.ingest.lore import LoreClient, make_session
 from analyzer.ingest.pipeline import IngestOptions
 from analyzer.nlp.annotate import Annotator
@@ -43,7 +44,7 @@ def add_lore_thread(
     """Download the thread of a typed URL or Message-ID from a configured host and analyse it.
     Refused before any request when the input is not a thread on an allowed host."""
     ref = fetch_ref(text, config.allowed_hosts)
-    session = guard_redirects(make_session(cache_dir=None, retries=1), config.allowed_hosts)
+    session = FetchPolicy(config.allowed_hosts).guard(make_session(cache_dir=None, retries=1))
     client = LoreClient(session, timeout=session_timeout)
     with Store.open(config.db_path) as store:
         report = update_store(store, [(ref.url, "lore")], _OPTIONS, lore_client=client, annotator=annotator,

@@ -38,13 +38,17 @@ class DecompressionBomb(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ExpansionCap:
-    """How far a compressed file may expand: max(floor, ratio x compressed size)."""
+    """How far a compressed file may expand: ``ratio`` x its compressed size, but at least
+    ``floor`` and (unless the floor is higher) at most ``ceiling``. Decompression is
+    streamed, so memory stays bounded either way; the caps bound the time a hostile
+    file can take."""
 
     floor: int = 16 * 1024 * 1024
     ratio: int = 100
+    ceiling: int = 8 * 1024 * 1024 * 1024
 
     def limit_for(self, compressed_size: int) -> int:
-        return max(self.floor, self.ratio * compressed_size)
+        return max(self.floor, min(self.ratio * compressed_size, self.ceiling))
 
 
 class _CappedReader(io.RawIOBase):
@@ -96,6 +100,49 @@ def open_maybe_compressed(raw: IO[bytes], compressed_size: int, cap: ExpansionCa
     return io.BufferedReader(capped, buffer_size=1 << 20)
 
 
+MAX_LINE = 1024 * 1024
+"""Longest line read whole; a longer one is read in pieces and its entry rejected."""
+_CHUNK = 1 << 16
+
+
+def mbox_lines(stream: IO[bytes], *, max_line: int = MAX_LINE) -> Iterator[bytes]:
+    """The lines of ``stream`` (each with its ending), never more than ``max_line`` bytes
+    at a time: a longer line comes in pieces of that size, the last piece ending the line.
+    A file whose first line ends in a bare CR (old Mac line endings) is read with every CR
+    as a line end, given back as LF."""
+    head = stream.read(_CHUNK)
+    while head.endswith(b"\r") and (more := stream.read(_CHUNK)):  # is the CR followed by LF?
+        head += more
+    lines = io.BufferedReader(_Translated(head, stream, cr_only=_cr_only(head)), buffer_size=_CHUNK)
+    while line := lines.readline(max_line):
+        yield line
+
+
+def _cr_only(head: bytes) -> bool:
+    first = min((i for i in (head.find(b"\r"), head.find(b"\n")) if i != -1), default=-1)
+    return first != -1 and head[first : first + 2] not in (b"\n", b"\r\n") and head[first : first + 1] == b"\r"
+
+
+class _Translated(io.RawIOBase):
+    """``head`` then the rest of ``inner``; every CR turned into LF when ``cr_only``."""
+
+    def __init__(self, head: bytes, inner: IO[bytes], *, cr_only: bool) -> None:
+        self._pending = head
+        self._inner = inner
+        self._cr_only = cr_only
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._pending or self._inner.read(len(buffer))
+        data, self._pending = data[: len(buffer)], data[len(buffer) :]
+        if self._cr_only:
+            data = data.replace(b"\r", b"\n")
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def split_mbox(
     stream: IO[bytes],
     *,
@@ -103,40 +150,33 @@ def split_mbox(
     max_size: int,
     variant: MboxVariant = "mboxrd",
     list_hint: str | None = None,
+    max_line: int = MAX_LINE,
 ) -> Iterator[RawMail | Rejection]:
-    """Yield each entry of an mbox stream; entries over ``max_size`` become Rejections
-    without ever being held in memory whole.
+    """Yield each entry of an mbox stream; entries over ``max_size`` (or with a line over
+    ``max_line``) become Rejections without ever being held in memory whole.
 
-    An envelope-like line starts a new entry only when the line after it is a header
-    field: an unescaped ``From alice@example.org Mon May 11 ...`` quoted in a body
-    (a forwarded mbox, say) stays in that body instead of cutting the message in two.
+    Every envelope line (``From <addr> <asctime date>``) at the start of the file or after
+    a blank line starts an entry, as mboxrd defines it, so the entries read are exactly
+    the separators in the file: an entry that does not start with a header is handed on
+    (and rejected by the parser), never merged into the message before it. A "From "
+    line without a date ("From here on...") is body text. Offsets are byte offsets into
+    the stream as read, before any ``>From`` unescaping.
     """
     entry = _Entry(offset=0)
     previous_blank = True
-    held: tuple[bytes, int] | None = None
     offset = 0
-    for line in stream:
-        if held is not None:
-            envelope, held_at = held
-            held = None
-            if _HEADER_FIELD.match(line):
-                if entry.started:
-                    yield entry.finish(source, max_size, list_hint)
-                entry = _Entry(offset=held_at, envelope=envelope)
-            else:
-                entry.add(envelope, max_size)
+    for line in mbox_lines(stream, max_line=max_line):
+        length = len(line)
         if previous_blank and _ENVELOPE.match(line):
-            held = (line, offset)
+            if entry.started:
+                yield entry.finish(source, max_size, list_hint)
+            entry = _Entry(offset=offset, envelope=line)
         else:
             if variant == "mboxrd" and _ESCAPED_FROM.match(line):
                 line = line[1:]
-            entry.add(line, max_size)
+            entry.add(line, max_size, max_line)
         previous_blank = line in (b"\n", b"\r\n")
-        offset += len(line)
-    if held is not None:  # an envelope on the last line: an entry with no content
-        if entry.started:
-            yield entry.finish(source, max_size, list_hint)
-        entry = _Entry(offset=held[1], envelope=held[0])
+        offset += length
     if entry.started:
         yield entry.finish(source, max_size, list_hint)
 
@@ -150,14 +190,18 @@ class _Entry:
         self.lines: list[bytes] = []
         self.size = 0
         self.oversized = False
+        self.long_line = False
 
     @property
     def started(self) -> bool:
         return self.envelope is not None or self.size > 0
 
-    def add(self, line: bytes, max_size: int) -> None:
+    def add(self, line: bytes, max_size: int, max_line: int = MAX_LINE) -> None:
         self.size += len(line)
-        if self.oversized:
+        if len(line) >= max_line and not line.endswith(b"\n"):
+            self.long_line = True  # a piece of a longer line: the entry is rejected
+        if self.oversized or self.long_line:
+            self.lines.clear()
             return
         if self.size > max_size:
             self.oversized = True
@@ -176,6 +220,13 @@ class _Entry:
             return Rejection(
                 reason="too-large",
                 detail=too_large_detail(self.size, max_size),
+                provenance=provenance,
+                size=self.size,
+            )
+        if self.long_line:
+            return Rejection(
+                reason="line-too-long",
+                detail=f"a line of over {MAX_LINE // 1024} KiB; mail lines are at most 998 characters (RFC 5322)",
                 provenance=provenance,
                 size=self.size,
             )

@@ -57,6 +57,18 @@ def is_public_inbox(path: Path) -> bool:
     return bool(find_epochs(path))
 
 
+def check_archive(path: Path) -> None:
+    """SourceError when a git repository found as an epoch is not a public-inbox archive:
+    its last commit holds neither a message (blob ``m``) nor a deletion (``d``). One clear
+    error instead of a rejection for every commit of, say, a kernel tree."""
+    for epoch in find_epochs(path):
+        if _has_head(epoch) and not any(_git_ok(epoch.path, "cat-file", "-e", f"HEAD:{name}") for name in ("m", "d")):
+            raise SourceError(
+                f"{epoch.path}: a git repository, but not a public-inbox archive (its commits hold no message "
+                "file 'm'); give an archive cloned from lore (git clone --mirror https://lore.kernel.org/LIST/0)"
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class EpochRead:
     """The commits of one epoch still to read: those after ``since`` (all when None)."""
@@ -215,7 +227,10 @@ def _stop(blobs: subprocess.Popen[bytes], order: queue.Queue[tuple[str, int] | N
         feeder.join(timeout=0.05)
     for stream in (blobs.stdin, blobs.stdout):
         if stream is not None:
-            stream.close()
+            try:
+                stream.close()
+            except OSError:
+                pass  # unflushed requests to a git that is gone (killed, or stopped by Ctrl-C)
     blobs.wait()
 
 

@@ -95,6 +95,10 @@ def _require_shape(target: str, path: Path, kind: SourceFormat) -> None:
     fits, wanted = expected.get(kind, (True, ""))
     if not fits:
         raise SourceError(f"{target}: --format {kind} needs {wanted}; pick another --format or leave it out")
+    if kind == "maildir":
+        maildir.check_maildir(path)
+    if kind == "public-inbox":
+        publicinbox.check_archive(path)
 
 
 def _require_readable(target: str, path: Path) -> None:

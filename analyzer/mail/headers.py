@@ -157,7 +157,7 @@ def _unfolded_values(lines: list[bytes]) -> tuple[list[str], bool]:
         if text[:1] in (" ", "\t") and values:
             values[-1] += " " + text.strip()
         else:
-            values.append(text.split(":", 1)[1].strip())
+            values.append(text.partition(":")[2].strip())  # a line with no colon has no value
     return values, latin1
 
 

@@ -25,9 +25,11 @@ REJECTION_REASONS = {
     "empty": "the message has no bytes, or only whitespace",
     "not-a-message": "the bytes do not start with a mail header",
     "too-large": "the message is larger than the size cap (raise --max-size to accept it)",
+    "line-too-long": "a line of the message is longer than 1 MiB (mail lines are at most 998 characters)",
     "parse-error": "mail-parser could not parse the message",
     "decompression-bomb": "a compressed source expands past the cap (--max-expanded)",
     "unreadable": "the source could not be read or decompressed",
+    "unsafe-file": "a Maildir or folder entry that is not a regular file inside the source (FIFO, device, symlink out)",
     "fetch-failed": "a remote thread could not be downloaded",
 }
 

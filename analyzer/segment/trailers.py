@@ -67,11 +67,25 @@ def parse_trailer(text: str, *, strict: bool) -> ParsedTrailer | None:
     if len(found) != 1:
         return None
     value = found[0][1]
-    parsed = LoreTrailer.parse(key, value)
+    try:
+        parsed = LoreTrailer.parse(key, value)
+    except UnicodeError:  # a non-ASCII address: the stdlib's address parser encodes it as ASCII
+        return _unicode_person(key, value)
     if parsed.addr is None:
         return ParsedTrailer(key, value)
     name, email = parsed.addr
     return ParsedTrailer(key, value, name or None, email or None)
+
+
+_NAME_ADDRESS = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>")
+
+
+def _unicode_person(key: str, value: str) -> ParsedTrailer:
+    """``Name <addr>`` read without the stdlib's address parser (for non-ASCII addresses)."""
+    match = _NAME_ADDRESS.match(value)
+    if match is None:
+        return ParsedTrailer(key, value)
+    return ParsedTrailer(key, value, match.group("name").strip(' "') or None, match.group("email"))
 
 
 def is_trailer_note(text: str) -> bool:

@@ -23,6 +23,7 @@ from analyzer.analysis.records import (
     ThreadAnalysis,
 )
 from analyzer.store.db import Store
+from analyzer.store.failures import StageFailure, forget_failures, replace_failures
 
 SCHEMA = """
 CREATE TABLE analysed_threads (
@@ -125,8 +126,11 @@ def fingerprints(store: Store) -> dict[str, str]:
     return dict(store.connection.execute("SELECT thread_id, fingerprint FROM analysed_threads").fetchall())
 
 
-def save_thread_analysis(store: Store, analysis: ThreadAnalysis, fingerprint: str) -> None:
-    """Replace everything stored for the thread with ``analysis``, atomically."""
+def save_thread_analysis(
+    store: Store, analysis: ThreadAnalysis, fingerprint: str, failures: Sequence[StageFailure] = ()
+) -> None:
+    """Replace everything stored for the thread with ``analysis`` and the messages that
+    could not be analysed (``failures``), atomically with the thread's done mark."""
     db = store.connection
     tid = analysis.thread_id
     with store.transaction():
@@ -134,6 +138,8 @@ def save_thread_analysis(store: Store, analysis: ThreadAnalysis, fingerprint: st
             db.execute(f"DELETE FROM {table} WHERE thread_id = ?", (tid,))
         for m in analysis.messages:
             _insert_message(store, tid, m)
+        forget_failures(store, "analyze", [m.message_id for m in analysis.messages])
+        replace_failures(store, "analyze", tid, failures, version=fingerprint)
         db.execute(
             "INSERT INTO analysed_threads(thread_id, fingerprint) VALUES (?, ?) "
             "ON CONFLICT(thread_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
@@ -149,6 +155,7 @@ def forget_threads(store: Store, thread_ids: Iterable[str]) -> int:
         for tid in gone:
             for table in (*_RESULT_TABLES, "analysed_threads"):
                 store.connection.execute(f"DELETE FROM {table} WHERE thread_id = ?", (tid,))
+            replace_failures(store, "analyze", tid, (), version="")
     return len(gone)
 
 

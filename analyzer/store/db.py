@@ -74,6 +74,11 @@ class Store:
             connection.execute("PRAGMA foreign_keys=ON")
             store = cls(connection, path)
             store._migrate()
+        except sqlite3.OperationalError as exc:  # I/O, a full disk, a lock: the file may be fine
+            raise StoreError(
+                f"{path}: cannot be opened for writing ({exc}); check free disk space, its permissions and that no "
+                "other program is writing to it"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable SQLite database ({exc}); give another --db path") from exc
         return store
@@ -225,6 +230,12 @@ class Store:
             "lists": lists,
             "rejections": reasons,
             "ingest_runs": self.count("ingest_runs"),
+            # messages stored but that segmentation or analysis could not process
+            "failures": dict(
+                self.connection.execute(
+                    "SELECT stage, count(*) FROM stage_failures GROUP BY stage ORDER BY stage"
+                ).fetchall()
+            ),
         }
 
     def rejections(self) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ Later stages append migrations here; never edit one that has shipped."""
 
 from __future__ import annotations
 
-from analyzer.store import analysis, structure
+from analyzer.store import analysis, failures, structure
 
 MIGRATIONS: list[str] = [
     # 1: messages, where each came from, rejections, runs, incremental cursors, full text
@@ -100,6 +100,8 @@ MIGRATIONS: list[str] = [
     analysis.SCHEMA,
     # 4: signals and evidence of every label (analyzer/store/analysis.py)
     analysis.SIGNALS,
+    # 5: messages segmentation or analysis could not process, with why (analyzer/store/failures.py)
+    failures.SCHEMA,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

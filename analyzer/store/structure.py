@@ -27,7 +27,8 @@ from analyzer.segment.records import (
     Trailer,
 )
 from analyzer.store.db import Store
-from analyzer.thread.context import Segmenter, library_segmenter, segment_thread
+from analyzer.store.failures import failed_versions, failure_of, forget_failures, replace_failures
+from analyzer.thread.context import Segmenter, library_segmenter, segment_each
 from analyzer.thread.mailmap import parse_mailmap
 from analyzer.thread.maintainers import parse_maintainers
 from analyzer.thread.people import People, Sighting, resolve_people
@@ -181,6 +182,8 @@ class StructureSummary:
     segmenter: str | None
     """Fingerprint of the segmenter used; None when none is available yet."""
     seconds: float
+    failed: int = 0
+    """Messages this run could not segment (recorded with their reason in stage_failures)."""
 
     def as_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -215,9 +218,15 @@ def rebuild_structure(
         _write_threads(store, threading.threads)
         _write_people(store, people, authors)
         _write_series(store, series)
-        _write_state(store, aliases=aliases, maintainers=maintainers)
+        if not segment:
+            _forget_state(store)
     used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
-    segmented = _segment_stale(store, threading.threads, used, progress) if used else 0
+    segmented, failed = _segment_stale(store, threading.threads, used, progress) if used else (0, 0)
+    if segment:
+        # The "up to date" mark goes in only once every stale message is segmented (or
+        # recorded as failed): a run killed before this point is redone by the next one.
+        with store.transaction():
+            _write_state(store, aliases=aliases, maintainers=maintainers)
     return StructureSummary(
         messages=len(rows),
         threads=len(threading.threads),
@@ -231,6 +240,7 @@ def rebuild_structure(
         segmented=segmented,
         segmenter=used.fingerprint if used else None,
         seconds=round(time.perf_counter() - started, 3),
+        failed=failed,
     )
 
 
@@ -314,6 +324,11 @@ def _write_state(store: Store, *, aliases: Path | None, maintainers: Path | None
     store.connection.executemany("INSERT OR REPLACE INTO structure_state VALUES (?,?)", list(state.items()))
 
 
+def _forget_state(store: Store) -> None:
+    """Threads without segments are not a finished structure: readers must rebuild."""
+    store.connection.execute("DELETE FROM structure_state WHERE key = 'messages'")
+
+
 def structure_state(store: Store) -> dict[str, str]:
     return dict(store.connection.execute("SELECT key, value FROM structure_state").fetchall())
 
@@ -326,33 +341,62 @@ def needs_rebuild(store: Store) -> bool:
 # -- segmentation ----------------------------------------------------------------------
 
 
-def _segment_stale(store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None) -> int:
+def _segment_stale(
+    store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None
+) -> tuple[int, int]:
+    """(messages segmented, messages that failed) over the threads whose segments are stale."""
     current = {
-        row[0]: (row[1], row[2])
+        row[0]: _segmented_version(row[1], row[2])
         for row in store.connection.execute("SELECT message_id, thread_signature, segmenter FROM segmentations")
     }
+    current |= failed_versions(store, "segment")  # a message that failed with the same inputs is not retried
     stale: list[tuple[Thread, str]] = []
     for thread in threads:
         signature = thread_signature(thread)
-        if any(current.get(m) != (signature, segmenter.fingerprint) for m in thread.message_ids):
+        version = _segmented_version(signature, segmenter.fingerprint)
+        if any(current.get(m) != version for m in thread.message_ids):
             stale.append((thread, signature))
     total = sum(len(t.message_ids) for t, _ in stale)
     if progress:
         progress.start("messages", total)
+    failed = 0
     for thread, signature in stale:
-        _segment_thread(store, thread, signature, segmenter)
+        failed += _segment_thread(store, thread, signature, segmenter)
         if progress:
             progress.advance(len(thread.message_ids))
     if progress:
         progress.finish()
-    return total
+    return total, failed
 
 
-def _segment_thread(store: Store, thread: Thread, signature: str, segmenter: Segmenter) -> None:
-    results = segment_thread(thread, _bodies(store, thread.message_ids), segmenter)
+def _segmented_version(signature: str, segmenter: str) -> str:
+    return f"{signature}\x1f{segmenter}"
+
+
+def _segment_thread(store: Store, thread: Thread, signature: str, segmenter: Segmenter) -> int:
+    """Segment one thread and store its segmentations, and the messages that could not
+    be segmented with their reason, in one transaction."""
+    results, failed = segment_each(thread, _bodies(store, thread.message_ids), segmenter)
+    failures = [failure_of("segment", mid, thread.thread_id, exc) for mid, exc in failed]
     with store.transaction():
         for segmentation in results:
             save_segmentation(store, segmentation, thread_signature=signature, segmenter=segmenter.fingerprint)
+        forget_failures(store, "segment", [s.message_id for s in results])
+        for failure in failures:
+            store.connection.execute("DELETE FROM segmentations WHERE message_id = ?", (failure.message_id,))
+        replace_failures(
+            store, "segment", thread.thread_id, failures, version=_segmented_version(signature, segmenter.fingerprint)
+        )
+    return len(failures)
+
+
+def segmentation_versions(store: Store) -> dict[str, str]:
+    """message_id -> what its stored segmentation was made from (thread signature and
+    segmenter), or why it has none (a recorded failure)."""
+    rows = store.connection.execute("SELECT message_id, thread_signature, segmenter FROM segmentations")
+    versions = {str(r[0]): _segmented_version(r[1], r[2]) for r in rows}
+    versions |= {mid: f"failed:{v}" for mid, v in failed_versions(store, "segment").items()}
+    return versions
 
 
 def _bodies(store: Store, message_ids: Sequence[str]) -> dict[str, str]:

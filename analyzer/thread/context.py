@@ -62,10 +62,25 @@ def library_segmenter() -> LibrarySegmenter:
 def segment_thread(thread: Thread, bodies: Mapping[str, str], segmenter: Segmenter) -> list[Segmentation]:
     """Every present message of ``thread`` segmented, quotes resolved. A placeholder
     ancestor is left out of the chain: its text is unknown."""
+    results, failed = segment_each(thread, bodies, segmenter)
+    if failed:
+        raise failed[0][1]
+    return results
+
+
+def segment_each(
+    thread: Thread, bodies: Mapping[str, str], segmenter: Segmenter
+) -> tuple[list[Segmentation], list[tuple[str, Exception]]]:
+    """Like ``segment_thread``, but a message the segmenter fails on is handed back with
+    its error instead of stopping the others: (segmentations, [(message_id, error)])."""
     lineage = ancestors_of(thread)
-    results = []
+    results: list[Segmentation] = []
+    failed: list[tuple[str, Exception]] = []
     for message_id in thread.message_ids:
         chain = [(a, bodies[a]) for a in lineage[message_id] if a in bodies]
-        segmentation = segmenter.segment(message_id, bodies[message_id])
-        results.append(segmenter.resolve(segmentation, chain=chain, thread_bodies=bodies))
-    return results
+        try:
+            segmentation = segmenter.segment(message_id, bodies[message_id])
+            results.append(segmenter.resolve(segmentation, chain=chain, thread_bodies=bodies))
+        except Exception as exc:  # noqa: BLE001 - any fault in one message is recorded, not fatal
+            failed.append((message_id, exc))
+    return results, failed

@@ -8,7 +8,9 @@ markers). This module only maps its result to the project's ``PatchSubject``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from email.errors import HeaderParseError
 
 from liblore.series import parse_patch_subject
 
@@ -18,6 +20,7 @@ from analyzer.thread.records import PatchSubject
 # (kvm-unit-tests, net-next), except the two tags people also type in lower case.
 _TAG = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _LOWER_CASE_TAGS = frozenset({"rfc", "resend"})
+_HIDDEN_MARK = "\ufffe?"
 
 
 def parse_subject(subject: str) -> PatchSubject:
@@ -26,7 +29,13 @@ def parse_subject(subject: str) -> PatchSubject:
     A subject without a numbered counter has ``number``/``total`` None; ``0/n`` is a
     cover letter. The version is 1 unless the prefix says otherwise.
     """
-    parsed = parse_patch_subject(subject)
+    try:
+        parsed = parse_patch_subject(subject)
+    except HeaderParseError:
+        # The subject is stored decoded; what still looks like an encoded word (a garbled
+        # "=?utf-8?B?a?=") is text, so it is hidden from liblore's decoder and put back.
+        parsed = parse_patch_subject(subject.replace("=?", _HIDDEN_MARK))
+        parsed = dataclasses.replace(parsed, title=parsed.title.replace(_HIDDEN_MARK, "=?"))
     words = [word.strip("()") for word in parsed.prefixes if word.strip("()")]
     tags = ["PATCH"] if parsed.is_patch else []
     tags += [word.upper() for word in words if _is_tag(word)]
