@@ -100,6 +100,8 @@ MIGRATIONS: list[str] = [
     analysis.SCHEMA,
     # 4: signals and evidence of every label (analyzer/store/analysis.py)
     analysis.SIGNALS,
+    # 5: the messages of every series posting (analyzer/store/structure.py)
+    structure.SERIES_PATCHES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
