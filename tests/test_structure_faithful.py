@@ -3,6 +3,7 @@ subject forms, series assembled across threads, partial re-rolls, cover letters 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -24,9 +25,15 @@ from analyzer.store.structure import (
     structure_state,
 )
 
-from analyzer.thread.records import PatchSubject, SeriesVersion
+from analyzer.dashboard.postings import posting_lines
+from analyzer.graph.ids import lore_url, message_anchor
+from analyzer.report.build import thread_report
+from analyzer.report.html import environment, render_html
+from analyzer.report.markdown import render_markdown
+from analyzer.thread.records import PatchSubject, SeriesPatch, SeriesVersion
 from analyzer.thread.series import PostedPatch, link_series, posted_patch
 from analyzer.thread.subject import parse_subject
+from tests.debate_factory import V1_ID, V2_ID, sample_debate
 
 
 @pytest.mark.parametrize(
@@ -228,3 +235,36 @@ def test_a_store_from_before_the_migration_is_rebuilt_to_fill_it(tmp_path: Path)
     with Store.open(db) as store:
         assert "messages" not in structure_state(store)
         assert needs_rebuild(store)
+
+
+def test_reports_list_the_postings_of_the_thread_with_every_patch() -> None:
+    debate = sample_debate()
+    first = debate.thread(V1_ID).message_ids
+    elsewhere = "7.lost-patch@example.org"
+    patches = (
+        SeriesPatch(first[0], 0, 2, "the series", V1_ID, None),
+        SeriesPatch(elsewhere, 2, 2, "a patch sent without References", elsewhere, "8.resent@example.org"),
+    )
+    posting = SeriesVersion("s", 1, first[0], V1_ID, "[PATCH 0/2] the series", "a@x", None, "v2-root", patches)
+    debate = dataclasses.replace(debate, series=(posting,))
+    env = environment()
+    report = thread_report(debate, V1_ID, env)
+    assert [p.message_id for p in report.postings[0].patches] == [first[0], elsewhere]
+    html = render_html(report, env)
+    section = html[html.index('<section id="postings">') :]
+    assert f'href="#{message_anchor(first[0])}"' in section and f'href="{lore_url(elsewhere)}"' in section
+    assert "re-sent as 8.resent@example.org" in section and "superseded by v2-root" in section
+    markdown = render_markdown(report)
+    assert "## Series postings" in markdown and "2/2 [a patch sent without References]" in markdown
+    assert thread_report(debate, V2_ID, env).postings == ()
+
+
+def test_the_dashboard_section_lists_each_patch_and_where_it_sits() -> None:
+    patches = (
+        SeriesPatch("c@x", 0, 1, "cover", "c@x"),
+        SeriesPatch("p@x", 1, 1, "the fix", "elsewhere@x", "p3@x"),
+    )
+    lines = posting_lines([SeriesVersion("s", 2, "c@x", "c@x", "[PATCH v2 0/1] cover", "a@x", None, None, patches)], "c@x")
+    assert lines[0].startswith("- **v2**") and lines[0].endswith("current")
+    assert lines[1] == "    - 0/1 cover"
+    assert lines[2] == "    - 1/1 the fix (thread elsewhere@x) → re-sent as p3@x"
