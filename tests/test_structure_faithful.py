@@ -40,7 +40,7 @@ from tests.debate_factory import V1_ID, V2_ID, sample_debate
     ("subject", "expected"),
     [
         # prefix lists separated by commas (patchwork splits on commas and spaces)
-        ("[net,v2,1/2] net: fix the ring", PatchSubject("net: fix the ring", ("PATCH",), 2, 1, 2, targets=("net",))),
+        ("[net,v2,1/2] net: fix the ring", PatchSubject("net: fix the ring", (), 2, 1, 2, targets=("net",))),
         ("[PATCH,RFC] KVM: x86: a quirk", PatchSubject("KVM: x86: a quirk", ("PATCH", "RFC"))),
         ("[PATCH,v3,2/4] KVM: s", PatchSubject("KVM: s", ("PATCH",), 3, 2, 4)),
         # an unbracketed counter
@@ -54,10 +54,10 @@ from tests.debate_factory import V1_ID, V2_ID, sample_debate
         ("[RFC v4 PATCH 1/2] KVM: s", PatchSubject("KVM: s", ("PATCH", "RFC"), 4, 1, 2)),
         ("[PATCH] KVM: arm64: fix the leak (v2)", PatchSubject("KVM: arm64: fix the leak", ("PATCH",), 2)),
         ("[PATCH 2/3] KVM: s [V3]", PatchSubject("KVM: s", ("PATCH",), 3, 2, 3)),
-        # a counter alone makes a patch; a pull request stays a pull request
-        ("[1/3] arm64: tidy", PatchSubject("arm64: tidy", ("PATCH",), 1, 1, 3)),
+        # a counter alone is read, but the body says whether it is a patch
+        ("[1/3] arm64: tidy", PatchSubject("arm64: tidy", (), 1, 1, 3)),
         ("[GIT PULL] KVM/arm64 fixes", PatchSubject("KVM/arm64 fixes", ("GIT", "PULL"))),
-        ("Re: [net,v2,1/2] net: fix", PatchSubject("net: fix", ("PATCH",), 2, 1, 2, is_reply=True, targets=("net",))),
+        ("Re: [net,v2,1/2] net: fix", PatchSubject("net: fix", (), 2, 1, 2, is_reply=True, targets=("net",))),
     ],
 )
 def test_subject_forms(subject: str, expected: PatchSubject) -> None:
@@ -137,6 +137,12 @@ def test_a_cover_letter_without_zero_of_n_is_the_root_its_patches_answer() -> No
     (posting,) = link_series([cover, *parts])
     assert posting.root_message_id == cover.message_id and posting.version == 2
     assert [(p.number, p.total) for p in posting.patches] == [(0, 2), (1, 2), (2, 2)]
+
+
+def test_a_robot_report_with_a_counter_but_no_diff_is_no_patch_but_a_bare_cover_is() -> None:
+    common = {"author_id": "a", "author_email": "a", "date": None, "body": "warning: unused variable\n", "parent_id": None}
+    assert posted_patch("r", "[kvmarm:next 29/32] arch/x.c:1:2: warning", thread_id="r", **common) is None
+    assert posted_patch("c", "[RFC 0/3] KVM: fixes", thread_id="c", **common) is not None
 
 
 def test_a_patch_titled_reply_without_re_is_a_comment_and_a_diff_without_patch_is_a_posting() -> None:

@@ -4,7 +4,9 @@ The rules are b4's (``--rethread``, revisions) and patchwork's (``find_series``,
 ``find_cover_letter``), written for this project:
 
 - A message is part of a posting when its subject is not a reply and it says it is a
-  patch (``[PATCH …]``, a bracketed counter) or its body carries a diff. A ``[PATCH] …``
+  patch (``[PATCH …]``) or its body carries a diff; a bracketed counter without the word
+  PATCH (``[net,v2,0/2]``) makes a cover letter, but a build robot's
+  ``[tree:branch 29/32] warning`` without a diff is no patch. A ``[PATCH] …``
   subject that answers another message, carries no diff and heads no numbered patches is
   a comment whose author forgot the ``Re:``; a ``[GIT PULL]`` is not a posting.
 - The numbered patches of one author, version and size in one thread are one posting.
@@ -26,6 +28,7 @@ The rules are b4's (``--rethread``, revisions) and patchwork's (``find_series``,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -130,12 +133,12 @@ def posted_patch(
     posting (a reply, a pull request, plain mail without a diff)."""
     if not might_be_patch_mail(subject):
         return None
-    has_diff = carries_diff(body)
-    if not has_diff and not parse_subject(subject).is_patch:
-        return None
-    return PostedPatch(
-        message_id, subject, author_id, author_email.lower(), date, thread_id, change_id_in(body), has_diff, parent_id
+    found = PostedPatch(
+        message_id, subject, author_id, author_email.lower(), date, thread_id, None, carries_diff(body), parent_id
     )
+    if not _is_posted(found, parse_subject(subject)):
+        return None
+    return dataclasses.replace(found, change_id=change_id_in(body))
 
 
 def link_series(patches: Iterable[PostedPatch]) -> tuple[SeriesVersion, ...]:
@@ -179,9 +182,13 @@ def _postings(patches: Iterable[PostedPatch]) -> list[_Posting]:
 
 
 def _is_posted(patch: PostedPatch, parsed: PatchSubject) -> bool:
+    """Said to be a patch, or carrying a diff; a bracketed counter without the word PATCH
+    (``[net,v2,1/2]``) counts for a cover letter (``0/n``), or when the body is unknown."""
     if parsed.is_reply or _is_pull(parsed):
         return False
-    return parsed.is_patch or patch.has_diff is True
+    if parsed.is_patch or patch.has_diff is True:
+        return True
+    return parsed.number is not None and (parsed.number == 0 or patch.has_diff is None)
 
 
 def _is_pull(parsed: PatchSubject) -> bool:

@@ -12,8 +12,9 @@ it does, as patchwork's ``parse_series_marker``/``clean_subject`` read them:
 - an unbracketed ``PATCH1/8`` or ``PATCH v2 1/8:`` at the start of the subject;
 - a version written at the end of the title, ``(v2)`` or ``[v2]``.
 
-A bracketed counter makes a subject a patch even without the word PATCH
-(``[net v2 1/2]``, ``[1/3]``), as it does for patchwork; ``[GIT PULL]`` stays a pull.
+A bracketed counter without the word PATCH (``[net v2 1/2]``, ``[1/3]``, a build robot's
+``[kvmarm:next 29/32]``) is read, but the subject is not tagged PATCH: whether such a
+message is part of a posting is for its body to say (analyzer.thread.series).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ _BARE_COUNTER = re.compile(
 )
 _N_OF_M = re.compile(r"\b(\d+)\s+of\s+(\d+)\b", re.IGNORECASE)
 _TITLE_VERSION = re.compile(r"\s*[(\[]\s*v(\d+)\s*[)\]]\s*$", re.IGNORECASE)
-_PULL = ("GIT", "PULL")
 
 
 def parse_subject(subject: str) -> PatchSubject:
@@ -49,8 +49,7 @@ def parse_subject(subject: str) -> PatchSubject:
     parsed = parse_patch_subject(normalised(subject))
     words = [word.strip("()") for word in parsed.prefixes if word.strip("()")]
     numbered = not parsed.counters_inferred
-    is_pull = all(tag in (w.upper() for w in words) for tag in _PULL)
-    tags = ["PATCH"] if parsed.is_patch or (numbered and not is_pull) else []
+    tags = ["PATCH"] if parsed.is_patch else []
     tags += [word.upper() for word in words if _is_tag(word)]
     targets = tuple(word for word in words if not _is_tag(word))
     title = " ".join(parsed.title.split())
