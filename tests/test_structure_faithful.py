@@ -30,9 +30,10 @@ from analyzer.graph.ids import lore_url, message_anchor
 from analyzer.report.build import thread_report
 from analyzer.report.html import environment, render_html
 from analyzer.report.markdown import render_markdown
-from analyzer.thread.records import PatchSubject, SeriesPatch, SeriesVersion
+from analyzer.thread.records import PatchSubject, SeriesPatch, SeriesVersion, ThreadingHeaders
 from analyzer.thread.series import PostedPatch, link_series, posted_patch
 from analyzer.thread.subject import parse_subject
+from analyzer.thread.tree import thread_messages
 from tests.debate_factory import V1_ID, V2_ID, sample_debate
 
 
@@ -274,3 +275,33 @@ def test_the_dashboard_section_lists_each_patch_and_where_it_sits() -> None:
     assert lines[0].startswith("- **v2**") and lines[0].endswith("current")
     assert lines[1] == "    - 0/1 cover"
     assert lines[2] == "    - 1/1 the fix (thread elsewhere@x) → re-sent as p3@x"
+
+
+# -- a cover letter heads its posting whatever the order of ids -----------------------
+
+SAME_SECOND = "2026-03-02T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(("cover", "patch"), [("zzz-0@x", "aaa-1@x"), ("aaa-0@x", "zzz-1@x")])
+def test_a_reply_with_reversed_references_cannot_put_the_cover_under_its_patch(cover: str, patch: str) -> None:
+    (thread,) = thread_messages(
+        [
+            ThreadingHeaders(cover, "[PATCH 0/1] KVM: the series", None, (), SAME_SECOND),
+            ThreadingHeaders(patch, "[PATCH 1/1] KVM: the patch", cover, (cover,), SAME_SECOND),
+            ThreadingHeaders("r@x", "Re: [PATCH 1/1] KVM: the patch", patch, (patch, cover), "2026-03-02T11:00:00+00:00"),
+        ]
+    )
+    assert [(m.message_id, m.parent_id) for m in thread.members] == [(cover, None), (patch, cover), ("r@x", patch)]
+
+
+def test_a_cover_letter_is_no_child_of_an_id_a_reply_names_before_it() -> None:
+    """Some mail systems put an id of their own first in References."""
+    threads = thread_messages(
+        [
+            ThreadingHeaders("c@x", "[RFC PATCH 0/1] KVM: drop it", None, (), "2026-03-02T10:00:00+00:00"),
+            ThreadingHeaders("p@x", "[RFC PATCH 1/1] KVM: drop it", "c@x", ("c@x",), "2026-03-02T10:00:01+00:00"),
+            ThreadingHeaders("r@y", "Re: [RFC PATCH 0/1] KVM: drop it", "c@x", ("SYS1@y", "c@x"), "2026-03-02T12:00:00+00:00"),
+        ]
+    )
+    assert [t.thread_id for t in threads] == ["c@x"]
+    assert not any(m.placeholder for m in threads[0].members)
