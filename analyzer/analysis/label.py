@@ -109,6 +109,7 @@ def _thread_input(thread: Thread, context: _Context) -> ThreadInput:
                 segmentation=seg,
                 author_roles=context.roles.get(person, ()),
                 replaces=context.previous.get(message.message_id),
+                author_addresses=(message.author.email,),
             )
         )
     return ThreadInput(thread.thread_id, tuple(inputs), roles_known=context.roles_known)
