@@ -154,6 +154,7 @@ def thread_input(
                 segmentation=load_segmentation(store, message_id) or Segmentation(message_id, ()),
                 author_roles=person.roles if person else (),
                 replaces=(previous or {}).get(message_id),
+                author_addresses=(str(row["author_email"]), *(person.emails if person else ())),
             )
         )
     return ThreadInput(thread.thread_id, tuple(inputs), roles_known=roles_known)

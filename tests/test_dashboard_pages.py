@@ -123,6 +123,15 @@ def test_thread_page_shows_tree_graph_timeline_and_highlights(app: AppTest, deba
     assert metrics["Claims"] == str(len(claims))
 
 
+def test_thread_page_lists_the_series_postings_of_the_thread(app: AppTest, debate: Debate) -> None:
+    posted = next(v for v in debate.series if len(v.patches) > 1)
+    run_page(app, "thread", thread_id=posted.thread_id)
+    (section,) = [e for e in app.expander if e.label.startswith("Series postings")]
+    listed = "\n".join(m.value for m in section.markdown)
+    assert f"**v{posted.version}**" in listed
+    assert listed.count("\n    - ") + 1 >= len(posted.patches)
+
+
 def test_thread_page_opens_the_message_named_in_the_url(app: AppTest, debate: Debate) -> None:
     root, wanted = THREAD_A["root_message_id"], THREAD_A["message_ids"][3]
     app.query_params["thread"] = root

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from analyzer.analysis.inputs import PreviousVersion
 from analyzer.analysis.positions import tight
-from analyzer.analysis.records import Decision
+from analyzer.analysis.records import UNATTESTED, Decision
 from analyzer.nlp.extensions import Marked
+from analyzer.segment.attest import Sender, attest, trailer_key
 from analyzer.segment.records import Trailer
 
 _TRAILER_DECISIONS = {
@@ -56,9 +57,15 @@ def decisions_from(
     message_id: str,
     actor: Actor,
     settings: DecisionSettings = DecisionSettings(),
+    sender: Sender | None = None,
+    present: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Decision]:
     """``marks`` are (offset of the doc in the body, mark, doc text). One Decision per
-    kind, its evidence the strongest sentence."""
+    cue kind, its evidence the strongest sentence; and one per trailer the message gives,
+    attested like b4 (analyzer.segment.attest): a trailer naming someone other than the
+    sender is kept with the signal ``structure:unattested`` (nobody's decision; callers
+    keep it apart), one restating a trailer the patch carries (``present``) is no decision.
+    A trailer replaces the cue decision of its kind (the tag says it more plainly)."""
     best: dict[str, tuple[float, Decision]] = {}
     totals: dict[str, float] = {}
     for offset, mark, text in marks:
@@ -70,13 +77,43 @@ def decisions_from(
         decision = _decision(message_id, mark.label, actor, offset + start, offset + end, text[start:end], weight)
         if mark.label not in best or weight > best[mark.label][0]:
             best[mark.label] = (weight, decision)
+    tagged = [] if "author" in actor.roles else _trailer_decisions(trailers, message_id, actor, sender, present)
+    by_tag = {d.kind for d in tagged if d.attested}
+    cued = [best[kind][1] for kind in sorted(best) if totals[kind] >= settings.threshold and kind not in by_tag]
+    return cued + tagged
+
+
+def _trailer_decisions(
+    trailers: Sequence[Trailer], message_id: str, actor: Actor, sender: Sender | None, present: frozenset[tuple[str, str]]
+) -> list[Decision]:
+    found = []
     for trailer in trailers:
         kind = _TRAILER_DECISIONS.get(trailer.key)
-        if kind is None or trailer.in_patch or "author" in actor.roles:
+        attestation = attest(trailer, sender, present)
+        if kind is None or attestation in ("patch", "restated"):
             continue
-        totals[kind] = totals.get(kind, 0.0) + 3.0
-        best[kind] = (3.0, _decision(message_id, kind, actor, trailer.start, trailer.end, f"{trailer.key}: {trailer.value}", 3.0))
-    return [best[kind][1] for kind in sorted(best) if totals[kind] >= settings.threshold]
+        evidence = f"{trailer.key}: {trailer.value}"
+        signals = (f"structure:trailer:{trailer.key}",)
+        if attestation == "attested":
+            found.append(replace(_decision(message_id, kind, actor, trailer.start, trailer.end, evidence, 3.0), signals=signals))
+        else:
+            named = replace(actor, name=trailer.name or trailer.email or trailer.value)
+            decision = _decision(message_id, kind, named, trailer.start, trailer.end, evidence, 0.5)
+            found.append(replace(decision, signals=(*signals, UNATTESTED)))
+    return found
+
+
+def patch_trailers(message_id: str, parents: Mapping[str, str | None], trailers: Mapping[str, Sequence[Trailer]]) -> frozenset[tuple[str, str]]:
+    """``trailer_key`` of every trailer the patches above a message carry (its ancestors'
+    trailers that belong to the patch they post), so a reply restating them adds nothing."""
+    found: set[tuple[str, str]] = set()
+    seen = {message_id}
+    current = parents.get(message_id)
+    while current is not None and current not in seen:
+        seen.add(current)
+        found.update(trailer_key(t) for t in trailers.get(current, ()) if t.in_patch)
+        current = parents.get(current)
+    return frozenset(found)
 
 
 def _decision(message_id: str, kind: str, actor: Actor, start: int, end: int, evidence: str, weight: float) -> Decision:

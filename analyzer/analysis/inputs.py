@@ -36,6 +36,9 @@ class MessageInput:
     replaces: PreviousVersion | None = None
     """Set on the root of a series posting that supersedes an earlier version (found by
     series linking across threads, so it is an input, not something one thread can see)."""
+    author_addresses: tuple[str, ...] = ()
+    """The From address and every other address known for the author: a trailer in the
+    message is the author's own when it names one of them (b4's attestation)."""
 
 
 @dataclass(frozen=True, slots=True)

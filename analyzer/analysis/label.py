@@ -20,7 +20,7 @@ from analyzer.thread.maintainers import MaintainerSection
 from analyzer.thread.people import People, Sighting, resolve_people
 from analyzer.thread.context import Segmenter, library_segmenter, segment_thread
 from analyzer.thread.records import Thread, ThreadingHeaders
-from analyzer.thread.series import PostedPatch, change_id_in, link_series, might_be_posting
+from analyzer.thread.series import PostedPatch, link_series, posted_patch
 from analyzer.thread.tree import thread_messages
 
 
@@ -74,11 +74,18 @@ class _Context:
 def _postings(threads: Sequence[Thread], by_id: Mapping[str, Message], people: People) -> Iterator[PostedPatch]:
     """The patch postings among the messages, for linking versions of one series."""
     for thread in threads:
-        for message_id in thread.message_ids:
-            m = by_id[message_id]
-            if might_be_posting(m.subject):
-                person = people.person_of(m.author.name, m.author.email) or m.author.email
-                yield PostedPatch(message_id, m.subject, person, m.author.email.lower(), m.date, thread.thread_id, change_id_in(m.body))
+        for member in thread.members:
+            m = by_id.get(member.message_id)
+            if m is None:
+                continue
+            person = people.person_of(m.author.name, m.author.email) or m.author.email
+            parent = member.parent_id if member.parent_id in by_id else None
+            found = posted_patch(
+                m.message_id, m.subject, author_id=person, author_email=m.author.email, date=m.date,
+                thread_id=thread.thread_id, body=m.body, parent_id=parent,
+            )
+            if found is not None:
+                yield found
 
 
 def _thread_input(thread: Thread, context: _Context) -> ThreadInput:
@@ -102,6 +109,7 @@ def _thread_input(thread: Thread, context: _Context) -> ThreadInput:
                 segmentation=seg,
                 author_roles=context.roles.get(person, ()),
                 replaces=context.previous.get(message.message_id),
+                author_addresses=(message.author.email,),
             )
         )
     return ThreadInput(thread.thread_id, tuple(inputs), roles_known=context.roles_known)

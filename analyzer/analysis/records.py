@@ -78,6 +78,10 @@ class Relation:
     """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
 
+UNATTESTED = "structure:unattested"
+"""Signal of a Decision read from a trailer that names someone other than its sender."""
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     message_id: str
@@ -93,6 +97,12 @@ class Decision:
     signals: tuple[str, ...] = ()
     """What fired: ``rule:<cue id>``, ``model:<name> <probability>``, ``structure:<what>``."""
 
+    @property
+    def attested(self) -> bool:
+        """False for a trailer naming someone other than the message's sender: kept as a
+        record (its actor is the person named), but nobody's decision."""
+        return UNATTESTED not in self.signals
+
 
 @dataclass(frozen=True, slots=True)
 class MessageAnalysis:
@@ -105,6 +115,9 @@ class MessageAnalysis:
     mentions: tuple[Mention, ...] = ()
     relations: tuple[Relation, ...] = ()
     decisions: tuple[Decision, ...] = ()
+    unattested: tuple[Decision, ...] = ()
+    """Trailers the message gives on someone else's behalf (b4 would not apply them):
+    kept, marked with the ``structure:unattested`` signal, and counted as no one's decision."""
 
     @property
     def relation(self) -> Relation | None:

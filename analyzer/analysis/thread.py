@@ -9,7 +9,14 @@ from collections.abc import Callable
 from functools import partial
 from dataclasses import dataclass, field
 
-from analyzer.analysis.decisions import Actor, DecisionSettings, actor_roles, decisions_from, superseding
+from analyzer.analysis.decisions import (
+    Actor,
+    DecisionSettings,
+    actor_roles,
+    decisions_from,
+    patch_trailers,
+    superseding,
+)
 from analyzer.analysis.inputs import MessageInput, ThreadInput
 from analyzer.analysis.positions import (
     PositionSettings,
@@ -34,6 +41,7 @@ from analyzer.analysis.relations import (
 )
 from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
 from analyzer.nlp.behaviours import patch_additions
+from analyzer.segment.attest import Sender
 from analyzer.segment.records import OwnText
 from analyzer.thread.records import has_maintainer_role
 
@@ -117,7 +125,7 @@ def analyse_marked(
                 positions=tuple(positions[message.message_id]),
                 mentions=tuple(m for r in results for m in r.mentions),
                 relations=tuple(_relations(message, results, context, settings.relations)),
-                decisions=tuple(_decisions(message, results, thread, patch_authors, settings.decisions)),
+                **_by_attestation(_decisions(message, results, thread, patch_authors, settings.decisions)),
             )
         )
     return ThreadAnalysis(thread_id=thread.thread_id, messages=tuple(analyses))
@@ -288,6 +296,20 @@ def _patch_authors(thread: ThreadInput) -> set[str]:
     return {root.author_id} if root is not None and root.parent_id is None else set()
 
 
+def _by_attestation(found: list[Decision]) -> dict[str, tuple[Decision, ...]]:
+    """Unattested trailers are kept apart from the message's decisions."""
+    return {
+        "decisions": tuple(d for d in found if d.attested),
+        "unattested": tuple(d for d in found if not d.attested),
+    }
+
+
+def _patch_trailers(message: MessageInput, thread: ThreadInput) -> frozenset[tuple[str, str]]:
+    by_id = thread.by_id()
+    parents = {m.message_id: m.parent_id for m in thread.messages}
+    return patch_trailers(message.message_id, parents, {m: by_id[m].segmentation.trailers for m in by_id})
+
+
 def _decisions(
     message: MessageInput,
     results: list[BlockMarks],
@@ -302,7 +324,11 @@ def _decisions(
     weight = settings.maintainer_weight if thread.roles_known and is_maintainer else 1.0
     actor = Actor(name=message.author_name, date=message.date, roles=roles, weight=weight)
     marks = [(r.block.offset, mark, r.block.text) for r in results for mark in r.decision_cues]
-    found = decisions_from(marks, message.segmentation.trailers, message_id=message.message_id, actor=actor, settings=settings)
+    sender = Sender.of(message.author_name, message.author_addresses)
+    found = decisions_from(
+        marks, message.segmentation.trailers, message_id=message.message_id, actor=actor, settings=settings,
+        sender=sender, present=_patch_trailers(message, thread),
+    )
     if message.replaces is not None and not any(d.kind == "withdrawn" for d in found):
         found.append(superseding(message.message_id, message.body, message.subject, message.replaces, actor))
     return found

@@ -25,6 +25,7 @@ from analyzer.cli.common import (
 from analyzer.display import visible, visible_json
 from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store, StoredMessage
+from analyzer.thread.records import SeriesVersion
 from analyzer.store.structure import (
     StructureSummary,
     ThreadOverview,
@@ -33,6 +34,7 @@ from analyzer.store.structure import (
     load_segmentation,
     load_thread,
     needs_rebuild,
+    posting_of,
     rebuild_structure,
     structure_state,
     thread_id_of,
@@ -189,7 +191,31 @@ def _message_view(store: Store, message: StoredMessage) -> dict[str, Any]:
             "parent": member.parent_id if member else None,
             "parent_missing": bool(thread and member and member.parent_id and member.parent_id not in thread.message_ids),
         },
+        "series": _posting_view(posting_of(store, message.message_id)),
         "segments": None if segmentation is None else _segments(store, message.body, segmentation),
+    }
+
+
+def _posting_view(posting: SeriesVersion | None) -> dict[str, Any] | None:
+    """The posting the message belongs to: every patch of it, across threads."""
+    if posting is None:
+        return None
+    return {
+        "series_id": posting.series_id,
+        "version": posting.version,
+        "root": posting.root_message_id,
+        "superseded_by": posting.superseded_by,
+        "patches": [
+            {
+                "message_id": p.message_id,
+                "number": p.number,
+                "total": p.total,
+                "title": p.title,
+                "thread_id": p.thread_id,
+                "superseded_by": p.superseded_by,
+            }
+            for p in posting.patches
+        ],
     }
 
 
@@ -251,6 +277,8 @@ def _print_view(view: dict[str, Any]) -> None:
         ("Thread", f"{thread['thread_id']} ({thread['messages']} messages), depth {thread['depth']}"),
     ):
         out.print(f"{label}: {visible(value, multiline=False)}", highlight=False, markup=False)
+    if view.get("series"):
+        _print_posting(view["series"])
     if view["segments"] is None:
         err.print("not segmented yet: run `analyzer structure` once a segmenter is installed", highlight=False)
         return
@@ -259,6 +287,20 @@ def _print_view(view: dict[str, Any]) -> None:
         out.print(visible(segment["text"]), highlight=False, markup=False)
         if segment["kind"] == "quote":
             out.print(f"  -> {visible(_source_line(segment), multiline=False)}", highlight=False, markup=False)
+
+
+def _print_posting(posting: dict[str, Any]) -> None:
+    later = f", superseded by {posting['superseded_by']}" if posting["superseded_by"] else ""
+    out.print(
+        visible(f"Series: v{posting['version']} posting {posting['root']} ({len(posting['patches'])} messages){later}", multiline=False),
+        highlight=False,
+        markup=False,
+    )
+    for patch in posting["patches"]:
+        counter = "-" if patch["number"] is None else f"{patch['number']}/{patch['total']}"
+        replaced = f"  (re-sent as {patch['superseded_by']})" if patch["superseded_by"] else ""
+        line = f"  {counter:>6} {patch['title']}  <{patch['message_id']}>{replaced}"
+        out.print(visible(line, multiline=False), highlight=False, markup=False)
 
 
 def _segment_label(segment: dict[str, Any]) -> str:

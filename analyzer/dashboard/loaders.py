@@ -33,9 +33,11 @@ from analyzer.store.structure import (
     known_lists,
     load_segmentation,
     load_threads,
+    postings_in_thread,
     thread_id_of,
     thread_overviews,
 )
+from analyzer.thread.records import SeriesVersion
 from analyzer.timeline.build import corpus_timeline, thread_timeline
 
 if TYPE_CHECKING:
@@ -62,6 +64,13 @@ def _opened(db: str) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+@st.cache_data(show_spinner=False)
+def series_postings(db: str, rev: str, thread_id: str) -> list[SeriesVersion]:
+    """The series postings with a message in the thread, each with all its patches."""
+    with _opened(db) as store:
+        return postings_in_thread(store, thread_id)
 
 
 @st.cache_resource(show_spinner="Preparing the sample store from corpus/…")

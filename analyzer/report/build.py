@@ -17,6 +17,7 @@ from analyzer.report.model import (
     ContestedView,
     MatrixView,
     MessageView,
+    PostingView,
     ReportKind,
     ThreadRow,
 )
@@ -43,6 +44,8 @@ class Report:
     behaviours: tuple[BehaviourView, ...] = ()
     """Corpus reports only, like ``position_matrix``."""
     position_matrix: MatrixView | None = None
+    postings: tuple[PostingView, ...] = ()
+    """Thread reports only: the series postings with a message in the thread."""
 
     @property
     def decisions(self) -> tuple[TimelineEvent, ...]:
@@ -58,7 +61,11 @@ def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_vie
                 f"{_span(thread.first_date, thread.last_date)}")
     report = _report(debate, thread.root_subject, subtitle, ag, timeline, env, graph_view, changes_only=False,
                      shown=frozenset(present))
-    return replace(report, messages=tuple(model.message_view(debate, debate.messages[m]) for m in present))
+    return replace(
+        report,
+        messages=tuple(model.message_view(debate, debate.messages[m]) for m in present),
+        postings=model.postings(debate, thread_id, frozenset(present)),
+    )
 
 
 def corpus_report(debate: Debate, env: Environment, *, graph_view: GraphView = "summary") -> Report:

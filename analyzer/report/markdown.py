@@ -55,6 +55,8 @@ def render_markdown(report: Report, *, graph_image: str | None = None) -> str:
     out += ["## Stances over time", ""]
     for person, claims in report.stance_history:
         out += [f"### {md_text(person)}", "", *(f"- {c.date[:10]} {_claim(c)}" for c in claims), ""]
+    if report.postings:
+        out += _postings(report)
     if report.kind == "corpus":
         out += _corpus_sections(report)
     out += ["## Messages" if report.kind == "thread" else "## Cited messages", ""]
@@ -69,6 +71,18 @@ def _event_link(event: TimelineEvent, shown: set[str]) -> str:
     if event.message_id in shown and event.node_id:
         return f"[source](#{anchor(event.node_id)})"
     return f"[lore]({lore_url(event.message_id)})"
+
+
+def _postings(report: Report) -> list[str]:
+    out = ["## Series postings", ""]
+    for posting in report.postings:
+        state = f"superseded by `{md_text(posting.superseded_by)}`" if posting.superseded_by else "current"
+        out += [f"- **v{posting.version}** {md_text(posting.subject)} ({len(posting.patches)} messages, {state})"]
+        for patch in posting.patches:
+            link = f"#{patch.anchor}" if patch.anchor else patch.lore_url
+            resent = f", re-sent as `{md_text(patch.resent_as)}`" if patch.resent_as else ""
+            out += [f"  - {patch.counter} [{md_text(patch.title)}]({link}){resent}"]
+    return [*out, ""]
 
 
 def _corpus_sections(report: Report) -> list[str]:

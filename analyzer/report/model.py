@@ -115,6 +115,55 @@ class ThreadRow:
     last_date: str
 
 
+@dataclass(frozen=True, slots=True)
+class PostedPatchView:
+    counter: str
+    """``2/5``, ``0/5`` for a cover letter, ``-`` for an unnumbered patch."""
+    title: str
+    message_id: str
+    anchor: str
+    """Anchor of the message when the report shows it, else empty (link to lore)."""
+    lore_url: str
+    resent_as: str
+    """Message-ID of the later version's patch that re-sent it; empty while current."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostingView:
+    """One posting of a patch series with a message in the report's thread."""
+
+    version: int
+    subject: str
+    superseded_by: str
+    patches: tuple[PostedPatchView, ...]
+
+
+def postings(debate: Debate, thread_id: str, shown: frozenset[str]) -> tuple[PostingView, ...]:
+    """The series postings with a patch or cover letter in the thread, by date, each with
+    every patch it is made of (across threads too)."""
+    found = [v for v in debate.series if any(p.thread_id == thread_id for p in v.patches)]
+    found.sort(key=lambda v: (v.date or "", v.root_message_id))
+    return tuple(
+        PostingView(
+            version=v.version,
+            subject=v.subject,
+            superseded_by=v.superseded_by or "",
+            patches=tuple(
+                PostedPatchView(
+                    "-" if p.number is None else f"{p.number}/{p.total}",
+                    p.title,
+                    p.message_id,
+                    message_anchor(p.message_id) if p.message_id in shown else "",
+                    lore_url(p.message_id),
+                    p.superseded_by or "",
+                )
+                for p in v.patches
+            ),
+        )
+        for v in found
+    )
+
+
 def claim_view(debate: Debate, claim: Claim) -> ClaimView:
     info = debate.messages[claim.message_id]
     return ClaimView(claim_anchor(claim), claim.message_id, message_anchor(claim.message_id), lore_url(claim.message_id),

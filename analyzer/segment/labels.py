@@ -15,6 +15,7 @@ from typing import Literal
 from analyzer.segment import patch as p
 from analyzer.segment.attribution import is_snip, match_attribution, outlook_attribution
 from analyzer.segment.lines import Line, next_text
+from analyzer.segment.pull import mark_pull_requests
 from analyzer.segment.records import Attribution
 from analyzer.segment.tail import footer_starts, signature_starts
 from analyzer.segment.trailers import (
@@ -24,7 +25,7 @@ from analyzer.segment.trailers import (
     parse_trailer,
 )
 
-ContentKind = Literal["own", "patch", "trailer", "signature", "footer", "attribution", "blank"]
+ContentKind = Literal["own", "patch", "pull", "trailer", "signature", "footer", "attribution", "blank"]
 
 _ATTRIBUTION_LEADS = ("On ", "Le ", "El ", "Il ", "Am ", "Em ", "Op ", "Quoting ", "----- On", "\ufeffOn ")
 
@@ -36,6 +37,8 @@ class Labelling:
     """(index of the first line, attribution)."""
     trailers: tuple[tuple[int, ParsedTrailer], ...]
     """(line index, trailer) for every trailer line, at any depth."""
+    continued: frozenset[int] = frozenset()
+    """Lines that carry on the trailer of the line above (a wrapped ``<address>``)."""
 
 
 @dataclass(slots=True)
@@ -60,6 +63,7 @@ class _Reader:
     kinds: list[ContentKind] = field(default_factory=list)
     attributions: list[tuple[int, Attribution]] = field(default_factory=list)
     trailers: list[tuple[int, ParsedTrailer]] = field(default_factory=list)
+    continued: set[int] = field(default_factory=set)
 
 
 def label_lines(lines: Sequence[Line], outlook: Sequence[tuple[int, int]]) -> Labelling:
@@ -81,7 +85,10 @@ def label_lines(lines: Sequence[Line], outlook: Sequence[tuple[int, int]]) -> La
         if kind != "blank":
             level.last = kind
         index += count
-    return Labelling(tuple(reader.kinds), tuple(reader.attributions), tuple(reader.trailers))
+    kinds = mark_pull_requests(lines, reader.kinds, "pull")
+    pulled = {i for i, kind in enumerate(kinds) if kind == "pull"}
+    trailers = tuple(t for t in reader.trailers if t[0] not in pulled)
+    return Labelling(tuple(kinds), tuple(reader.attributions), trailers, frozenset(reader.continued))
 
 
 def _end_deeper_tails(levels: dict[int, _Level], depth: int) -> None:
@@ -112,6 +119,8 @@ def _read(reader: _Reader, index: int, level: _Level) -> tuple[ContentKind, int]
     attribution = _attribution(reader, index)
     if attribution:
         return "attribution", attribution
+    if _wrapped_trailer(reader, index):
+        return "trailer", 2
     return _read_content(reader, index, level), 1
 
 
@@ -174,6 +183,29 @@ def _read_prose(reader: _Reader, index: int, level: _Level) -> ContentKind:
             reader.trailers.append((index, trailer))
             return "trailer"
     return "own"
+
+
+def _wrapped_trailer(reader: _Reader, index: int) -> bool:
+    """``Reviewed-by: A Long Name`` with its ``<address>`` wrapped onto the next line: one
+    trailer over both lines, address kept (and recorded as such)."""
+    lines = reader.lines
+    line = lines[index]
+    if ":" not in line.text or index + 1 >= len(lines):
+        return False
+    following = lines[index + 1]
+    rest = following.text.lstrip()
+    if following.depth != line.depth or following.blank or not rest.startswith("<") or "@" not in rest:
+        return False
+    strict = not _patch_follows(reader, index)
+    single = parse_trailer(line.text, strict=strict)
+    if single is not None and single.email is not None:
+        return False
+    joined = parse_trailer(f"{line.text.rstrip()} {rest.rstrip()}", strict=strict)
+    if joined is None or joined.email is None:
+        return False
+    reader.trailers.append((index, joined))
+    reader.continued.add(index + 1)
+    return True
 
 
 def _patch_follows(reader: _Reader, index: int) -> bool:

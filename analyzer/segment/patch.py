@@ -12,12 +12,21 @@ import re
 from dataclasses import dataclass
 
 _HUNK = re.compile(r"^@@+ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
-_DIFF_START = re.compile(r"^(?:diff --git \S|diff -[a-zA-Z]+ \S|GIT binary patch$|@@+ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)")
+_DIFF_START = re.compile(
+    r"^(?:diff --git \S|diff -[a-zA-Z]+ \S|GIT binary patch$|@@+ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@"
+    r"|(?:literal|delta) \d+$)"
+)
 _DIFF_META = re.compile(
     r"^(?:diff |index [0-9a-f]+\.\.[0-9a-f]+|--- \S|\+\+\+ \S|new file mode|deleted file mode|similarity index"
     r"|dissimilarity index|rename (?:from|to) |copy (?:from|to) |old mode|new mode|Binary files|GIT binary patch"
-    r"|literal \d|delta \d|Index: \S|={20,}$)"
+    r"|literal \d|delta \d|Index: \S|={20,}$|RCS file: |retrieving revision |\\ No newline at end of file)"
 )
+# A CVS or Subversion diff opens with "Index: <file>" over a rule of "=" signs.
+_INDEX = re.compile(r"^Index: \S")
+_RULE = re.compile(r"^={20,}\s*$")
+# git's base85 lines of a binary patch: a length character, then base85 data.
+_BASE85 = re.compile(r"^[A-Za-z][0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{5,}$")
+_BINARY_START = re.compile(r"^(?:GIT binary patch|literal \d+|delta \d+)$")
 _DIFFSTAT = re.compile(
     r"^\s*(?:\S.*?\s+\|\s+(?:\d+ ?\+*-*|Bin \d+ -> \d+ bytes)"
     r"|\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?"
@@ -31,10 +40,13 @@ _PATCH_METADATA = re.compile(r"^(?:base-commit|prerequisite-(?:patch-id|change-i
 
 
 def starts_diff(text: str, following: str | None) -> bool:
-    if text[:1] not in ("d", "@", "G", "-"):
+    """A unified or git diff, git's binary patch, or a CVS/Subversion ``Index:`` diff."""
+    if text[:1] not in ("d", "@", "G", "-", "l", "I"):
         return False
     if _DIFF_START.match(text):
         return True
+    if text[:1] == "I":
+        return bool(_INDEX.match(text)) and following is not None and bool(_RULE.match(following))
     return text.startswith("--- ") and following is not None and following.startswith("+++ ")
 
 
@@ -81,9 +93,18 @@ class DiffCursor:
     """Quoted diffs: the reviewer cut lines, so hunk counts cannot be trusted."""
     old: int = 0
     new: int = 0
+    binary: bool = False
+    """Inside git's binary patch: base85 lines until a blank line."""
 
     def feed(self, text: str) -> bool:
         """Whether ``text`` continues the diff (and count it if so)."""
+        if _BINARY_START.match(text):
+            self.binary = True
+            return True
+        if self.binary:
+            if _BASE85.match(text):
+                return True
+            self.binary = False
         hunk = _HUNK.match(text)
         if hunk:
             self.old = _count(hunk.group(1))

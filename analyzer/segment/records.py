@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-BlockKind = Literal["own", "quote", "attribution", "patch", "trailer", "signature", "footer", "blank"]
+BlockKind = Literal["own", "quote", "attribution", "patch", "pull", "trailer", "signature", "footer", "blank"]
 # "patch" covers diffs, diffstat, shortlog, the ``---`` separator and in-body git headers;
+# "pull" what ``git request-pull`` writes (its boilerplate, shortlog and diffstat: see pull.py);
 # "blank" also covers marker-only quote lines and the quoter's cut marks (``[...]``).
 # Quoted diffs are "quote" blocks whose QuotedBlock has ``patch=True``.
 

@@ -54,8 +54,8 @@ def segment_body(message_id: str, body: str) -> Segmentation:
 def _tag(kind: ContentKind, line: Line) -> _Tag:
     if line.depth == 0:
         return _Tag(kind, 0, kind == "patch")
-    if kind in ("own", "trailer", "patch"):
-        return _Tag("quote", line.depth, kind == "patch")
+    if kind in ("own", "trailer", "patch", "pull"):
+        return _Tag("quote", line.depth, kind in ("patch", "pull"))
     return _Tag(kind, line.depth)
 
 
@@ -73,7 +73,7 @@ def _absorb_blank_runs(tags: list[_Tag]) -> list[_Tag]:
             end += 1
         if 0 < index and end < len(result):
             before, after = result[index - 1], result[end]
-            inside = before == after and before.kind in ("quote", "own", "patch")
+            inside = before == after and before.kind in ("quote", "own", "patch", "pull")
             if inside and all(tag.depth <= before.depth for tag in result[index:end]):
                 result[index:end] = [before] * (end - index)
         index = end
@@ -130,12 +130,14 @@ def _trailers(body: str, lines: Sequence[Line], labelling: Labelling) -> tuple[T
         line = lines[index]
         if line.depth != 0:
             continue
+        if index + 1 in labelling.continued:
+            line = lines[index + 1]
         end = line.end - 1 if body[line.end - 1 : line.end] == "\n" else line.end
         trailers.append(
             Trailer(
                 key=parsed.key,
                 value=parsed.value,
-                start=line.start,
+                start=lines[index].start,
                 end=end,
                 in_patch=_above_patch(lines, labelling.kinds, index),
                 name=parsed.name,

@@ -202,7 +202,7 @@ def _insert_message(store: Store, tid: str, m: MessageAnalysis) -> None:
         "VALUES (?,?,?,?,?,?,?,?,?,?)",
         [
             (tid, d.message_id, d.kind, d.actor, d.date, d.confidence, d.start, d.end, d.evidence, _signals(d.signals))
-            for d in m.decisions
+            for d in (*m.decisions, *m.unattested)
         ],
     )
 
@@ -246,7 +246,8 @@ def load_analyses(store: Store, thread_ids: Sequence[str] | None = None) -> dict
             positions=tuple(parts.get("positions", ())),
             mentions=tuple(parts.get("mentions", ())),
             relations=tuple(parts.get("relations", ())),
-            decisions=tuple(parts.get("decisions", ())),
+            decisions=tuple(d for d in parts.get("decisions", ()) if d.attested),
+            unattested=tuple(d for d in parts.get("decisions", ()) if not d.attested),
         )
         for mid, parts in rows.items()
     }

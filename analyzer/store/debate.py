@@ -31,7 +31,9 @@ def load_debate(
     messages = _messages(store, threads, authors)
     analyses = load_analyses(store, [t.thread_id for t in threads])
     wanted = set(ids)
-    series = tuple(s for s in load_series(store) if s.root_message_id in wanted)
+    series = tuple(
+        s for s in load_series(store) if s.root_message_id in wanted or any(p.message_id in wanted for p in s.patches)
+    )
     used = {m.author_id for m in messages.values()}
     return Debate(
         threads=tuple(threads),

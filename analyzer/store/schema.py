@@ -102,6 +102,8 @@ MIGRATIONS: list[str] = [
     analysis.SIGNALS,
     # 5: messages segmentation or analysis could not process, with why (analyzer/store/failures.py)
     failures.SCHEMA,
+    # 6: the messages of every series posting (analyzer/store/structure.py)
+    structure.SERIES_PATCHES,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from analyzer.thread.maintainers import parse_maintainers
 from analyzer.thread.people import People, Sighting, resolve_people
 from analyzer.thread.records import (
     Person,
+    SeriesPatch,
     SeriesVersion,
     Thread,
     ThreadingHeaders,
@@ -41,9 +42,9 @@ from analyzer.thread.records import (
 )
 from analyzer.thread.series import (
     PostedPatch,
-    change_id_in,
     link_series,
-    might_be_posting,
+    might_be_patch_mail,
+    posted_patch,
 )
 from analyzer.thread.tree import (
     Threading,
@@ -259,13 +260,23 @@ def _sightings(rows: Sequence[Any]) -> list[Sighting]:
 def _posted_patches(
     store: Store, rows: Sequence[Any], threading: Threading, authors: Mapping[str, str]
 ) -> Iterator[PostedPatch]:
-    """Only patch postings need their body read (for a Change-Id), not every message."""
+    """Only messages that are not replies need their body read (for a diff and a
+    Change-Id), not every message."""
     thread_of = {m: t.thread_id for t in threading.threads for m in t.message_ids}
+    parent_of = {
+        m.message_id: m.parent_id for t in threading.threads for m in t.members if not m.placeholder
+    }
     for r in rows:
-        if not might_be_posting(r[1]):
+        if not might_be_patch_mail(r[1]):
             continue
         body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (r[0],)).fetchone()[0]
-        yield PostedPatch(r[0], r[1], authors[r[0]], r[6].lower(), r[4], thread_of[r[0]], change_id_in(body))
+        parent = parent_of.get(r[0])
+        found = posted_patch(
+            r[0], r[1], author_id=authors[r[0]], author_email=r[6], date=r[4], thread_id=thread_of[r[0]],
+            body=body, parent_id=parent if parent in parent_of else None,
+        )
+        if found is not None:
+            yield found
 
 
 def _write_threads(store: Store, threads: Sequence[Thread]) -> None:
@@ -300,6 +311,15 @@ def _write_people(store: Store, people: People, authors: Mapping[str, str]) -> N
 
 def _write_series(store: Store, series: Sequence[SeriesVersion]) -> None:
     store.connection.execute("DELETE FROM series_versions")
+    store.connection.execute("DELETE FROM series_patches")
+    store.connection.executemany(
+        "INSERT OR IGNORE INTO series_patches VALUES (?,?,?,?,?,?,?,?)",
+        [
+            (p.message_id, v.root_message_id, i, p.number, p.total, p.title, p.thread_id, p.superseded_by)
+            for v in series
+            for i, p in enumerate(v.patches)
+        ],
+    )
     store.connection.executemany(
         "INSERT INTO series_versions VALUES (?,?,?,?,?,?,?,?)",
         [
@@ -336,6 +356,27 @@ def structure_state(store: Store) -> dict[str, str]:
 def needs_rebuild(store: Store) -> bool:
     """True when messages were stored since the last rebuild (or there was none)."""
     return structure_state(store).get("messages") != _messages_mark(store)
+
+
+SERIES_PATCHES = """
+-- Which messages make up each posting of a series (cover letter and patches, across
+-- threads when patches were sent without References), and which later patch replaces each.
+CREATE TABLE series_patches (
+    message_id TEXT PRIMARY KEY,
+    root_message_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    number INTEGER,
+    total INTEGER,
+    title TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    superseded_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX series_patches_root ON series_patches(root_message_id, position);
+CREATE INDEX series_patches_thread ON series_patches(thread_id);
+-- Stores built before this table need a structure rebuild to fill it.
+DELETE FROM structure_state WHERE key = 'messages';
+"""
+"""Migration 5 of analyzer/store/schema.py."""
 
 
 # -- segmentation ----------------------------------------------------------------------
@@ -523,13 +564,47 @@ def author_ids(store: Store) -> dict[str, str]:
 
 
 def load_series(store: Store) -> list[SeriesVersion]:
+    """Every posting, with its patches (empty for a store not rebuilt since migration 5)."""
+    return _series_where(store, "", ())
+
+
+def posting_of(store: Store, message_id: str) -> SeriesVersion | None:
+    """The posting a patch or cover letter belongs to, with all its patches."""
+    row = store.connection.execute(
+        "SELECT root_message_id FROM series_patches WHERE message_id = ?", (message_id.strip("<>"),)
+    ).fetchone()
+    found = _series_where(store, "WHERE root_message_id = ?", (row[0],)) if row else []
+    return found[0] if found else None
+
+
+def postings_in_thread(store: Store, thread_id: str) -> list[SeriesVersion]:
+    """The postings with at least one message in the thread (a posting assembled across
+    threads shows in each of them), by date."""
+    roots = [
+        r[0]
+        for r in store.connection.execute(
+            "SELECT DISTINCT root_message_id FROM series_patches WHERE thread_id = ?", (thread_id.strip("<>"),)
+        )
+    ]
+    found = [v for root in roots for v in _series_where(store, "WHERE root_message_id = ?", (root,))]
+    return sorted(found, key=lambda v: (v.date or "\uffff", v.root_message_id))
+
+
+def _series_where(store: Store, where: str, args: tuple[str, ...]) -> list[SeriesVersion]:
+    patches: dict[str, list[SeriesPatch]] = {}
+    for r in store.connection.execute(f"SELECT * FROM series_patches {where} ORDER BY root_message_id, position", args):
+        patches.setdefault(r["root_message_id"], []).append(
+            SeriesPatch(r["message_id"], r["number"], r["total"], r["title"], r["thread_id"], r["superseded_by"])
+        )
     rows = store.connection.execute(
-        "SELECT * FROM series_versions ORDER BY series_id, version, coalesce(date, '\uffff'), root_message_id"
+        f"SELECT * FROM series_versions {where} "
+        "ORDER BY series_id, version, coalesce(date, '\uffff'), root_message_id",
+        args,
     )
     return [
         SeriesVersion(
             r["series_id"], r["version"], r["root_message_id"], r["thread_id"], r["subject"],
-            r["author_email"], r["date"], r["superseded_by"],
+            r["author_email"], r["date"], r["superseded_by"], tuple(patches.get(r["root_message_id"], ())),
         )
         for r in rows
     ]

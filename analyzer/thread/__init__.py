@@ -15,6 +15,7 @@ from analyzer.thread.people import People, Sighting, resolve_people
 from analyzer.thread.records import (
     PatchSubject,
     Person,
+    SeriesPatch,
     SeriesVersion,
     Thread,
     ThreadingHeaders,
@@ -38,6 +39,7 @@ __all__ = [
     "Person",
     "PostedPatch",
     "Segmenter",
+    "SeriesPatch",
     "SeriesVersion",
     "Sighting",
     "Thread",

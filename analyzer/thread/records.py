@@ -76,6 +76,26 @@ class PatchSubject:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesPatch:
+    """One message of a posting: its cover letter or one of its patches."""
+
+    message_id: str
+    number: int | None
+    """The counter of the subject (0 for a cover letter); None for an unnumbered patch."""
+    total: int | None
+    title: str
+    """The subject's title (prefix and reply markers removed)."""
+    thread_id: str
+    superseded_by: str | None = None
+    """The message of a later version of the series that re-sends this patch (same
+    title), or for a cover letter the next version's root; None while it is current."""
+
+    @property
+    def is_cover(self) -> bool:
+        return self.number == 0
+
+
+@dataclass(frozen=True, slots=True)
 class SeriesVersion:
     """One posted version of a patch series, linked to the others of the same series."""
 
@@ -89,6 +109,9 @@ class SeriesVersion:
     date: str | None
     superseded_by: str | None = None
     """root_message_id of the next version, when one was posted."""
+    patches: tuple[SeriesPatch, ...] = ()
+    """Every message of the posting, cover letter first, then by counter; a posting
+    assembled across threads (patches sent without References) lists them all."""
 
 
 @dataclass(frozen=True, slots=True)

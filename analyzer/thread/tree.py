@@ -10,7 +10,10 @@ deliberate differences, each for what the later stages need:
 - Subject grouping is only for replies with no threading headers at all, and attaches them
   to the original message with the same subject; JWZ's merging of whole root sets by subject
   glues unrelated threads (and every ``[PATCH] KVM: arm64: ...`` repost) together.
-- Every cycle is broken at its oldest message, which then becomes a root.
+- Every cycle is broken at its cover letter if it has one, else at its oldest message,
+  which then becomes a root; a patch or cover letter without threading headers of its
+  own is a root, never a child presumed from another message's (possibly reversed)
+  References. So a cover letter heads its posting whatever the order of the ids.
 
 Why not a library: PyPI's JWZ implementations are ``jwzthreading`` (last release 2005,
 Python 2) and ``threadweave`` (a single 0.1.0 release, 2026); the latter is faithful JWZ,
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from liblore.utils import strip_reply_prefixes
 
 from analyzer.thread.records import UNDATED, Thread, ThreadingHeaders, ThreadMember
+from analyzer.thread.subject import parse_subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +124,20 @@ def _link(ordered: list[ThreadingHeaders]) -> dict[str, str | None]:
             presumed.setdefault(child, parent)
     parents: dict[str, str | None] = dict(presumed)
     for h in ordered:
-        parents[h.message_id] = _own_parent(h) or presumed.get(h.message_id)
+        own = _own_parent(h)
+        parents[h.message_id] = own if own or _is_posting(h) else presumed.get(h.message_id)
     for linked in list(parents.values()):
         if linked is not None and linked not in parents:
             parents[linked] = None
     return parents
+
+
+def _is_posting(h: ThreadingHeaders) -> bool:
+    """A patch or cover letter sent without threading headers starts a thread: no other
+    message's References (reversed by some clients) may make it a child, least of all of
+    its own patch."""
+    parsed = parse_subject(h.subject)
+    return not parsed.is_reply and (parsed.is_patch or parsed.is_cover)
 
 
 def _break_cycles(parents: dict[str, str | None], present: dict[str, ThreadingHeaders]) -> int:
@@ -149,9 +162,18 @@ def _break_cycles(parents: dict[str, str | None], present: dict[str, ThreadingHe
     return broken
 
 
-def _cut_key(node: str, present: dict[str, ThreadingHeaders]) -> tuple[int, str, str]:
+def _cut_key(node: str, present: dict[str, ThreadingHeaders]) -> tuple[int, int, str, str]:
+    """A cover letter in a cycle is cut first (it heads its patches, whatever the dates
+    and ids say), then the oldest message."""
     h = present.get(node)
-    return (0, h.date or UNDATED, node) if h else (1, UNDATED, node)
+    if h is None:
+        return (1, 1, UNDATED, node)
+    return (0, 0 if _is_cover(h) else 1, h.date or UNDATED, node)
+
+
+def _is_cover(h: ThreadingHeaders) -> bool:
+    parsed = parse_subject(h.subject)
+    return parsed.is_cover and not parsed.is_reply
 
 
 def _group_by_subject(ordered: list[ThreadingHeaders], forest: _Forest) -> int:

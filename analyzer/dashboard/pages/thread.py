@@ -8,6 +8,7 @@ from st_cytoscape import cytoscape
 
 from analyzer.dashboard import charts, loaders, widgets
 from analyzer.dashboard.markup import indented, markdown_text
+from analyzer.dashboard.postings import show_series_postings
 
 PAGE_SIZE = 50
 
@@ -52,6 +53,8 @@ with right:
     message_id = st.selectbox("Message", list(labels), key=widgets.MESSAGE_KEY, format_func=labels.__getitem__)
     st.query_params["message"] = message_id
     st.html(next(card.html for card in cards if card.message_id == message_id))
+
+show_series_postings(db.path, db.rev, thread_id)
 
 st.subheader("Timeline")
 st.altair_chart(charts.thread_timeline_chart(loaders.events(db.path, db.rev, (thread_id,))), width="stretch")
