@@ -51,8 +51,8 @@ def defines(text: str) -> list[Define]:
         if match is None or match["args"]:
             continue
         comments = [c["text"] or c["line"] or "" for c in _COMMENT.finditer(match["rest"])]
-        value = " ".join(_COMMENT.sub(" ", match["rest"]).split())
-        indented = bool(match["indent"]) or len(match["gap"].expandtabs(8)) > 1
+        value = " ".join(_COMMENT.sub(" ", match["rest"]).split("/*", 1)[0].split())
+        indented = bool(match["indent"]) or match["gap"].startswith("  ")
         found.append(Define(match["name"], value, " ".join(" ".join(comments).split()), indented, number))
     return found
 
@@ -73,13 +73,20 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def exit_reasons(found: Iterable[Define]) -> set[str]:
-    """The names of the run of ``KVM_EXIT_*`` defines that starts at KVM_EXIT_UNKNOWN:
-    the exit reasons proper, not the sub-types (KVM_EXIT_HYPERV_SYNIC, KVM_EXIT_IO_IN)."""
+    """The names of the run of ``KVM_EXIT_*`` defines that starts at KVM_EXIT_UNKNOWN and
+    counts up: the exit reasons proper, not the sub-types written before or after them
+    (KVM_EXIT_HYPERV_SYNIC = 1, KVM_EXIT_IO_IN = 0)."""
     names: set[str] = set()
-    inside = False
+    last: int | None = None
     for define in found:
-        inside = define.name == "KVM_EXIT_UNKNOWN" or (inside and define.name.startswith("KVM_EXIT_"))
-        if inside:
+        number = int(define.value, 0) if re.fullmatch(r"\d+|0x[0-9a-fA-F]+", define.value) else None
+        if define.name == "KVM_EXIT_UNKNOWN":
+            last = number
+        elif last is not None and define.name.startswith("KVM_EXIT_") and number is not None and number > last:
+            last = number
+        else:
+            last = None if not define.name.startswith("KVM_EXIT_") or last is None else None
+        if last is not None:
             names.add(define.name)
     return names
 

@@ -99,6 +99,7 @@ def merge_catalogue(curated: Catalogue, found: Iterable[Behaviour]) -> Catalogue
     then every kernel entry the curated file lacks, with no alias (the policy above)."""
     found = list(found)
     by_id = {b.id: b for b in found}
+    by_name = {b.id.lower(): b for b in found}
     alias_owner = {name.lower(): b.id for b in curated for name in b.aliases}
     alias_owner |= {b.id.lower(): b.id for b in curated}
     curated_ids = {b.id for b in curated}
@@ -108,7 +109,7 @@ def merge_catalogue(curated: Catalogue, found: Iterable[Behaviour]) -> Catalogue
         if b.id not in curated_ids and b.id.lower() in alias_owner
     ]
     gone = {name: alias_owner[name.lower()] for name, _ in skipped}
-    merged = [_fill(entry, by_id.get(entry.id), curated_ids, gone) for entry in curated]
+    merged = [_fill(entry, by_name.get(entry.id.lower()), curated_ids | by_id.keys(), gone) for entry in curated]
     added = [
         _fill(dataclasses.replace(b, aliases=()), None, curated_ids | by_id.keys(), gone)
         for b in found
