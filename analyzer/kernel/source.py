@@ -59,7 +59,7 @@ def wanted(path: str) -> bool:
 
 def kernel_version(makefile: str) -> str | None:
     """The release a top-level kernel Makefile names (VERSION.PATCHLEVEL.SUBLEVEL)."""
-    parts = dict(_VERSION_LINE.findall(makefile))
+    parts: dict[str, str] = dict(_VERSION_LINE.findall(makefile))
     if not parts.get("VERSION") or not parts.get("PATCHLEVEL"):
         return None
     numbers = [parts["VERSION"], parts["PATCHLEVEL"]] + ([parts["SUBLEVEL"]] if parts.get("SUBLEVEL") else [])
