@@ -62,7 +62,9 @@ def linked(finder: MentionFinder, text: str, kind: str = "behaviour") -> dict[st
         ("Other hacks (such as GICD_TYPER.num_LPIs) came from vendors.", {"GICD_TYPER.num_LPIs": "GICD_TYPER.num_LPIs"}),
         ("Setting IIDR.Revision to 1 restores the old groups.", {"GICD_IIDR.Revision": "IIDR.Revision"}),
         ("Only ID_AA64PFR0.GIC matters here.", {"ID_AA64PFR0_EL1.GIC": "ID_AA64PFR0.GIC"}),
-        ("Look at ID_AA64PFR0_EL1.SVE for this.", {"ID_AA64PFR0_EL1": "ID_AA64PFR0_EL1.SVE"}),
+        # every sysreg field is in the built catalogue; an unknown one still links its register
+        ("Look at ID_AA64PFR0_EL1.SVE for this.", {"ID_AA64PFR0_EL1.SVE": "ID_AA64PFR0_EL1.SVE"}),
+        ("Look at ID_AA64PFR0_EL1.NOTAFIELD for this.", {"ID_AA64PFR0_EL1": "ID_AA64PFR0_EL1.NOTAFIELD"}),
         ("The new revision advertises GICR_CTLR.{IR, CES} to the guest.", {"GICR_CTLR.IR_CES": "GICR_CTLR.{IR, CES}"}),
         ("Check GICR_CTLR_IR|GICR_CTLR_CES in the test.", {"GICR_CTLR.IR_CES": "GICR_CTLR_IR"}),
         # compact name lists

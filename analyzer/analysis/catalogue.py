@@ -30,12 +30,17 @@ BehaviourKind = Literal[
     "firmware_reg",
     "policy_rule",
     "other",
+    "exit_reason",
+    "ioctl",
+    "flag",
+    "constant",
 ]
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it: the generated catalogue (~2,800 entries) loads
+six times faster than with the pure-Python one."""
 PACKAGED_DATA = Path(__file__).resolve().parent.parent / "data"
 """Where the project's own catalogue, taxonomy and linker rules are installed."""
 KINDS: tuple[str, ...] = BehaviourKind.__args__  # type: ignore[attr-defined]
-
-
 
 @dataclass(frozen=True, slots=True)
 class Behaviour:
@@ -51,6 +56,8 @@ class Behaviour:
     value: str | None = None
     since: str | None = None
     status: str | None = None
+    part_of: str | None = None
+    """The id of the entry this one belongs to (a register field's register)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -62,7 +69,7 @@ class Behaviour:
         raw: dict[str, Any] = {"id": self.id, "kind": self.kind, "arch": self.arch}
         if self.aliases:
             raw["aliases"] = list(self.aliases)
-        for key in ("summary", "source", "bit", "value", "since", "status"):
+        for key in ("summary", "source", "bit", "value", "since", "status", "part_of"):
             value = getattr(self, key)
             if value not in (None, ""):
                 raw[key] = value
@@ -212,6 +219,9 @@ def catalogue_from_data(raw: object, where: str) -> Catalogue:
         if behaviour.id in seen:
             raise ConfigError(f"{where}: entry {number}: id {behaviour.id!r} repeats entry {seen[behaviour.id]}")
         seen[behaviour.id] = number
+    for number, behaviour in enumerate(behaviours, 1):
+        if behaviour.part_of is not None and behaviour.part_of not in seen:
+            raise ConfigError(f"{where}: entry {number} ({behaviour.id}): part_of {behaviour.part_of!r} is no id of the catalogue")
     return Catalogue(tuple(behaviours), source=where)
 
 
@@ -276,7 +286,7 @@ def _read_yaml(path: Path | None, packaged: str, what: str) -> tuple[object, str
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{what} file cannot be read: {where}: {exc}") from exc
     try:
-        return yaml.safe_load(text), where
+        return yaml.load(text, Loader=_SafeLoader), where
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {' '.join(str(exc).split())}") from exc
 
@@ -295,7 +305,7 @@ def _behaviour(entry: object, where: str, number: int) -> Behaviour:
     bit = entry.get("bit")
     if bit is not None and (not isinstance(bit, int) or isinstance(bit, bool)):
         raise ConfigError(f"{here}: bit must be an integer, not {bit!r}")
-    optional = {key: _optional_text(entry.get(key), here, key) for key in ("value", "since", "status")}
+    optional = {key: _optional_text(entry.get(key), here, key) for key in ("value", "since", "status", "part_of")}
     return Behaviour(
         id=ident.strip(),
         kind=kind,
