@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from analyzer.cli.structure import commands as structure_commands
@@ -305,3 +307,12 @@ def test_a_cover_letter_is_no_child_of_an_id_a_reply_names_before_it() -> None:
     )
     assert [t.thread_id for t in threads] == ["c@x"]
     assert not any(m.placeholder for m in threads[0].members)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("[](),/ ofvPATCHRe:12 x")), max_size=40))
+def test_any_subject_parses_and_links(subject: str) -> None:
+    parsed = parse_subject(subject)
+    assert parsed.base == " ".join(parsed.base.split())
+    found = posted_patch("m", subject, author_id="a", author_email="a", date=None, thread_id="m", body=DIFF, parent_id=None)
+    assert len(link_series([found] if found else [])) == (1 if found else 0)
