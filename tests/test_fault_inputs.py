@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from analyzer.analysis.inputs import MessageInput, ThreadInput
@@ -255,3 +257,42 @@ def test_a_gzip_of_zeros_stops_at_the_expansion_cap(tmp_path: Path) -> None:
     items: Iterator[RawMail | Rejection] = read_mbox_file(path, max_size=1 << 20, cap=ExpansionCap(floor=8 << 20, ratio=100))
     found = list(items)
     assert any(isinstance(i, Rejection) and i.reason == "decompression-bomb" for i in found)
+
+
+_PIECES = st.sampled_from(
+    [
+        b"From a@example.org Mon May 11 09:30:42 2026\n",
+        b"From here on, text\n",
+        b">From escaped\n",
+        b"Subject: s\n",
+        b"Message-ID: <x@y>\n",
+        b"text line\n",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"x" * 300,
+        b"\x00\xff",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_every_entry_starts_at_an_envelope_and_every_envelope_is_an_entry(pieces: list[bytes]) -> None:
+    """Over arbitrary mixes of envelope lines, headers, text, CRs and long lines: offsets
+    increase, every entry but a leading one starts at an envelope line of the raw bytes,
+    and (for LF files) the entries are exactly the envelope lines at the start of the file
+    or after a blank line, plus one for any text before the first."""
+    data = b"".join(pieces)
+    entries = _entries(data, max_line=256)
+    offsets = [int(e.provenance.locator.removeprefix("offset:")) for e in entries]
+    assert offsets == sorted(set(offsets)) and offsets[:1] in ([], [0])
+    if b"\r" in data:
+        return
+    assert all(data[o:].startswith(b"From a@example.org") for o in offsets[1:])
+    lines = data.split(b"\n")
+    envelopes = sum(
+        1 for i, line in enumerate(lines[:-1]) if line.startswith(b"From a@example.org") and (i == 0 or lines[i - 1] == b"")
+    )
+    leading = bool(data) and not data.startswith(b"From a@example.org")
+    assert len(entries) == envelopes + leading

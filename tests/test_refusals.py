@@ -175,6 +175,10 @@ def test_escape_sequences_from_mail_are_shown_not_sent_to_the_terminal(tmp_path:
     assert "\\x1b]8;;http://evil.example/" in shown and "\\x9b31m" in shown
     as_json = json.loads(runner.invoke(app, ["show", "hostile-1@example.org", "--json", "--db", db]).output)
     assert as_json["subject"] == stored.subject  # the JSON still says exactly what was sent
+    report = runner.invoke(app, ["report", "--all", "--db", db, "-o", str(tmp_path / "r"), "--format", "md"])
+    assert report.exit_code == 0, report.output
+    (markdown,) = (tmp_path / "r").glob("*.md")
+    assert "\x1b" not in markdown.read_text() and "\\x1b" in markdown.read_text()  # a Markdown file is read in terminals too
 
 
 def test_visible_keeps_text_and_layout_and_shows_controls() -> None:

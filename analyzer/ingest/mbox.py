@@ -164,18 +164,20 @@ def split_mbox(
     """
     entry = _Entry(offset=0)
     previous_blank = True
+    line_start = True  # False while reading the pieces of a line over max_line
     offset = 0
     for line in mbox_lines(stream, max_line=max_line):
         length = len(line)
-        if previous_blank and _ENVELOPE.match(line):
+        if line_start and previous_blank and _ENVELOPE.match(line):
             if entry.started:
                 yield entry.finish(source, max_size, list_hint)
             entry = _Entry(offset=offset, envelope=line)
         else:
-            if variant == "mboxrd" and _ESCAPED_FROM.match(line):
+            if line_start and variant == "mboxrd" and _ESCAPED_FROM.match(line):
                 line = line[1:]
             entry.add(line, max_size, max_line)
-        previous_blank = line in (b"\n", b"\r\n")
+        previous_blank = line_start and line in (b"\n", b"\r\n")
+        line_start = line.endswith(b"\n")
         offset += length
     if entry.started:
         yield entry.finish(source, max_size, list_hint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from analyzer.display import visible
 from analyzer.graph.ids import anchor, lore_url
 from analyzer.report.build import Report
 from analyzer.report.model import ClaimView, MatrixView, MessageView
@@ -14,8 +15,9 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
 def md_text(text: str) -> str:
-    """Inline text: one line, Markdown punctuation backslash-escaped, ``<>&`` as entities."""
-    flat = " ".join(text.split())
+    """Inline text: one line, control characters shown (``\\x1b``: a Markdown file is
+    often read in a terminal), Markdown punctuation backslash-escaped, ``<>&`` as entities."""
+    flat = visible(" ".join(text.split()), multiline=False)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", flat)
 
