@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from analyzer.analysis.catalogue import load_taxonomy
+from analyzer.analysis.inputs import ThreadInput
+from analyzer.analysis.records import ThreadAnalysis
 from analyzer.cli import app
 from tests.conftest import CORPUS, require_shared
 
@@ -176,3 +178,26 @@ def test_the_taxonomy_given_is_the_one_the_rules_must_speak(tmp_path: Path) -> N
     # The packaged taxonomy, given explicitly, labels as the default does.
     same = runner.invoke(app, ["label", str(CORPUS / "kvm.mbox"), "--taxonomy", str(DATA / "taxonomy.yaml")])
     assert same.exit_code == 0 and same.stdout == _run("label", str(CORPUS / "kvm.mbox"))
+
+
+def test_label_leaves_out_only_the_message_the_reading_fails_on() -> None:
+    from analyzer.analysis.label import gold_lines, label_threads, thread_inputs, unique_messages
+    from analyzer.analysis.thread import rules_reader
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+    from tests.factories import msg, reply
+
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    rules = rules_reader(annotator)
+
+    def fails_on_b(thread: ThreadInput) -> ThreadAnalysis:
+        if any(m.message_id == "b@x" for m in thread.messages):
+            raise ValueError("cannot read b")
+        return rules(thread)
+
+    root = msg("a@x", body="We must keep the old behaviour selectable.\n")
+    messages = [root, reply(root, "b@x", body="No.\n"), reply(root, "c@x", body="Agreed.\n")]
+    (labelled,) = label_threads(thread_inputs(unique_messages(messages)), annotator, reader=fails_on_b)
+    assert [mid for mid, _ in labelled.failed] == ["b@x"]
+    assert "cannot read b" in labelled.failed[0][1]
+    assert sorted(line.message_id for line in gold_lines(labelled, catalogue_kinds={})) == ["a@x", "c@x"]

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.gold import GoldLine, GoldRelation
+from analyzer.analysis.isolate import analyse_isolating_failures
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
 from analyzer.analysis.records import MessageAnalysis
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
@@ -28,6 +29,8 @@ from analyzer.thread.tree import thread_messages
 class LabelledThread:
     inputs: ThreadInput
     analyses: tuple[MessageAnalysis, ...]
+    failed: tuple[tuple[str, str], ...] = ()
+    """(message_id, why) of the messages the analysis failed on: they get no line."""
 
 
 def unique_messages(messages: Iterable[Message]) -> list[Message]:
@@ -121,8 +124,15 @@ def label_threads(
     settings: AnalysisSettings = AnalysisSettings(),
     reader: ThreadReader | None = None,
 ) -> list[LabelledThread]:
+    """Every thread read; a message the reading fails on is left out and named in
+    ``failed`` (the rest of its thread is still read)."""
     read = reader or rules_reader(annotator, settings)
-    return [LabelledThread(t, read(t).messages) for t in threads]
+    labelled = []
+    for thread in threads:
+        analysis, failed = analyse_isolating_failures(thread, read)
+        reasons = tuple((mid, f"{type(exc).__name__}: {exc}") for mid, exc in failed)
+        labelled.append(LabelledThread(thread, analysis.messages, reasons))
+    return labelled
 
 
 def gold_lines(labelled: LabelledThread, *, catalogue_kinds: Mapping[str, str]) -> list[GoldLine]:

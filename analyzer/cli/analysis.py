@@ -174,7 +174,7 @@ def label_command(
 ) -> None:
     """Analyse one thread from scratch (no database) and write one JSON line per message
     in the gold format: message_id, positions, behaviours, relation, decisions."""
-    lines = guarded(lambda: _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers, method))
+    lines, failed = guarded(lambda: _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers, method))
     text = "\n".join(dump_lines(lines)) + ("\n" if lines else "")
     if output is None:
         sys.stdout.write(text)
@@ -182,9 +182,16 @@ def label_command(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {len(lines)} lines to {output}", highlight=False)
+    if failed:
+        err.print(f"{failed} messages could not be analysed and have no line (listed above)", highlight=False)
+        raise typer.Exit(1)
 
 
-def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None, method: str = "learned") -> list[GoldLine]:
+def _label(
+    mbox: Path, settings: PipelineSettings, maintainers: Path | None, method: str = "learned"
+) -> tuple[list[GoldLine], int]:
+    """The thread's lines, and how many messages the analysis failed on (each named on
+    stderr with its reason)."""
     from analyzer.analysis.label import gold_lines, label_threads, thread_inputs, unique_messages
     from analyzer.nlp.annotate import Annotator
     from analyzer.nlp.pipeline import build_pipeline
@@ -203,11 +210,11 @@ def _label(mbox: Path, settings: PipelineSettings, maintainers: Path | None, met
     annotator = Annotator(build_pipeline(settings))
     reader = _reader(method, annotator, settings)
     threads = thread_inputs(unique_messages(found.messages), maintainers=sections)
-    return [
-        line
-        for labelled in label_threads(threads, annotator, reader=reader)
-        for line in gold_lines(labelled, catalogue_kinds=kinds)
-    ]
+    labelled = label_threads(threads, annotator, reader=reader)
+    failed = [f for one in labelled for f in one.failed]
+    for mid, why in failed:
+        err.print(visible(f"could not analyse <{mid}>: {why}", multiline=False), highlight=False, markup=False)
+    return [line for one in labelled for line in gold_lines(one, catalogue_kinds=kinds)], len(failed)
 
 
 DataOption = Annotated[
@@ -279,7 +286,7 @@ def eval_command(
             predicted = read_lines(predictions)
         else:
             assert mbox is not None
-            predicted = _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers, method)
+            predicted, _ = _label(mbox, _settings(catalogue, taxonomy, rules_dir, positions), maintainers, method)
         return evaluate(gold_lines_, predicted, catalogue_ids=_scoring_ids(gold, score_ids))
 
     result = guarded(run)
