@@ -26,6 +26,7 @@ from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 from analyzer.records import RawMail, Rejection
 from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store
+from analyzer.report.summary import summary_markdown
 from analyzer.store.failures import load_failures
 from analyzer.store.structure import load_segmentation, needs_rebuild, rebuild_structure
 from analyzer.thread.context import library_segmenter
@@ -177,6 +178,7 @@ def test_a_message_that_cannot_be_analysed_is_recorded_and_the_rest_of_its_threa
     analysed = {r[0] for r in store.connection.execute("SELECT DISTINCT message_id FROM relations")}
     assert "fault-2@example.org" in analysed
     assert store.summary()["failures"] == {"analyze": 1}
+    assert "| analyze | 1 |" in summary_markdown(store.summary())
     assert analyze_store(store, failing, pipeline_fingerprint="test").analysed == 0  # recorded, not retried
     assert analyze_store(store, annotator, pipeline_fingerprint="fixed").failed == 0
     assert load_failures(store) == []

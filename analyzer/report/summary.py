@@ -23,4 +23,6 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += [f"| {name} | {count} |" for name, count in summary["lists"].items()] or ["| (none) | 0 |"]
     lines += ["", "## Rejected messages by reason", "", "| reason | count |", "|---|---|"]
     lines += [f"| {reason} | {count} |" for reason, count in summary["rejections"].items()] or ["| (none) | 0 |"]
+    lines += ["", "## Stored, but not segmented or analysed (by stage)", "", "| stage | messages |", "|---|---|"]
+    lines += [f"| {stage} | {count} |" for stage, count in summary.get("failures", {}).items()] or ["| (none) | 0 |"]
     return "\n".join(lines) + "\n"
