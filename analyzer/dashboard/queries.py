@@ -207,12 +207,13 @@ def resolve_thread(connection: sqlite3.Connection, ref: str) -> str | None:
 
 def default_thread(connection: sqlite3.Connection, bots: Sequence[str]) -> str | None:
     """The most recent active debate: the thread last written to among those where at
-    least two people (robots aside) posted and at least one reply disagreed or was mixed;
-    the most recently active thread when no thread is a debate."""
+    least two people (robots aside) posted, someone argued a position and at least one
+    reply disagreed or was mixed; the most recently active thread when none is a debate."""
     row = connection.execute(
         f"""SELECT t.thread_id FROM threads t
             WHERE EXISTS (SELECT 1 FROM relations r WHERE r.thread_id = t.thread_id AND r.quote_index IS NULL
                           AND r.label IN ('disagree', 'mixed'))
+              AND EXISTS (SELECT 1 FROM claims c WHERE c.thread_id = t.thread_id)
               AND (SELECT count(DISTINCT a.person_id) FROM thread_members x JOIN message_authors a USING (message_id)
                    WHERE x.thread_id = t.thread_id AND {_NOT_BOT.format(column="a.person_id")}) >= 2
             ORDER BY t.last_date DESC, t.thread_id LIMIT 1""",
