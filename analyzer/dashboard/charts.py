@@ -148,19 +148,27 @@ def monthly_chart(frame: pd.DataFrame, *, category: str, value: str, colours: Ma
 
 
 def stance_month_chart(stances: pd.DataFrame) -> alt.Chart:
-    """Claims for (green) and against (red) each position, month by month."""
+    """Per position and month: how many claims, and which way they lean (green for, red
+    against); one light chart whatever the number of months and positions."""
+    wide = stances.pivot_table(index=["month", "position"], columns="stance", values="claims", aggfunc="sum",
+                               fill_value=0).reset_index()
+    for side in ("for", "against"):
+        if side not in wide:
+            wide[side] = 0
+    wide = wide.assign(claims=wide["for"] + wide["against"], lean=(wide["for"] - wide["against"]) /
+                       (wide["for"] + wide["against"]).clip(lower=1))
     chart: alt.Chart = (
-        alt.Chart(stances)
-        .mark_bar()
+        alt.Chart(wide)
+        .mark_rect()
         .encode(
             x=alt.X("yearmonth(month):T", axis=_MONTH_AXIS),
-            y=alt.Y("claims:Q", title="claims", axis=alt.Axis(format="d", tickMinStep=1)),
-            color=alt.Color("stance:N", scale=_scale(STANCE_COLOURS), legend=alt.Legend(orient="bottom")),
-            row=alt.Row("position:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
-            tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), "position:N", "stance:N", "claims:Q",
-                     "people:Q"],
+            y=alt.Y("position:N", title=None, axis=_LABELS),
+            color=alt.Color("lean:Q", title="for − against (share)",
+                            scale=alt.Scale(domain=[-1, 1], range=[RED, "#f4f1de", GREEN])),
+            opacity=alt.Opacity("claims:Q", legend=None, scale=alt.Scale(range=[0.35, 1])),
+            tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), "position:N", "for:Q", "against:Q"],
         )
-        .properties(height=60)
+        .properties(height=alt.Step(22))
     )
     return chart
 

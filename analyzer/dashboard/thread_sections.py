@@ -69,7 +69,7 @@ def digest(ctx: ThreadContext) -> None:
         if not found.behaviours:
             st.caption("No behaviour of the catalogue is named.")
         for b in found.behaviours:
-            st.markdown(f"- `{markdown_text(b.behaviour)}`: {b.messages} messages"
+            st.markdown(f"- **{markdown_text(b.behaviour)}**: {b.messages} messages"
                         f"{' — ' + markdown_text(', '.join(b.people[:5])) if b.people else ''}")
 
 
