@@ -103,7 +103,7 @@ def _drawn(page: Any, check: PageCheck) -> None:
         frame = page.wait_for_selector("iframe[title*='cytoscape']", timeout=120_000).content_frame()
         frame.wait_for_function(f"() => {{ try {{ return {CY}.nodes().length > 0 }} catch (e) {{ return false }} }}",
                                 timeout=120_000)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=120_000)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=120_000)
     if page.locator("[data-testid='stException']").count():
         raise SystemExit(f"{check.name}: the page raised an exception")
 

@@ -6,7 +6,8 @@ side) → each person's strongest claim. The default view holds at most ``budget
 (40): positions first, then the people with most claims, then one claim each. A click on
 a person or a position *expands* it (every claim of that person, more people of that
 position, up to ``EXPANSION`` nodes each); a click on any node shows the message behind it.
-Answers between shown claims are drawn as edges coloured by relation. Pure: no Streamlit.
+Replies between claims are not edges (they would add layers and crossings); a claim
+that drew disagreement carries a red border instead. Pure: no Streamlit.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ BUDGET = 40
 EXPANSION = 12
 LAYOUT: dict[str, Any] = {
     "name": "klay", "animate": False, "fit": True, "padding": 12,
-    "klay": {"direction": "RIGHT", "spacing": 14, "inLayerSpacingFactor": 1.0, "edgeSpacingFactor": 0.4,
-             "nodePlacement": "BRANDES_KOEPF", "thoroughness": 7},
+    "klay": {"direction": "RIGHT", "spacing": 10, "inLayerSpacingFactor": 1.2, "edgeSpacingFactor": 0.3,
+             "nodePlacement": "LINEAR_SEGMENTS", "thoroughness": 7, "borderSpacing": 8,
+             "separateConnectedComponents": False, "spacing": 14},
 }
 
 
@@ -80,7 +82,7 @@ def argument_map(ag: ArgumentGraph, *, expanded: Iterable[str] = (), excluded: f
     pairs = sorted(by_pair, key=lambda k: (-len(by_pair[k]), -answered[strongest(by_pair[k], answered).node_id], k))
     _people(shown, pairs, by_pair, answered, opened, budget)
     _claims(shown, pairs, by_pair, answered, opened, budget)
-    _answers(shown, ag)
+    _mark_disputed(shown, ag)
     return shown
 
 
@@ -126,12 +128,12 @@ def _claims(shown: MapNodes, pairs: list[tuple[str, str]], by_pair: dict[tuple[s
             shown.link(person_node, node, claim.stance)
 
 
-def _answers(shown: MapNodes, ag: ArgumentGraph) -> None:
-    """Replies between claims that are both on the map, coloured by how they answer."""
-    for source, target, label, _, _ in views.responses(ag):
-        s, t = anchor(source), anchor(target)
-        if s in shown.elements and t in shown.elements and s != t:
-            shown.link(s, t, label)
+def _mark_disputed(shown: MapNodes, ag: ArgumentGraph) -> None:
+    """Claims on the map that a reply disagreed with (or answered mixed)."""
+    for _, target, label, _, _ in views.responses(ag):
+        node = shown.elements.get(anchor(target))
+        if node is not None and label in ("disagree", "mixed"):
+            node["data"]["disputed"] = "yes"
 
 
 def elements(shown: MapNodes) -> list[dict[str, Any]]:

@@ -60,10 +60,10 @@ def digest(ctx: ThreadContext) -> None:
         if not found.contested:
             st.caption("No claim drew disagreement.")
         for index, c in enumerate(found.contested):
-            label = (f"**{markdown_text(c.person)}** ({c.position}, {c.stance}) — {c.disagree} disagree, "
-                     f"{c.mixed} mixed: “{markdown_text(shorten(c.sentence, 160))}”")
-            st.button(label, key=f"contested_{ctx.thread_id}_{index}", type="tertiary", on_click=_show,
-                      args=(c.message_id,))
+            st.button(f"**{markdown_text(c.person)}** ({c.position}, {c.stance}) ↗", key=f"contested_{ctx.thread_id}_{index}",
+                      type="tertiary", on_click=_show, args=(c.message_id,), help="Read the message")
+            st.markdown(f"“{markdown_text(shorten(c.sentence, 240))}” — :red[{c.disagree} disagree], "
+                        f":orange[{c.mixed} mixed], :green[{c.agree} agree]")
     with right:
         st.subheader("Behaviours argued")
         if not found.behaviours:
@@ -80,8 +80,9 @@ def _outcome(found: Digest) -> None:
     when = f" on {(o.date or '')[:10]}" if o.date else ""
     st.markdown(f"### Outcome: :{_streamlit_colour(colour)}-background[{o.kind}]{markdown_text(detail + when)}")
     if o.message_id:
-        st.button(f"“{markdown_text(shorten(o.evidence, 200))}” — read the message", key="outcome_evidence",
-                  type="tertiary", on_click=_show, args=(o.message_id,))
+        st.markdown(f"“{markdown_text(shorten(o.evidence, 300))}”")
+        st.button("Read the deciding message ↗", key="outcome_evidence", type="tertiary", on_click=_show,
+                  args=(o.message_id,))
     st.caption("Outcome rule: the latest applied / NAK / changes-requested / withdrawn decision wins; within one "
                "message a NAK outranks a request for changes, which outranks applying; a withdrawal after a NAK "
                "leaves it NAKed. Acks, reviews and policy rulings do not settle a thread.")
@@ -109,8 +110,10 @@ def _camp(camp: CampView, thread_id: str) -> None:
 
 
 def _voice(voice: Voice, *, key: str) -> None:
-    st.button(f"**{markdown_text(voice.person)}** ({voice.claims}): “{markdown_text(shorten(voice.sentence, 140))}”",
-              key=key, type="tertiary", on_click=_show, args=(voice.message_id,))
+    """The person (a click opens the message of their strongest sentence) and that sentence."""
+    st.button(f"**{markdown_text(voice.person)}** ({voice.claims} claims) ↗", key=key, type="tertiary", on_click=_show,
+              args=(voice.message_id,), help="Read the message")
+    st.caption(f"“{markdown_text(shorten(voice.sentence, 220))}”")
 
 
 def argument_map(ctx: ThreadContext) -> None:
