@@ -128,6 +128,10 @@ def argument_map(ctx: ThreadContext) -> None:
     expanded = tuple(st.session_state.get(expanded_key, ()))
     graph = loaders.graph_elements(ctx.db.path, ctx.db.rev, ctx.thread_id, cast(charts.GraphView, view),
                                    expanded if view == "map" else ())
+    if graph.node_count == 0 and view == "map":
+        st.caption("Nobody argued a position here: showing who answered whom.")
+        view = "replies"
+        graph = loaders.graph_elements(ctx.db.path, ctx.db.rev, ctx.thread_id, "replies")
     left, right = st.columns([3, 2])
     with left:
         key = f"graph-{view}-{ctx.thread_id}-{len(expanded)}"
