@@ -183,7 +183,7 @@ def test_add_data_page_states_its_limits(app: AppTest, monkeypatch: pytest.Monke
     monkeypatch.setenv("ANALYZER_MAX_UPLOAD_MB", "3")
     run_page(app, "add_data")
     caption = app.caption[0].value.replace("\\", "")
-    assert "lore.kernel.org" in caption and "http://127.0.0.1:9" in caption and "3 MiB" in caption
+    assert "lore.kernel.org" in caption and "http://127.0.0.1:9" in caption and "3 MB" in caption
 
 
 def test_a_missing_database_is_named_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
