@@ -35,7 +35,7 @@ def estimated_bytes(value: object) -> int:
     if isinstance(value, Debate):
         return 4096 + sum(2 * len(m.body) + 512 for m in value.messages.values())
     if isinstance(value, ArgumentGraph):
-        return 4096 + 1024 * (value.graph.number_of_nodes() + value.graph.number_of_edges())
+        return 4096 + 1024 * int(value.graph.number_of_nodes() + value.graph.number_of_edges())
     try:
         return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     except (pickle.PicklingError, TypeError, AttributeError):

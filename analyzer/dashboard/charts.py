@@ -103,7 +103,7 @@ def interaction_chart(interactions: pd.DataFrame, label: str = "disagree") -> al
     cells = base.mark_rect().encode(
         x=alt.X("to:N", title="answered", axis=alt.Axis(labelAngle=-30, labelLimit=260)),
         y=alt.Y("from:N", title="replier", axis=_LABELS),
-        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme={"disagree": "reds", "mixed": "oranges"}.get(label, "greens")),
+        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "oranges" if label == "mixed" else "greens"),
                         legend=alt.Legend(format="d", tickMinStep=1)),
         tooltip=["from:N", "to:N", "agree:Q", "disagree:Q", "mixed:Q", "neutral:Q"],
     )
@@ -131,8 +131,9 @@ def decisions_chart(by_month: pd.DataFrame) -> alt.Chart:
 def monthly_chart(frame: pd.DataFrame, *, category: str, value: str, colours: Mapping[str, str] | None = None,
                   title: str = "") -> alt.Chart:
     """Counts per month, one coloured stack per ``category`` (behaviours, stances…)."""
-    color = alt.Color(f"{category}:N", title=title or category, legend=alt.Legend(orient="bottom", columns=4),
-                      **({"scale": _scale(colours)} if colours else {}))
+    legend = alt.Legend(orient="bottom", columns=4)
+    color = (alt.Color(f"{category}:N", title=title or category, legend=legend, scale=_scale(colours)) if colours
+             else alt.Color(f"{category}:N", title=title or category, legend=legend))
     chart: alt.Chart = (
         alt.Chart(frame)
         .mark_bar()

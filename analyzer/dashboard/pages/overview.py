@@ -1,6 +1,8 @@
 """Overview: the threads, a page at a time, narrowed by list, dates, participant,
 position, behaviour, decision or a search; a click on a thread opens it."""
 
+from typing import cast
+
 import streamlit as st
 
 from analyzer.dashboard import loaders, queries, widgets
@@ -33,8 +35,8 @@ query = queries.ThreadQuery(
     people=tuple(participants), positions=tuple(positions), behaviours=tuple(behaviours),
     decisions=tuple(decisions), text=text, scope=scope,
 )
-order = st.segmented_control("Order", list(ORDERS), default="last", format_func=ORDERS.__getitem__,
-                             key="overview_order") or "last"
+order = cast(queries.ThreadOrder, st.segmented_control("Order", list(ORDERS), default="last",
+                                                        format_func=ORDERS.__getitem__, key="overview_order") or "last")
 first = loaders.threads(db.path, db.rev, query, order, PAGE_SIZE, 0)
 st.subheader(f"{first.total} threads")
 st.caption(markdown_text(f"In {db.path}. Participants leave out automated senders (listed on the People page)."))
