@@ -50,10 +50,10 @@ def digest(ctx: ThreadContext) -> None:
     st.subheader("Camps")
     if not found.camps:
         st.info("Nobody argued a policy position in this thread.")
-    for camp in found.camps[:6]:
+    for camp in found.camps[:5]:
         _camp(camp, ctx.thread_id)
-    if len(found.camps) > 6:
-        st.caption(f"{len(found.camps) - 6} more positions were argued by fewer people; see the argument map.")
+    if len(found.camps) > 5:
+        st.caption(f"{len(found.camps) - 5} more positions were argued by fewer people; see the argument map.")
     left, right = st.columns(2)
     with left:
         st.subheader("Most contested claims")
@@ -103,10 +103,10 @@ def _camp(camp: CampView, thread_id: str) -> None:
             with column:
                 colour = "green" if side == "for" else "red" if side == "against" else "orange"
                 st.markdown(f":{colour}[**{side}**]")
-                for index, voice in enumerate(voices[:6]):
+                for index, voice in enumerate(voices[:4]):
                     _voice(voice, key=f"voice_{thread_id}_{camp.position}_{side}_{index}")
-                if len(voices) > 6:
-                    st.caption(f"and {len(voices) - 6} more")
+                if len(voices) > 4:
+                    st.caption(f"and {len(voices) - 4} more")
 
 
 def _voice(voice: Voice, *, key: str) -> None:
