@@ -268,10 +268,14 @@ def decisions(connection: sqlite3.Connection, scope: Scope, *, kinds: Sequence[s
     """One page of decisions, newest first, with who decided and the evidence sentence."""
     where, params = _decision_where(scope, kinds, behaviour)
     params |= {"limit": limit, "offset": offset}
+    # The page is chosen first and only its rows get their actor's name worked out.
     sql = f"""
-        SELECT coalesce(d.date, m.date), d.kind, {_ACTOR}, t.root_subject, d.evidence, d.message_id, d.thread_id
-        FROM decisions d JOIN messages m USING (message_id) JOIN threads t ON t.thread_id = d.thread_id
-        WHERE {where} ORDER BY coalesce(d.date, m.date) DESC, d.id LIMIT :limit OFFSET :offset"""
+        WITH page AS (
+            SELECT d.id, coalesce(d.date, m.date) AS date FROM decisions d JOIN messages m USING (message_id)
+            WHERE {where} ORDER BY date DESC, d.id LIMIT :limit OFFSET :offset)
+        SELECT page.date, d.kind, {_ACTOR}, t.root_subject, d.evidence, d.message_id, d.thread_id
+        FROM page JOIN decisions d ON d.id = page.id JOIN threads t ON t.thread_id = d.thread_id
+        ORDER BY page.date DESC, d.id"""
     frame = _dates(_frame(connection, sql, params, DECISION_COLUMNS), "date")
     total = connection.execute(f"SELECT count(*) FROM decisions d WHERE {where}", params).fetchone()[0]
     return Page(frame, int(total), offset)

@@ -17,7 +17,7 @@ from analyzer.dashboard.digest import CampView, Digest, Voice
 from analyzer.dashboard.markup import indented, markdown_text
 from analyzer.display import shorten
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20
 
 
 @dataclass(frozen=True, slots=True)
