@@ -15,7 +15,7 @@ ORDERS = {"last": "Most recently active", "disputes": "Most disputed", "messages
 db = widgets.database(widgets.config())
 facets = loaders.facets(db.path, db.rev)
 st.title("Debates")
-scope = widgets.as_scope(widgets.scope_picker(db))
+# The list of every thread: the shared thread scope narrows the other pages, not this one.
 
 with st.sidebar:
     st.header("Filters")
@@ -33,7 +33,7 @@ query = queries.ThreadQuery(
     list_id=None if list_id == "All lists" else list_id,
     since=bounds[0] if len(bounds) > 0 else None, until=bounds[1] if len(bounds) > 1 else None,
     people=tuple(participants), positions=tuple(positions), behaviours=tuple(behaviours),
-    decisions=tuple(decisions), text=text, scope=scope,
+    decisions=tuple(decisions), text=text,
 )
 order = cast(queries.ThreadOrder, st.segmented_control("Order", list(ORDERS), default="last",
                                                         format_func=ORDERS.__getitem__, key="overview_order") or "last")
