@@ -165,16 +165,23 @@ def threads(connection: sqlite3.Connection, query: ThreadQuery, bots: Sequence[s
     left out), claims, disagreeing or mixed replies, and the decision kinds taken."""
     where, params = _thread_where(query)
     params |= {"bots": json.dumps(list(bots)), "limit": limit, "offset": offset}
+    # The page is chosen first (only the sort key worked out for every thread), then only
+    # its rows get their counts: a late page costs about what the first one does.
+    disputes = ("(SELECT count(*) FROM relations r WHERE r.thread_id = t.thread_id AND r.quote_index IS NULL "
+                "AND r.label IN ('disagree', 'mixed'))")
     sql = f"""
+        WITH page AS (
+            SELECT t.thread_id, row_number() OVER (ORDER BY {_ORDER[order]}, t.thread_id) AS n
+            FROM (SELECT t.*, {disputes if order == "disputes" else "0"} AS disputes FROM threads t) t
+            WHERE {where} ORDER BY n LIMIT :limit OFFSET :offset)
         SELECT t.thread_id, t.root_subject, t.first_date, t.last_date, t.message_count,
             (SELECT count(DISTINCT a.person_id) FROM thread_members x JOIN message_authors a USING (message_id)
              WHERE x.thread_id = t.thread_id AND {_NOT_BOT.format(column="a.person_id")}),
             (SELECT count(*) FROM claims c WHERE c.thread_id = t.thread_id),
-            (SELECT count(*) FROM relations r WHERE r.thread_id = t.thread_id AND r.quote_index IS NULL
-             AND r.label IN ('disagree', 'mixed')) AS disputes,
+            {disputes},
             (SELECT group_concat(kind, ', ') FROM (SELECT DISTINCT kind FROM decisions d
              WHERE d.thread_id = t.thread_id ORDER BY kind))
-        FROM threads t WHERE {where} ORDER BY {_ORDER[order]}, t.thread_id LIMIT :limit OFFSET :offset"""
+        FROM page JOIN threads t ON t.thread_id = page.thread_id ORDER BY page.n"""
     frame = _dates(_frame(connection, sql, params, THREAD_COLUMNS), "first", "last")
     frame["decisions"] = frame["decisions"].fillna("")
     total = connection.execute(f"SELECT count(*) FROM threads t WHERE {where}", params).fetchone()[0]
@@ -313,20 +320,22 @@ def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str]
     sql = f"""
         WITH named AS ({_BEHAVIOUR_MESSAGES}),
         disputed AS (
-            SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
-            WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
-            UNION
-            SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
-            WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')),
+            SELECT target, count(*) AS disputes FROM (
+                SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
+                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
+                UNION
+                SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
+                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed'))
+            GROUP BY target),
         counted AS (
             SELECT n.target, count(DISTINCT n.message_id) AS messages, count(DISTINCT n.thread_id) AS threads,
                    count(DISTINCT CASE WHEN {_NOT_BOT.format(column="a.person_id")} THEN a.person_id END) AS people,
                    max(m.date) AS last
             FROM named n JOIN messages m USING (message_id) LEFT JOIN message_authors a USING (message_id)
             GROUP BY n.target)
-        SELECT c.target, (SELECT count(*) FROM disputed x WHERE x.target = c.target) AS disputes,
-               c.messages, c.threads, c.people, c.last
-        FROM counted c ORDER BY disputes DESC, c.messages DESC, c.target LIMIT :limit OFFSET :offset"""
+        SELECT c.target, coalesce(d.disputes, 0) AS disputes, c.messages, c.threads, c.people, c.last
+        FROM counted c LEFT JOIN disputed d ON d.target = c.target
+        ORDER BY disputes DESC, c.messages DESC, c.target LIMIT :limit OFFSET :offset"""
     frame = _dates(_frame(connection, sql, params, ["behaviour", "disputes", "messages", "threads", "people", "last"]),
                    "last")
     total = connection.execute(f"SELECT count(DISTINCT target) FROM ({_BEHAVIOUR_MESSAGES})", params).fetchone()[0]
