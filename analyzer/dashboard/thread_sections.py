@@ -39,8 +39,9 @@ def header(ctx: ThreadContext) -> None:
     thread = shown.thread(ctx.thread_id)
     st.title(markdown_text(thread.root_subject) or "Thread")
     people = sorted({m.author_name for m in shown.messages.values()})
-    st.caption(markdown_text(f"{len(shown.messages)} messages · {thread.first_date or '?'} → "
-                             f"{thread.last_date or '?'} · {', '.join(people[:12])}{' …' if len(people) > 12 else ''}"))
+    st.caption(markdown_text(f"{len(shown.messages)} messages · {(thread.first_date or '?')[:10]} → "
+                             f"{(thread.last_date or '?')[:10]} · {', '.join(people[:12])}"
+                             f"{' …' if len(people) > 12 else ''}"))
 
 
 def digest(ctx: ThreadContext) -> None:
