@@ -54,6 +54,12 @@ def _open(browser: Any, url: str, ready: str) -> Any:  # noqa: F811
 
 
 def _shot(page: Any, name: str) -> None:
+    """A screenshot once the lazily drawn elements (tables, charts) have replaced their
+    placeholders (or after 5 s, whichever comes first: the picture is evidence, not a check)."""
+    try:
+        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=5_000)
+    except Exception:  # noqa: BLE001 - a missing picture detail must not fail the test
+        pass
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"dashboard-{name}.png"))
 

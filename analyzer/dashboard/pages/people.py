@@ -58,5 +58,5 @@ st.subheader("Automated senders")
 if robots.empty:
     st.caption("No automated sender posted in these threads.")
 else:
-    st.caption(markdown_text(f"{len(robots)} robots (build bots, fuzzers, trackers) are left out of everything above."))
+    st.caption(markdown_text(f"{len(robots)} automated senders (build bots, fuzzers, trackers) are left out of everything above."))
     st.dataframe(robots, hide_index=True, column_config={"last": st.column_config.DatetimeColumn(format="YYYY-MM-DD")})
