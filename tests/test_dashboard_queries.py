@@ -1,5 +1,5 @@
 """The SQL behind the dashboard's cross-thread views, on a mid-size real store (the newest
-2,500 messages of the real kvmarm archive plus the gold threads), checked against the
+2,000 messages of the real kvmarm archive plus the gold threads), checked against the
 Python read model (``load_debate`` + the argument graph views) on the same store; and the
 pure parts (search syntax, outcome rule, robots, the byte-bounded cache) on their own."""
 
@@ -19,11 +19,10 @@ from analyzer.dashboard.cache import ByteBoundedCache, estimated_bytes
 from analyzer.dashboard.digest import DecisionEvent, outcome
 from analyzer.debate import Debate
 from tests.conftest import require_shared
-from tests.dashboard_store import real_store  # noqa: F401  (session fixture)
 
 
 @pytest.fixture(scope="module")
-def connection(real_store: Path) -> Iterator[sqlite3.Connection]:  # noqa: F811
+def connection(real_store: Path) -> Iterator[sqlite3.Connection]:
     opened = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
     yield opened
     opened.close()
@@ -41,7 +40,7 @@ def gold_threads(connection: sqlite3.Connection) -> dict[str, tuple[str, list[di
 
 
 @pytest.fixture(scope="module")
-def gold_debate(real_store: Path, gold_threads: dict[str, tuple[str, list[dict[str, object]]]]) -> Debate:  # noqa: F811
+def gold_debate(real_store: Path, gold_threads: dict[str, tuple[str, list[dict[str, object]]]]) -> Debate:
     with api.open_store(real_store) as store:
         return api.load_debate(store, [t for t, _ in gold_threads.values()])
 

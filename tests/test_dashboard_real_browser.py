@@ -1,4 +1,4 @@
-"""The dashboard on a mid-size real store (the newest 2,500 messages of the real kvmarm
+"""The dashboard on a mid-size real store (the newest 2,000 messages of the real kvmarm
 archive plus the gold threads) in a real ``streamlit run`` and Debian's headless Chromium:
 every page loads, the Thread page's digest names the outcome the gold decisions give,
 the argument map stays within its node budget and opens up on click, and search finds
@@ -21,7 +21,6 @@ from analyzer import api
 from analyzer.dashboard import argument_map, queries
 from analyzer.dashboard.digest import DecisionEvent, outcome
 from tests.conftest import ROOT, require_shared
-from tests.dashboard_store import real_store  # noqa: F401  (session fixture)
 from tests.test_dashboard_browser import CY, GRAPH_FRAME, _free_port, _wait_healthy, browser, expect  # noqa: F401
 
 ARTEFACTS = ROOT / "build" / "artefacts"
@@ -29,7 +28,7 @@ MAIN = "[data-testid='stMain']"
 
 
 @pytest.fixture(scope="module")
-def server(real_store: Path, browser: Any) -> Iterator[str]:  # noqa: F811
+def server(real_store: Path, browser: Any) -> Iterator[str]:
     port = _free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
@@ -44,7 +43,7 @@ def server(real_store: Path, browser: Any) -> Iterator[str]:  # noqa: F811
         process.wait(timeout=20)
 
 
-def _open(browser: Any, url: str, ready: str) -> Any:  # noqa: F811
+def _open(browser: Any, url: str, ready: str) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(url)
     page.wait_for_function("(text) => { const m = document.querySelector(\"[data-testid='stMain']\");"
@@ -55,9 +54,9 @@ def _open(browser: Any, url: str, ready: str) -> Any:  # noqa: F811
 
 def _shot(page: Any, name: str) -> None:
     """A screenshot once the lazily drawn elements (tables, charts) have replaced their
-    placeholders (or after 5 s, whichever comes first: the picture is evidence, not a check)."""
+    placeholders (or after 2 s, whichever comes first: the picture is evidence, not a check)."""
     try:
-        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=5_000)
+        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=2_000)
     except Exception:  # noqa: BLE001 - a missing picture detail must not fail the test
         pass
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -69,7 +68,7 @@ def _shot(page: Any, name: str) -> None:
     ("/behaviours", "Where it was argued"), ("/decisions", "decisions"), ("/search?q=KVM_CAP_*", "messages match"),
     ("/add-data", "upload"),
 ])
-def test_every_page_loads(browser: Any, server: str, path: str, ready: str) -> None:  # noqa: F811
+def test_every_page_loads(browser: Any, server: str, path: str, ready: str) -> None:
     page = _open(browser, server + path, ready)
     assert page.locator("[data-testid='stException']").count() == 0
     assert "Page not found" not in page.locator("body").inner_text()
@@ -83,7 +82,7 @@ def _gold() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_the_digest_names_the_outcome_of_each_gold_thread(browser: Any, server: str,
-                                                          real_store: Path) -> None:  # noqa: F811
+                                                          real_store: Path) -> None:
     with api.open_store(real_store) as store:
         for name, lines in _gold():
             thread_id = next(t for t in (queries.resolve_thread(store.connection, g["message_id"]) for g in lines) if t)
@@ -100,7 +99,7 @@ def test_the_digest_names_the_outcome_of_each_gold_thread(browser: Any, server: 
 
 
 def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any, server: str,
-                                                                    real_store: Path) -> None:  # noqa: F811
+                                                                    real_store: Path) -> None:
     with sqlite3.connect(real_store) as connection:
         biggest = connection.execute("SELECT thread_id FROM claims GROUP BY thread_id ORDER BY count(*) DESC "
                                      "LIMIT 1").fetchone()[0]
@@ -130,7 +129,7 @@ def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any
 
 
 def test_search_finds_an_identifier_prefix_and_opens_the_message(browser: Any, server: str,
-                                                                 real_store: Path) -> None:  # noqa: F811
+                                                                 real_store: Path) -> None:
     with sqlite3.connect(real_store) as connection:
         total = queries.search(connection, "SUPPRESS_EOI").total
     assert total > 0
