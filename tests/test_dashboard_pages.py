@@ -239,19 +239,3 @@ def test_timeline_chart_carries_one_mark_per_dated_event(debate: Debate) -> None
         relation = analysis.relation if analysis else None
         assert mark == (relation.label if relation else "post")
     assert {"message", "decision"} <= {row["kind"] for row in data}
-
-
-def test_filter_threads_by_dates_and_search_hits() -> None:
-    day = pd.Timestamp("2026-05-10", tz="UTC")
-    frame = pd.DataFrame([
-        {"thread_id": "a", "subject": "A", "first": day, "last": day + pd.Timedelta(days=2), "messages": 2,
-         "participants": ["Ann"], "lists": ["x"], "positions": ["p"], "behaviours": [], "decisions": [], "disputes": 0},
-        {"thread_id": "b", "subject": "B", "first": day + pd.Timedelta(days=20), "last": day + pd.Timedelta(days=21),
-         "messages": 1, "participants": ["Bo"], "lists": ["y"], "positions": [], "behaviours": ["R"], "decisions": [],
-         "disputes": 1},
-    ])
-    since = (day + pd.Timedelta(days=5)).date()
-    assert list(frames.filter_threads(frame, frames.ThreadFilter(since=since))["thread_id"]) == ["b"]
-    assert list(frames.filter_threads(frame, frames.ThreadFilter(until=since))["thread_id"]) == ["a"]
-    assert list(frames.filter_threads(frame, frames.ThreadFilter(thread_ids=frozenset({"b"})))["thread_id"]) == ["b"]
-    assert list(frames.filter_threads(frame, frames.ThreadFilter(participants=("Ann",), list_id="y"))["thread_id"]) == []

@@ -5,6 +5,7 @@ pure parts (search syntax, outcome rule, robots, the byte-bounded cache) on thei
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -126,6 +127,26 @@ def test_thread_filters_narrow_by_position_and_search(connection: sqlite3.Connec
     searched = queries.threads(connection, queries.ThreadQuery(text="SUPPRESS_EOI"), bots, limit=1000)
     hits = queries.search(connection, "SUPPRESS_EOI", limit=1000)
     assert set(searched.rows["thread_id"]) == set(hits.rows["thread_id"])
+
+
+def test_thread_filters_narrow_by_dates_list_and_participant(connection: sqlite3.Connection,
+                                                             bots: tuple[str, ...]) -> None:
+    every = queries.threads(connection, queries.ThreadQuery(), bots, limit=100_000).rows
+    since, until = dt.date(2022, 11, 1), dt.date(2022, 11, 30)
+    dated = queries.threads(connection, queries.ThreadQuery(since=since, until=until), bots, limit=100_000)
+    expected = every[(every["last"].dt.date >= since) & (every["first"].dt.date <= until)]
+    assert set(dated.rows["thread_id"]) == set(expected["thread_id"]) and 0 < dated.total < len(every)
+    person, name = connection.execute(
+        "SELECT p.person_id, p.name FROM message_authors a JOIN people p USING (person_id) "
+        "GROUP BY p.person_id ORDER BY count(*) DESC LIMIT 1 OFFSET 3").fetchone()
+    theirs = queries.threads(connection, queries.ThreadQuery(people=(person,)), bots, limit=100_000)
+    posted = {r[0] for r in connection.execute("SELECT DISTINCT tm.thread_id FROM thread_members tm "
+                                               "JOIN message_authors a USING (message_id) WHERE a.person_id = ?",
+                                               (person,))}
+    assert set(theirs.rows["thread_id"]) == posted, name
+    lists = queries.facet_values(connection)["lists"]
+    on_list = queries.threads(connection, queries.ThreadQuery(list_id=lists[-1]), bots, limit=100_000)
+    assert 0 < on_list.total <= len(every)
 
 
 def test_the_default_thread_is_the_most_recent_debate(connection: sqlite3.Connection, bots: tuple[str, ...]) -> None:
