@@ -266,3 +266,20 @@ def test_the_cache_stays_within_its_bytes() -> None:
     assert calls == [], "a kept value is served from the cache"
     huge = pd.DataFrame({"text": ["y" * 1000] * 1000})
     assert cache.get_or_compute("huge", lambda: huge) is huge and "huge" not in cache._entries
+
+
+def test_the_digest_of_a_gold_thread(gold_threads: dict[str, tuple[str, list[dict[str, object]]]],
+                                     gold_debate: Debate) -> None:
+    from analyzer.dashboard.digest import digest
+
+    thread_id, _ = gold_threads["kvm-guest-visible-compat-2026-05"]
+    graph = api.argument_graph(gold_debate, [thread_id])
+    found = digest(gold_debate, graph, thread_id)
+    assert found.camps and found.contested and found.behaviours
+    sentences = [(c.message_id, c.sentence) for c in found.contested]
+    assert len(sentences) == len(set(sentences)), "a sentence arguing two positions is listed once"
+    for camp in found.camps:
+        for voice in camp.supporters + camp.opponents + camp.divided:
+            info = gold_debate.messages[voice.message_id]
+            assert info.author_name == voice.person and voice.sentence in info.body
+    assert [c.size for c in found.camps] == sorted((c.size for c in found.camps), reverse=True)

@@ -187,11 +187,13 @@ def digest(debate: Debate, ag: ArgumentGraph, thread_id: str, *, excluded: froze
     """Everything the top of the Thread page says about one thread."""
     events = decision_events(debate, thread_id)
     names = debate.person_names()
-    hot = [
-        ContestedView(c.claim.author_name, c.claim.position, c.claim.stance, c.claim.text, c.claim.message_id,
-                      c.disagree, c.mixed, c.agree)
-        for c in views.contested_claims(ag, limit=contested)
-    ]
+    hot: list[ContestedView] = []
+    seen: set[tuple[str, str]] = set()
+    for c in views.contested_claims(ag, limit=3 * contested):  # a sentence arguing two positions is shown once
+        if (c.claim.message_id, c.claim.text) not in seen and len(hot) < contested:
+            seen.add((c.claim.message_id, c.claim.text))
+            hot.append(ContestedView(c.claim.author_name, c.claim.position, c.claim.stance, c.claim.text,
+                                     c.claim.message_id, c.disagree, c.mixed, c.agree))
     argued = [
         BehaviourArgued(behaviour, len({u.message_id for u in uses}),
                         tuple(sorted({names.get(u.author, u.author) for u in uses if u.author not in excluded})))

@@ -112,7 +112,7 @@ def _camp(camp: CampView, thread_id: str) -> None:
 
 def _voice(voice: Voice, *, key: str) -> None:
     """The person (a click opens the message of their strongest sentence) and that sentence."""
-    st.button(f"**{markdown_text(voice.person)}** ({voice.claims} claims) ↗", key=key, type="tertiary", on_click=_show,
+    st.button(f"**{markdown_text(voice.person)}** ({voice.claims} claim{'s' if voice.claims != 1 else ''}) ↗", key=key, type="tertiary", on_click=_show,
               args=(voice.message_id,), help="Read the message")
     st.caption(f"“{markdown_text(shorten(voice.sentence, 220))}”")
 
