@@ -49,3 +49,7 @@ def run_ingest(store: Store) -> IngestFn:
         return ingest(store, [(str(t), fmt) for t in targets], options)  # type: ignore[list-item]
 
     return run
+
+
+# The mid-size real store of the dashboard tests, built once per session for every module.
+from tests.dashboard_store import real_store  # noqa: E402, F401

@@ -273,3 +273,56 @@ def test_an_allowed_host_cannot_redirect_the_fetch_elsewhere(
         assert elsewhere.hits[ROOT_ID] == 0
     assert "which is not a configured archive host" in _errors(app)
     assert _messages(db) == 0
+
+
+def test_an_unreachable_archive_is_named_in_words_not_library_text(
+    add_data: tuple[AppTest, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    app, db = add_data
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("ANALYZER_ALLOWED_HOSTS", f"http://127.0.0.1:{port}")
+    app.run()
+    app.text_input[0].set_value(ROOT_ID)
+    app.button[0].click().run()
+    shown = _errors(app)
+    assert "Nothing was fetched: the archive could not be reached" in shown, shown
+    assert "ConnectionPool" not in shown and "Errno" not in shown
+    assert _messages(db) == 0
+
+
+class _Trickle:
+    """An upload arriving a chunk at a time that counts how much was read."""
+
+    def __init__(self, data: bytes, chunk: int) -> None:
+        self.data, self.chunk, self.read_bytes = data, chunk, 0
+
+    def read(self, size: int = -1) -> bytes:
+        piece = self.data[self.read_bytes: self.read_bytes + min(size, self.chunk)]
+        self.read_bytes += len(piece)
+        return piece
+
+
+def test_an_upload_is_streamed_to_disk_and_refused_as_soon_as_it_passes_the_cap(tmp_path: Path) -> None:
+    from analyzer.dashboard import intake
+
+    config = load_config(["--db", str(tmp_path / "s.db")], {})
+    big = THREAD + b"x" * 10_000_000
+    trickle = _Trickle(big, 1 << 20)
+    with pytest.raises(Refused, match="over the upload limit"):
+        intake.save_upload(config, "big.mbox", trickle, cap=3 << 20)  # type: ignore[arg-type]
+    assert trickle.read_bytes <= 4 << 20 < len(big), "reading stopped at the cap"
+    assert list((tmp_path / "uploads").iterdir()) == [], "nothing half-written is kept"
+    saved = intake.save_upload(config, "ok.mbox", _Trickle(THREAD, 100), cap=3 << 20)  # type: ignore[arg-type]
+    assert saved.read_bytes() == THREAD and saved.parent == tmp_path / "uploads"
+
+
+def test_a_pull_requests_shortlog_and_diffstat_are_folded() -> None:
+    body = "Paolo, please pull.\n\nAlice (2):\n  KVM: arm64: fix one\n  KVM: arm64: fix two\n\n x.c | 2 +-\n"
+    at = body.index("Alice")
+    shown = markup.body_html(body, (Block("own", 0, at), Block("pull", at, len(body))), [])
+    assert shown.count("<details>") == 1 and "pull request: shortlog and diffstat" in shown
+    assert shown.index("please pull") < shown.index("<details>")

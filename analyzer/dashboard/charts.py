@@ -15,16 +15,27 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
+from analyzer.dashboard import argument_map
 from analyzer.debate import Debate
 from analyzer.display import shorten
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.ids import anchor, message_node, position_node
 
-RELATION_COLOURS = {"agree": "#2e8b57", "disagree": "#c0392b", "mixed": "#d68910", "neutral": "#7f8c8d",
+GREEN, RED, AMBER, GREY, BLUE = "#2e8b57", "#c0392b", "#d68910", "#7f8c8d", "#2c5d8f"
+"""Colour by meaning, on every page: endorsements and agreement green, refusals and
+disagreement red, half-way amber, neutral grey, rulings blue. One legend: ``MEANING``."""
+RELATION_COLOURS = {"agree": GREEN, "disagree": RED, "mixed": AMBER, "neutral": GREY,
                     "post": "#2c3e50", "reply": "#95a5a6"}
-STANCE_COLOURS = {"for": "#2e8b57", "against": "#c0392b"}
-GraphView = Literal["replies", "arguments"]
+STANCE_COLOURS = {"for": GREEN, "against": RED, "divided": AMBER}
+DECISION_COLOURS = {"accepted": GREEN, "endorsed": "#82c99a", "changes-requested": AMBER, "rejected": RED,
+                    "withdrawn": GREY, "policy-ruling": BLUE}
+OUTCOME_COLOURS = {"applied": GREEN, "NAKed": RED, "changes requested": AMBER, "withdrawn": GREY, "open": BLUE}
+MEANING = ("green: for, agree, applied, acked/reviewed · red: against, disagree, NAKed · "
+           "amber: mixed, changes requested · grey: neutral, withdrawn · blue: policy ruling, open")
+GraphView = Literal["map", "replies"]
+_DATE_AXIS = alt.Axis(format="%Y-%m-%d", labelAngle=-30, title=None)
+_MONTH_AXIS = alt.Axis(format="%Y-%m", labelAngle=-30, title=None)
 _LABELS = alt.Axis(labelLimit=320)
 """Register names and subjects are long; Vega's default cuts labels at 180 px."""
 
@@ -36,13 +47,12 @@ def _scale(colours: Mapping[str, str]) -> alt.Scale:
 def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
     """Each event on its actor's lane: messages coloured by how they answer their parent;
     positions first argued, decisions, new versions and merges as marks of their own."""
-    colours = RELATION_COLOURS | {"position": "#6c3483", "decision": "#d08a00", "version": "#1a5276",
-                                  "commit": "#17202a"}
+    colours = RELATION_COLOURS | DECISION_COLOURS | {"position": "#6c3483", "version": "#1a5276", "commit": "#17202a"}
     chart: alt.Chart = (
         alt.Chart(events.assign(actor=events["actor"].replace("", "(merged)")))
         .mark_point(filled=True, size=90)
         .encode(
-            x=alt.X("date:T", title=None),
+            x=alt.X("date:T", axis=_DATE_AXIS),
             y=alt.Y("actor:N", title=None, sort=alt.EncodingSortField("date", op="min"), axis=_LABELS),
             color=alt.Color("mark:N", title="reply / event", scale=_scale(colours), legend=alt.Legend(orient="bottom")),
             shape=alt.Shape("kind:N", title="event", scale=alt.Scale(
@@ -62,7 +72,7 @@ def stance_chart(stances: pd.DataFrame) -> alt.Chart:
         alt.Chart(stances)
         .mark_point(filled=True, size=70)
         .encode(
-            x=alt.X("date:T", title=None),
+            x=alt.X("date:T", axis=_DATE_AXIS),
             y=alt.Y("person:N", title=None),
             color=alt.Color("stance:N", scale=_scale(STANCE_COLOURS), legend=alt.Legend(orient="bottom")),
             row=alt.Row("position:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
@@ -93,7 +103,7 @@ def interaction_chart(interactions: pd.DataFrame, label: str = "disagree") -> al
     cells = base.mark_rect().encode(
         x=alt.X("to:N", title="answered", axis=alt.Axis(labelAngle=-30, labelLimit=260)),
         y=alt.Y("from:N", title="replier", axis=_LABELS),
-        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "greens"),
+        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "oranges" if label == "mixed" else "greens"),
                         legend=alt.Legend(format="d", tickMinStep=1)),
         tooltip=["from:N", "to:N", "agree:Q", "disagree:Q", "mixed:Q", "neutral:Q"],
     )
@@ -102,19 +112,64 @@ def interaction_chart(interactions: pd.DataFrame, label: str = "disagree") -> al
     return layered
 
 
-def decisions_chart(decisions: pd.DataFrame) -> alt.Chart:
-    """Every decision across threads on one time axis, a lane per thread."""
-    frame = decisions.assign(lane=decisions["thread"].str.slice(0, 70))
+def decisions_chart(by_month: pd.DataFrame) -> alt.Chart:
+    """Decisions per month, stacked by kind and coloured by meaning."""
+    chart: alt.Chart = (
+        alt.Chart(by_month)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", axis=_MONTH_AXIS),
+            y=alt.Y("decisions:Q", title="decisions", axis=alt.Axis(format="d", tickMinStep=1)),
+            color=alt.Color("kind:N", title="decision", scale=_scale(DECISION_COLOURS), legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), "kind:N", "decisions:Q"],
+        )
+        .properties(height=260)
+    )
+    return chart
+
+
+def monthly_chart(frame: pd.DataFrame, *, category: str, value: str, colours: Mapping[str, str] | None = None,
+                  title: str = "") -> alt.Chart:
+    """Counts per month, one coloured stack per ``category`` (behaviours, stances…)."""
+    legend = alt.Legend(orient="bottom", columns=4)
+    color = (alt.Color(f"{category}:N", title=title or category, legend=legend, scale=_scale(colours)) if colours
+             else alt.Color(f"{category}:N", title=title or category, legend=legend))
     chart: alt.Chart = (
         alt.Chart(frame)
-        .mark_point(filled=True, size=110, shape="diamond")
+        .mark_bar()
         .encode(
-            x=alt.X("date:T", title=None),
-            y=alt.Y("lane:N", title=None, sort=alt.EncodingSortField("date", op="min"), axis=_LABELS),
-            color=alt.Color("kind:N", title="decision", legend=alt.Legend(orient="bottom")),
-            tooltip=["date:T", "kind:N", "actor:N", "thread:N", "evidence:N"],
+            x=alt.X("yearmonth(month):T", axis=_MONTH_AXIS),
+            y=alt.Y(f"sum({value}):Q", title=value, axis=alt.Axis(format="d", tickMinStep=1)),
+            color=color,
+            tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), f"{category}:N", f"sum({value}):Q"],
         )
-        .properties(height=alt.Step(30))
+        .properties(height=240)
+    )
+    return chart
+
+
+def stance_month_chart(stances: pd.DataFrame) -> alt.Chart:
+    """Per position and month: how many claims, and which way they lean (green for, red
+    against); one light chart whatever the number of months and positions."""
+    wide = stances.pivot_table(index=["month", "position"], columns="stance", values="claims", aggfunc="sum",
+                               fill_value=0).reset_index()
+    for side in ("for", "against"):
+        if side not in wide:
+            wide[side] = 0
+    wide = wide.assign(claims=wide["for"] + wide["against"], lean=(wide["for"] - wide["against"]) /
+                       (wide["for"] + wide["against"]).clip(lower=1))
+    chart: alt.Chart = (
+        alt.Chart(wide)
+        .mark_rect()
+        .encode(
+            x=alt.X("yearmonth(month):T", axis=_MONTH_AXIS),
+            y=alt.Y("position:N", title=None, axis=_LABELS),
+            color=alt.Color("lean:Q", title="for − against (share)",
+                            scale=alt.Scale(domain=[-1, 1], range=[RED, "#f4f1de", GREEN])),
+            opacity=alt.Opacity("claims:Q", legend=None, scale=alt.Scale(range=[0.35, 1])),
+            tooltip=[alt.Tooltip("yearmonth(month):T", title="month"), "position:N", "for:Q", "against:Q"],
+        )
+        .properties(height=alt.Step(22))
     )
     return chart
 
@@ -145,6 +200,10 @@ class GraphElements:
     layout: dict[str, Any]
     messages: dict[str, str] = field(default_factory=dict)
     """Cytoscape node id -> message id shown when the node is clicked."""
+    expands: dict[str, str] = field(default_factory=dict)
+    """Cytoscape node id -> what a click on it opens up (argument map people and positions)."""
+    hidden: int = 0
+    """Nodes left out to keep within the budget."""
 
     @property
     def node_count(self) -> int:
@@ -232,8 +291,18 @@ def _stylesheet() -> list[dict[str, Any]]:
         {"selector": 'node[kind = "position"]', "style": {"shape": "round-rectangle", "width": 30, "height": 30,
                                                            "font-size": 12, "font-weight": "bold",
                                                            "background-color": "#5d6d7e"}},
+        {"selector": 'node[kind = "person"]', "style": {"shape": "ellipse", "width": 18, "height": 18, "font-size": 10,
+                                                         "text-valign": "top", "text-halign": "center"}},
+        {"selector": 'node[kind = "claim"]', "style": {"shape": "rectangle", "width": 10, "height": 10,
+                                                        "font-size": 10, "text-valign": "center",
+                                                        "text-halign": "right", "text-margin-x": 4,
+                                                        "text-max-width": 420, "text-wrap": "ellipsis"}},
+        {"selector": 'node[kind = "position"]', "style": {"text-valign": "center", "text-halign": "left",
+                                                           "text-margin-x": -4}},
         {"selector": 'node[stance = "for"]', "style": {"background-color": STANCE_COLOURS["for"]}},
         {"selector": 'node[stance = "against"]', "style": {"background-color": STANCE_COLOURS["against"]}},
+        {"selector": 'node[stance = "divided"]', "style": {"background-color": STANCE_COLOURS["divided"]}},
+        {"selector": 'node[disputed = "yes"]', "style": {"border-width": 3, "border-color": RED}},
         {"selector": "node:selected", "style": {"border-width": 3, "border-color": "#f1c40f"}},
         {"selector": "edge", "style": {"width": 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
                                        "line-color": "#bdc3c7", "target-arrow-color": "#bdc3c7"}},
@@ -241,8 +310,18 @@ def _stylesheet() -> list[dict[str, Any]]:
     ]
 
 
-def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: GraphView) -> GraphElements:
-    return reply_graph(debate, thread_id) if view == "replies" else argument_graph(ag, debate)
+def map_elements(ag: ArgumentGraph, *, expanded: Sequence[str] = (), excluded: frozenset[str] = frozenset()) -> GraphElements:
+    """The layered argument map (:mod:`analyzer.dashboard.argument_map`) as Cytoscape elements."""
+    shown = argument_map.argument_map(ag, expanded=expanded, excluded=excluded)
+    return GraphElements(argument_map.elements(shown), _stylesheet(), argument_map.LAYOUT, shown.messages,
+                         shown.expands, shown.hidden)
+
+
+def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: GraphView, *,
+                   expanded: Sequence[str] = (), excluded: frozenset[str] = frozenset()) -> GraphElements:
+    if view == "replies":
+        return reply_graph(debate, thread_id)
+    return map_elements(ag, expanded=expanded, excluded=excluded)
 
 
 def selected_message(graph: GraphElements, selection: Mapping[str, Sequence[str]] | None) -> str | None:

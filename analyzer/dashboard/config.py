@@ -5,7 +5,8 @@ and how large an upload may be. Read once per script run from argv and the envir
     streamlit run app.py -- --db PATH         an existing store
     ANALYZER_DB=PATH streamlit run app.py     the same, for services and tests
     ANALYZER_ALLOWED_HOSTS=lore.kernel.org,http://127.0.0.1:8080
-    ANALYZER_MAX_UPLOAD_MB=50
+    ANALYZER_MAX_UPLOAD_MB=50       never more than Streamlit's server.maxUploadSize
+    ANALYZER_CACHE_MB=256           what the dashboard's caches may hold, in total
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_CORPUS = (ROOT / "corpus" / "kvm.mbox", ROOT / "corpus" / "kvmarm.mbox")
 SAMPLE_DB = ROOT / "build" / "sample" / "sample.db"
 DEFAULT_UPLOAD_MB = 50
+DEFAULT_CACHE_MB = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class DashboardConfig:
     """True when no database was named: the bundled sample corpus is shown, built on first use."""
     allowed_hosts: tuple[ArchiveHost, ...]
     max_upload_bytes: int
+    cache_bytes: int = DEFAULT_CACHE_MB * 1024 * 1024
+    """The most the dashboard's loaders keep cached (ANALYZER_CACHE_MB)."""
 
 
 def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> DashboardConfig:
@@ -46,18 +50,19 @@ def load_config(argv: Sequence[str], environ: Mapping[str, str]) -> DashboardCon
         sample=named is None,
         allowed_hosts=parse_hosts(environ.get("ANALYZER_ALLOWED_HOSTS") or DEFAULT_HOSTS),
         max_upload_bytes=_megabytes(environ.get("ANALYZER_MAX_UPLOAD_MB"), DEFAULT_UPLOAD_MB),
+        cache_bytes=_megabytes(environ.get("ANALYZER_CACHE_MB"), DEFAULT_CACHE_MB, name="ANALYZER_CACHE_MB"),
     )
 
 
-def _megabytes(value: str | None, default: int) -> int:
+def _megabytes(value: str | None, default: int, *, name: str = "ANALYZER_MAX_UPLOAD_MB") -> int:
     if not value:
         return default * 1024 * 1024
     try:
         megabytes = float(value)
     except ValueError:
-        raise ConfigError(f"ANALYZER_MAX_UPLOAD_MB: {value!r} is not a number of megabytes") from None
+        raise ConfigError(f"{name}: {value!r} is not a number of megabytes") from None
     if megabytes <= 0:
-        raise ConfigError("ANALYZER_MAX_UPLOAD_MB must be positive")
+        raise ConfigError(f"{name} must be positive")
     return int(megabytes * 1024 * 1024)
 
 

@@ -6,20 +6,15 @@ notebook feeds them a ``Debate`` it loaded itself.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from analyzer.analysis.records import MessageAnalysis
 from analyzer.debate import Debate
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.views import BehaviourUse, Interaction, PositionMatrix, StancePoint
-from analyzer.store.structure import ThreadOverview
-from analyzer.thread.records import Thread
 from analyzer.timeline.records import Timeline
 
 DISPUTED = frozenset({"disagree", "mixed"})
@@ -28,78 +23,6 @@ DISPUTED = frozenset({"disagree", "mixed"})
 def _when(value: str | None) -> pd.Timestamp | None:
     """A stored ISO 8601 date as a UTC timestamp (stored dates are UTC already)."""
     return pd.to_datetime(value, utc=True) if value else None
-
-
-def overview_frame(
-    overviews: Sequence[ThreadOverview], threads: Sequence[Thread], analyses: Mapping[str, MessageAnalysis]
-) -> pd.DataFrame:
-    """One row per thread with what the Overview filters on: lists, dates, participants,
-    the positions argued, the behaviours named, the decisions taken, the disputes."""
-    thread_of = {m: t.thread_id for t in threads for m in t.message_ids}
-    facets: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    disputes: Counter[str] = Counter()
-    for message_id, analysis in analyses.items():
-        tid = thread_of.get(message_id)
-        if tid is None:
-            continue
-        facets[tid]["positions"].update(c.position for c in analysis.claims)
-        facets[tid]["behaviours"].update(m.target for m in analysis.mentions if m.kind == "behaviour")
-        facets[tid]["decisions"].update(d.kind for d in analysis.decisions)
-        disputes[tid] += sum(1 for r in analysis.relations if r.quote_index is None and r.label in DISPUTED)
-    rows = [
-        {
-            "thread_id": o.thread_id,
-            "subject": o.root_subject,
-            "first": _when(o.first_date),
-            "last": _when(o.last_date),
-            "messages": o.message_count,
-            "participants": list(o.participants),
-            "lists": list(o.lists),
-            "positions": sorted(facets[o.thread_id]["positions"]),
-            "behaviours": sorted(facets[o.thread_id]["behaviours"]),
-            "decisions": sorted(facets[o.thread_id]["decisions"]),
-            "disputes": disputes[o.thread_id],
-        }
-        for o in overviews
-    ]
-    return pd.DataFrame(rows, columns=list(_OVERVIEW_COLUMNS))
-
-
-_OVERVIEW_COLUMNS = ("thread_id", "subject", "first", "last", "messages", "participants", "lists",
-                     "positions", "behaviours", "decisions", "disputes")
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadFilter:
-    """What the Overview's widgets ask for; empty fields keep every thread."""
-
-    list_id: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    participants: tuple[str, ...] = ()
-    positions: tuple[str, ...] = ()
-    behaviours: tuple[str, ...] = ()
-    decisions: tuple[str, ...] = ()
-    thread_ids: frozenset[str] | None = None
-    """Threads with a full-text search hit; None when no search was made."""
-
-
-def filter_threads(frame: pd.DataFrame, wanted: ThreadFilter) -> pd.DataFrame:
-    """Rows matching every given criterion; list-valued criteria match on any overlap."""
-    keep = pd.Series(True, index=frame.index)
-    if wanted.list_id:
-        keep &= frame["lists"].map(lambda lists: wanted.list_id in lists)
-    if wanted.since:
-        keep &= frame["last"].map(lambda d: d is not None and not pd.isna(d) and d.date() >= wanted.since)
-    if wanted.until:
-        keep &= frame["first"].map(lambda d: d is not None and not pd.isna(d) and d.date() <= wanted.until)
-    for column, chosen in (("participants", wanted.participants), ("positions", wanted.positions),
-                           ("behaviours", wanted.behaviours), ("decisions", wanted.decisions)):
-        if chosen:
-            keep &= frame[column].map(lambda values, chosen=chosen: bool(set(values) & set(chosen)))
-    if wanted.thread_ids is not None:
-        keep &= frame["thread_id"].isin(wanted.thread_ids)
-    return frame[keep].reset_index(drop=True)
 
 
 def _name(debate: Debate, person_id: str) -> str:

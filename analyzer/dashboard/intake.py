@@ -7,7 +7,12 @@ and a progress sink, and shows the report or the refusal this returns or raises.
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from analyzer.dashboard.config import DashboardConfig
 from analyzer.dashboard.safety import Refused, check_upload, fetch_ref
@@ -55,20 +60,82 @@ def add_lore_thread(
     return Added(ref.url, report, problems if report.ingest.counts.rejected.get("fetch-failed") else ())
 
 
+CHUNK = 1024 * 1024
+
+
+def save_upload(config: DashboardConfig, name: str, stream: BinaryIO, *, cap: int | None = None) -> Path:
+    """Copy an upload to disk a chunk at a time (never whole in memory), checking its size
+    while it arrives and that it starts like an mbox; keep it beside the database, named by
+    its hash (never by the name the browser sent), so provenance points at a real file.
+    Refused (nothing kept) over ``cap`` bytes (the configured cap when None)."""
+    limit = config.max_upload_bytes if cap is None else cap
+    uploads = config.db_path.parent / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    with tempfile.NamedTemporaryFile(dir=uploads, prefix=".arriving-", delete=False) as out:
+        partial = Path(out.name)
+        try:
+            while chunk := stream.read(CHUNK):
+                if size == 0:
+                    check_upload(name, len(chunk), chunk[:4096], cap=limit)
+                size += len(chunk)
+                if size > limit:
+                    check_upload(name, size, b"From ", cap=limit)
+                digest.update(chunk)
+                out.write(chunk)
+            if size == 0:
+                check_upload(name, 0, b"", cap=limit)
+        except BaseException:
+            out.close()
+            partial.unlink(missing_ok=True)
+            raise
+    saved = uploads / f"{digest.hexdigest()[:20]}.mbox"
+    if saved.exists():
+        partial.unlink()
+    else:
+        partial.replace(saved)
+    return saved
+
+
+def add_upload_file(
+    config: DashboardConfig, name: str, path: Path, *, annotator: Annotator, progress: Progress | None = None
+) -> Added:
+    """Store, thread and analyse an upload :func:`save_upload` kept."""
+    with Store.open(config.db_path) as store:
+        report = update_store(store, [(str(path), "mbox")], _OPTIONS, annotator=annotator, progress=progress)
+    return Added(name, report)
+
+
 def add_upload(
     config: DashboardConfig, name: str, data: bytes, *, annotator: Annotator, progress: Progress | None = None
 ) -> Added:
-    """Keep an uploaded mbox beside the database (named by its hash, never by the name the
-    browser sent) so that provenance keeps pointing at a real file, then analyse it."""
-    check_upload(name, len(data), data[:4096], cap=config.max_upload_bytes)
-    uploads = config.db_path.parent / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    saved = uploads / f"{hashlib.sha256(data).hexdigest()[:20]}.mbox"
-    if not saved.exists():
-        saved.write_bytes(data)
-    with Store.open(config.db_path) as store:
-        report = update_store(store, [(str(saved), "mbox")], _OPTIONS, annotator=annotator, progress=progress)
-    return Added(name, report)
+    """:func:`save_upload` then :func:`add_upload_file`, for an upload already in memory."""
+    saved = save_upload(config, name, io.BytesIO(data))
+    return add_upload_file(config, name, saved, annotator=annotator, progress=progress)
+
+
+def fetch_problem(detail: str) -> str:
+    """A fetch failure as the page shows it: what went wrong in words, then what to do;
+    the library's own text (urllib3's, say) is kept for the details."""
+    text = detail.lower()
+    if "timed out" in text or "timeout" in text:
+        what = "the archive did not answer in time"
+    elif "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text:
+        what = "the archive's host name could not be resolved (no network, or a typo in the host)"
+    elif "connection refused" in text or "max retries exceeded" in text or "newconnectionerror" in text:
+        what = "the archive could not be reached"
+    elif "404" in text or "not found" in text:
+        what = "the archive has no such thread (check the Message-ID)"
+    elif "too large" in text or "size" in text and "limit" in text:
+        what = "the thread is larger than the download limit"
+    elif redirect := re.search(r"\S+ redirects to \S+, which is not a configured archive host", detail):
+        what = f"the archive redirected elsewhere: {redirect.group(0)}"
+    else:
+        what = "the download failed"
+    raw = any(mark in detail for mark in ("ConnectionPool", "urllib3", "object at 0x", "Errno"))
+    said = "" if raw or len(detail) > 200 else f" ({detail})"
+    return f"Nothing was fetched: {what}{said}. Check the address and the network, then try again."
 
 
 def describe(added: Added) -> str:
@@ -82,4 +149,5 @@ def describe(added: Added) -> str:
     )
 
 
-__all__ = ["Added", "Refused", "add_lore_thread", "add_upload", "describe"]
+__all__ = ["Added", "Refused", "add_lore_thread", "add_upload", "add_upload_file", "describe", "fetch_problem",
+           "save_upload"]

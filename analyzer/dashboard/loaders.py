@@ -2,9 +2,11 @@
 
 Every loader takes the database path and its ``revision`` (which changes whenever the
 file is written), so new data is picked up on the next run without clearing anyone's
-cache. ``st.cache_data`` holds frames and other small picklable values;
-``st.cache_resource`` holds the read models (a ``Debate``, an ``ArgumentGraph``: shared,
-never mutated) and the NLP pipeline. No loader reads a widget: pages pass values in.
+cache. Results live in one cache per server process bounded in bytes
+(:mod:`analyzer.dashboard.cache`, ``ANALYZER_CACHE_MB``), shared by every session and
+never mutated. Cross-thread views come from the SQL of :mod:`analyzer.dashboard.queries`
+(a page of rows at a time, no message body loaded); only one thread's page loads that
+thread's ``Debate`` and argument graph. No loader reads a widget: pages pass values in.
 
 Each call opens its own connection: sqlite3 connections may not cross threads, and
 Streamlit runs each session's script in a thread of its own.
@@ -13,35 +15,34 @@ Streamlit runs each session's script in a thread of its own.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import sqlite3
+import sys
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from analyzer.dashboard import charts, frames, markup
+from analyzer.dashboard import charts, frames, markup, queries
+from analyzer.dashboard.cache import ByteBoundedCache
+from analyzer.dashboard.config import load_config
+from analyzer.dashboard.digest import Digest
+from analyzer.dashboard.digest import digest as make_digest
 from analyzer.debate import Debate
 from analyzer.graph.build import ArgumentGraph, build_graph
-from analyzer.graph.views import behaviour_index
-from analyzer.store.analysis import load_analyses
 from analyzer.store.db import Store
 from analyzer.store.debate import load_debate
-from analyzer.store.structure import (
-    known_lists,
-    load_segmentation,
-    load_threads,
-    postings_in_thread,
-    thread_id_of,
-    thread_overviews,
-)
+from analyzer.store.structure import load_segmentation, postings_in_thread
 from analyzer.thread.records import SeriesVersion
 from analyzer.timeline.build import corpus_timeline, thread_timeline
 
 if TYPE_CHECKING:
     from analyzer.nlp.annotate import Annotator
+
+T = TypeVar("T")
 
 
 def revision(db: Path) -> str:
@@ -66,11 +67,14 @@ def _opened(db: str) -> Iterator[Store]:
         store.close()
 
 
-@st.cache_data(show_spinner=False)
 def series_postings(db: str, rev: str, thread_id: str) -> list[SeriesVersion]:
     """The series postings with a message in the thread, each with all its patches."""
-    with _opened(db) as store:
-        return postings_in_thread(store, thread_id)
+
+    def load() -> list[SeriesVersion]:
+        with _opened(db) as store:
+            return postings_in_thread(store, thread_id)
+
+    return _memo("series_postings", db, rev, (thread_id,), load)
 
 
 @st.cache_resource(show_spinner="Preparing the sample store from corpus/…")
@@ -92,53 +96,168 @@ def annotator() -> Annotator:
     return Annotator(build_pipeline(PipelineSettings()))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def overview(db: str, rev: str) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False)
+def _cache() -> ByteBoundedCache:
+    """One per server process; its bound comes from ANALYZER_CACHE_MB."""
+    return ByteBoundedCache(load_config(sys.argv[1:], os.environ).cache_bytes)
+
+
+def _memo(name: str, db: str, rev: str, args: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    return _cache().get_or_compute((name, db, rev, *args), compute)
+
+
+def _query(db: str, run: Callable[[sqlite3.Connection], T]) -> T:
     with _opened(db) as store:
-        return frames.overview_frame(thread_overviews(store), load_threads(store), load_analyses(store))
+        return run(store.connection)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def lists(db: str, rev: str) -> list[str]:
-    with _opened(db) as store:
-        return known_lists(store)
+# -- cross-thread (SQL) ----------------------------------------------------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def search(db: str, rev: str, query: str) -> pd.DataFrame:
-    """Full-text hits with the thread each belongs to."""
-    with _opened(db) as store:
-        rows = [
-            {"thread_id": thread_id_of(store, m.message_id), "message_id": m.message_id, "subject": m.subject,
-             "author": m.author_name, "date": frames._when(m.date)}
-            for m in store.search(query, limit=200)
-        ]
-    return pd.DataFrame(rows, columns=["thread_id", "message_id", "subject", "author", "date"])
+def bots(db: str, rev: str) -> tuple[str, ...]:
+    """Person ids of the automated senders."""
+    return _memo("bots", db, rev, (), lambda: tuple(sorted(_query(db, queries.automated_people))))
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+def threads(db: str, rev: str, query: queries.ThreadQuery, order: queries.ThreadOrder, limit: int,
+            offset: int) -> queries.Page:
+    return _memo("threads", db, rev, (query, order, limit, offset), lambda: _query(
+        db, lambda c: queries.threads(c, query, bots(db, rev), order=order, limit=limit, offset=offset)))
+
+
+def unread(db: str, rev: str) -> tuple[dict[str, int], queries.Page]:
+    """Rejections by reason, and the messages stored but not segmented or analysed."""
+    return _memo("unread", db, rev, (), lambda: _query(db, queries.unread))
+
+
+def facets(db: str, rev: str) -> dict[str, list[str]]:
+    return _memo("facets", db, rev, (), lambda: _query(db, queries.facet_values))
+
+
+def person_choices(db: str, rev: str) -> dict[str, str]:
+    return _memo("person_choices", db, rev, (), lambda: _query(
+        db, lambda c: queries.person_choices(c, bots(db, rev))))
+
+
+def thread_labels(db: str, rev: str, thread_ids: tuple[str, ...]) -> dict[str, str]:
+    return _memo("thread_labels", db, rev, (thread_ids,), lambda: _query(
+        db, lambda c: queries.thread_labels(c, thread_ids)))
+
+
+def recent_threads(db: str, rev: str) -> tuple[str, ...]:
+    return _memo("recent", db, rev, (), lambda: tuple(_query(db, queries.recent_threads)))
+
+
+def resolve_thread(db: str, rev: str, ref: str) -> str | None:
+    return _memo("resolve", db, rev, (ref,), lambda: _query(db, lambda c: queries.resolve_thread(c, ref)))
+
+
+def default_thread(db: str, rev: str) -> str | None:
+    return _memo("default_thread", db, rev, (), lambda: _query(
+        db, lambda c: queries.default_thread(c, bots(db, rev))))
+
+
+def search(db: str, rev: str, text: str, scope: queries.Scope, limit: int, offset: int) -> queries.Page:
+    return _memo("search", db, rev, (text, scope, limit, offset), lambda: _query(
+        db, lambda c: queries.search(c, text, scope=scope, limit=limit, offset=offset)))
+
+
+def decisions(db: str, rev: str, scope: queries.Scope, kinds: tuple[str, ...], limit: int, offset: int,
+              behaviour: str | None = None) -> queries.Page:
+    return _memo("decisions", db, rev, (scope, kinds, limit, offset, behaviour), lambda: _query(
+        db, lambda c: queries.decisions(c, scope, kinds=kinds, behaviour=behaviour, limit=limit, offset=offset)))
+
+
+def decisions_by_month(db: str, rev: str, scope: queries.Scope, kinds: tuple[str, ...]) -> pd.DataFrame:
+    return _memo("decisions_by_month", db, rev, (scope, kinds), lambda: _query(
+        db, lambda c: queries.decisions_by_month(c, scope, kinds=kinds)))
+
+
+def decision_kinds(db: str, rev: str) -> list[str]:
+    return _memo("decision_kinds", db, rev, (), lambda: _query(db, queries.decision_kinds))
+
+
+def behaviours(db: str, rev: str, scope: queries.Scope, limit: int, offset: int) -> queries.Page:
+    return _memo("behaviours", db, rev, (scope, limit, offset), lambda: _query(
+        db, lambda c: queries.behaviours(c, scope, bots(db, rev), limit=limit, offset=offset)))
+
+
+def behaviours_by_month(db: str, rev: str, scope: queries.Scope, chosen: tuple[str, ...]) -> pd.DataFrame:
+    return _memo("behaviours_by_month", db, rev, (scope, chosen), lambda: _query(
+        db, lambda c: queries.behaviours_by_month(c, scope, chosen)))
+
+
+def behaviour_uses(db: str, rev: str, scope: queries.Scope, behaviour: str, limit: int, offset: int) -> queries.Page:
+    return _memo("behaviour_uses", db, rev, (scope, behaviour, limit, offset), lambda: _query(
+        db, lambda c: queries.behaviour_uses(c, scope, behaviour, limit=limit, offset=offset)))
+
+
+def people(db: str, rev: str, scope: queries.Scope, limit: int, offset: int) -> queries.Page:
+    return _memo("people", db, rev, (scope, limit, offset), lambda: _query(
+        db, lambda c: queries.people(c, scope, bots(db, rev), limit=limit, offset=offset)))
+
+
+def position_matrix(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
+    return _memo("position_matrix", db, rev, (scope,), lambda: _query(
+        db, lambda c: queries.position_matrix(c, scope, bots(db, rev))))
+
+
+def camps(db: str, rev: str, scope: queries.Scope) -> list[queries.CampRow]:
+    return _memo("camps", db, rev, (scope,), lambda: _query(db, lambda c: queries.camps(c, scope, bots(db, rev))))
+
+
+def interactions(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
+    return _memo("interactions", db, rev, (scope,), lambda: _query(
+        db, lambda c: queries.interactions(c, scope, bots(db, rev))))
+
+
+def stance_by_month(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
+    return _memo("stance_by_month", db, rev, (scope,), lambda: _query(
+        db, lambda c: queries.stance_by_month(c, scope, bots(db, rev))))
+
+
+def automated_senders(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
+    return _memo("automated_senders", db, rev, (scope,), lambda: _query(
+        db, lambda c: queries.automated_senders(c, bots(db, rev), scope)))
+
+
+# -- one thread ------------------------------------------------------------------------
+
+
 def debate(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> Debate:
-    with _opened(db) as store:
-        return load_debate(store, thread_ids)
+    def load() -> Debate:
+        with _opened(db) as store:
+            return load_debate(store, thread_ids)
+
+    return _memo("debate", db, rev, (thread_ids,), load)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
 def argument_graph(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> ArgumentGraph:
-    return build_graph(debate(db, rev, thread_ids))
+    return _memo("argument_graph", db, rev, (thread_ids,), lambda: build_graph(debate(db, rev, thread_ids)))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def graph_elements(db: str, rev: str, thread_id: str, view: charts.GraphView) -> charts.GraphElements:
-    return charts.graph_elements(argument_graph(db, rev, (thread_id,)), debate(db, rev, (thread_id,)), thread_id, view)
+def digest(db: str, rev: str, thread_id: str) -> Digest:
+    excluded = frozenset(bots(db, rev))
+    return _memo("digest", db, rev, (thread_id,), lambda: make_digest(
+        debate(db, rev, (thread_id,)), argument_graph(db, rev, (thread_id,)), thread_id, excluded=excluded))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+def graph_elements(db: str, rev: str, thread_id: str, view: charts.GraphView,
+                   expanded: tuple[str, ...] = ()) -> charts.GraphElements:
+    return _memo("graph_elements", db, rev, (thread_id, view, expanded), lambda: charts.graph_elements(
+        argument_graph(db, rev, (thread_id,)), debate(db, rev, (thread_id,)), thread_id, view, expanded=expanded,
+        excluded=frozenset(bots(db, rev))))
+
+
 def events(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
     """One thread's timeline with its messages; several threads' decision timeline."""
-    shown = debate(db, rev, thread_ids)
-    if thread_ids is not None and len(thread_ids) == 1:
-        return frames.events_frame(thread_timeline(shown, thread_ids[0]), shown)
-    return frames.events_frame(corpus_timeline(shown), shown)
+    def build() -> pd.DataFrame:
+        shown = debate(db, rev, thread_ids)
+        if thread_ids is not None and len(thread_ids) == 1:
+            return frames.events_frame(thread_timeline(shown, thread_ids[0]), shown)
+        return frames.events_frame(corpus_timeline(shown), shown)
+
+    return _memo("events", db, rev, (thread_ids,), build)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,22 +269,24 @@ class MessageView:
     html: str
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def thread_messages(db: str, rev: str, thread_id: str) -> list[MessageView]:
     """The thread's messages in tree order, each as safe HTML with quotes folded and the
     analysis highlighted."""
-    shown = debate(db, rev, (thread_id,))
-    thread = shown.thread(thread_id)
-    depths = {m.message_id: m.depth for m in thread.members}
-    cards = []
-    with _opened(db) as store:
-        for message_id in thread.message_ids:
-            info = shown.messages.get(message_id)
-            if info is None:
-                continue
-            label = f"{info.author_name} — {(info.date or '')[:16].replace('T', ' ')}"
-            cards.append(MessageView(message_id, depths[message_id], label, _card(store, shown, message_id)))
-    return cards
+    def build() -> list[MessageView]:
+        shown = debate(db, rev, (thread_id,))
+        thread = shown.thread(thread_id)
+        depths = {m.message_id: m.depth for m in thread.members}
+        cards = []
+        with _opened(db) as store:
+            for message_id in thread.message_ids:
+                info = shown.messages.get(message_id)
+                if info is None:
+                    continue
+                label = f"{info.author_name} — {(info.date or '')[:16].replace('T', ' ')}"
+                cards.append(MessageView(message_id, depths[message_id], label, _card(store, shown, message_id)))
+        return cards
+
+    return _memo("thread_messages", db, rev, (thread_id,), build)
 
 
 def _card(store: Store, shown: Debate, message_id: str) -> str:
@@ -178,38 +299,9 @@ def _card(store: Store, shown: Debate, message_id: str) -> str:
     return markup.message_card(info, relation=relation, decisions=decisions, body=body)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def claims(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    return frames.claims_frame(debate(db, rev, thread_ids))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def decisions(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    return frames.decisions_frame(debate(db, rev, thread_ids))
+    return _memo("claims", db, rev, (thread_ids,), lambda: frames.claims_frame(debate(db, rev, thread_ids)))
 
 
 def exists(db: Path) -> bool:
     return db.is_file() and os.path.getsize(db) > 0
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def people_frames(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> frames.PeopleFrames:
-    ag = argument_graph(db, rev, thread_ids)
-    return frames.people_frames(ag, debate(db, rev, thread_ids).person_names())
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _behaviour_index(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> Mapping[str, Sequence[Any]]:
-    """Built once per scope, for the table and for every behaviour picked from it."""
-    return behaviour_index(argument_graph(db, rev, thread_ids))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def behaviours(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    return frames.behaviour_frame(_behaviour_index(db, rev, thread_ids), debate(db, rev, thread_ids))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def behaviour_uses(db: str, rev: str, thread_ids: tuple[str, ...] | None, behaviour: str) -> pd.DataFrame:
-    uses = _behaviour_index(db, rev, thread_ids).get(behaviour, [])
-    return frames.uses_frame(uses, debate(db, rev, thread_ids))

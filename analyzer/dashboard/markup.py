@@ -28,7 +28,8 @@ STYLES: dict[HighlightKind, str] = {
     "mention": "color:#1f4e99;font-weight:bold",
     "decision": "outline:2px solid #d08a00",
 }
-FOLDED_KINDS = frozenset({"quote", "patch"})
+FOLDED_KINDS = frozenset({"quote", "patch", "pull"})
+_FOLDED_AS = {"quote": "quoted text", "patch": "diff", "pull": "pull request: shortlog and diffstat"}
 _PRE = "white-space:pre-wrap;font-family:monospace;font-size:0.85em;line-height:1.6;margin:0"
 
 
@@ -62,7 +63,7 @@ def body_html(body: str, blocks: Sequence[Block], marks: Sequence[Highlight]) ->
         inner = _marked(body, start, end, marks)
         if kind in FOLDED_KINDS:
             lines = body[start:end].count("\n") or 1
-            summary = "quoted text" if kind == "quote" else "diff"
+            summary = _FOLDED_AS[kind]
             parts.append(
                 f'<details><summary style="color:#777;font-size:0.8em">{summary} ({lines} lines)</summary>'
                 f'<pre style="{_PRE};color:#555">{inner}</pre></details>'

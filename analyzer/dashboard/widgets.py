@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from analyzer.dashboard.config import DashboardConfig, load_config
 from analyzer.dashboard.markup import markdown_text
 from analyzer.errors import AnalyzerError
 
-THREAD_KEY = "thread_id"
-"""Session state and query parameter naming the thread the Thread page shows."""
 MESSAGE_KEY = "message_id"
 
 
@@ -57,39 +54,74 @@ def database(cfg: DashboardConfig) -> Db:
     return Db(str(cfg.db_path), loaders.revision(Path(cfg.db_path)))
 
 
-def subject_label(frame: pd.DataFrame) -> dict[str, str]:
-    """thread id -> "subject (N messages, date)" for pickers (plain text, not markdown)."""
-    return {
-        row.thread_id: f"{row.subject} ({row.messages} msgs, {row.first:%Y-%m-%d})" if not pd.isna(row.first)
-        else f"{row.subject} ({row.messages} msgs)"
-        for row in frame.itertuples()
-    }
+SCOPE_KEY = "scope"
+"""Session state and query parameter: ``all`` or the thread every page is scoped to."""
+ALL = "all"
 
 
-def thread_picker(frame: pd.DataFrame) -> str | None:
-    """One thread, remembered across pages and in the URL (``?thread=``)."""
-    labels = subject_label(frame)
-    options = list(labels)
-    if not options:
+def current_scope(db: Db) -> str:
+    """The scope from the URL (``?scope=``, or the older ``?thread=``), else the session's;
+    ``all`` when none is set or the URL names no known thread or message."""
+    wanted = st.query_params.get(SCOPE_KEY) or st.query_params.get("thread") or st.session_state.get(SCOPE_KEY) or ALL
+    if wanted != ALL:
+        resolved = loaders.resolve_thread(db.path, db.rev, wanted)
+        if resolved is None:
+            st.warning(f"No thread or message {markdown_text(wanted)} in this store; showing every thread.")
+        wanted = resolved or ALL
+    return str(wanted)
+
+
+def _set_scope(scope: str) -> None:
+    if scope != st.session_state.get(SCOPE_KEY):
+        st.session_state.pop(MESSAGE_KEY, None)
+    st.session_state[SCOPE_KEY] = scope
+    st.query_params[SCOPE_KEY] = scope
+    if "thread" in st.query_params:
+        del st.query_params["thread"]
+
+
+def scope_picker(db: Db, *, allow_all: bool = True) -> str | None:
+    """The thread scope, shared by every page and kept in the URL: ``None`` for every
+    thread, else one thread id. Offers every thread of the recent ones, the current one and
+    (on cross-thread pages) "All threads"; the Thread page falls back to the most recent
+    active debate."""
+    scope = current_scope(db)
+    if scope == ALL and not allow_all:
+        scope = loaders.default_thread(db.path, db.rev) or ALL
+    recent = loaders.recent_threads(db.path, db.rev)
+    options = ([ALL] if allow_all else []) + ([scope] if scope != ALL and scope not in recent else []) + list(recent)
+    if not options or options == [ALL] and not allow_all:
         st.info("The store holds no threads yet: add data on the Add data page.")
         return None
-    wanted = st.query_params.get("thread") or st.session_state.get(THREAD_KEY)
-    index = options.index(wanted) if wanted in labels else 0
-    chosen = st.selectbox("Thread", options, index=index, format_func=labels.__getitem__)
-    if chosen != st.session_state.get(THREAD_KEY):
-        st.session_state.pop(MESSAGE_KEY, None)
-    st.session_state[THREAD_KEY] = chosen
-    st.query_params["thread"] = chosen
-    return chosen
+    labels = loaders.thread_labels(db.path, db.rev, tuple(o for o in options if o != ALL)) | {ALL: "All threads"}
+    index = options.index(scope) if scope in options else 0
+    with st.sidebar:
+        chosen = st.selectbox("Thread scope", options, index=index, format_func=lambda o: labels.get(o, o),
+                              key=f"scope_picker_{scope}",
+                              help="Shared by every page and kept in the URL (?scope=). The 200 most recently "
+                                   "active threads are offered; open any other from the Overview or Search.")
+    _set_scope(chosen)
+    return None if chosen == ALL else str(chosen)
 
 
-def thread_scope(frame: pd.DataFrame, *, key: str) -> tuple[str, ...] | None:
-    """Which threads a cross-thread page covers: all of them unless some are picked."""
-    labels = subject_label(frame)
-    picked: Sequence[str] = st.multiselect(
-        "Threads", list(labels), format_func=labels.__getitem__, key=key, placeholder="All threads"
-    )
-    return tuple(picked) if picked else None
+def as_scope(thread_id: str | None) -> tuple[str, ...] | None:
+    return None if thread_id is None else (thread_id,)
+
+
+def pager(total: int, page_size: int, *, key: str, noun: str = "rows") -> int:
+    """A page number picker under a listing; returns the offset of the chosen page."""
+    pages = max((total + page_size - 1) // page_size, 1)
+    page = int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=key)) if pages > 1 else 1
+    offset = (page - 1) * page_size
+    st.caption(f"{noun} {offset + 1 if total else 0}–{min(offset + page_size, total)} of {total}")
+    return offset
+
+
+def legend() -> None:
+    """The one colour legend every page shares."""
+    from analyzer.dashboard.charts import MEANING
+
+    st.caption(f"Colours: {MEANING}")
 
 
 class StreamlitProgress:
@@ -131,8 +163,20 @@ def open_selected_message(
     rows = event.selection.rows if event else []
     st.caption(caption)
     if rows:
-        st.session_state[THREAD_KEY] = frame.iloc[rows[0]]["thread_id"]
-        if "message_id" in frame:
-            st.session_state[MESSAGE_KEY] = frame.iloc[rows[0]]["message_id"]
+        open_message(str(frame.iloc[rows[0]]["thread_id"]),
+                     str(frame.iloc[rows[0]]["message_id"]) if "message_id" in frame else None)
         st.session_state[f"{key}_opened"] = opened + 1
-        st.switch_page(THREAD_PAGE)
+        st.switch_page(THREAD_PAGE, query_params={SCOPE_KEY: st.session_state[SCOPE_KEY]})
+
+
+def search_page() -> str:
+    from analyzer.dashboard.pages import SEARCH_PAGE
+
+    return str(SEARCH_PAGE)
+
+
+def open_message(thread_id: str, message_id: str | None) -> None:
+    """Scope every page to ``thread_id`` and show ``message_id`` in the Thread page's panel."""
+    _set_scope(thread_id)
+    if message_id:
+        st.session_state[MESSAGE_KEY] = message_id

@@ -3,3 +3,4 @@
 from pathlib import Path
 
 THREAD_PAGE = Path(__file__).with_name("thread.py")
+SEARCH_PAGE = Path(__file__).with_name("search.py")

@@ -1,5 +1,6 @@
 """Add data: one lore thread (URL or Message-ID) from a configured archive host, or an
-uploaded mbox; stored, threaded and analysed with progress shown."""
+uploaded mbox (streamed to disk and size-checked as it is copied); stored, threaded and
+analysed with progress shown."""
 
 from collections.abc import Callable
 
@@ -7,18 +8,23 @@ import streamlit as st
 
 from analyzer.dashboard import intake, loaders, widgets
 from analyzer.dashboard.markup import markdown_text
-from analyzer.dashboard.safety import Refused, check_upload, fetch_ref
+from analyzer.dashboard.safety import Refused, fetch_ref
 from analyzer.errors import AnalyzerError
 from analyzer.progress import Progress
+
+MIB = 1024 * 1024
 
 cfg = widgets.config()
 if cfg.sample:
     loaders.sample_store(str(cfg.db_path))
 hosts = ", ".join(str(h) for h in cfg.allowed_hosts)
-cap_mib = cfg.max_upload_bytes / (1024 * 1024)
+# The smaller of the dashboard's cap and Streamlit's own (server.maxUploadSize, MB), so
+# the caption, the upload widget and the check below all state and apply the same limit.
+cap = min(cfg.max_upload_bytes, int(st.get_option("server.maxUploadSize")) * MIB)
+cap_mb = cap / MIB
 
 st.title("Add data")
-st.caption(markdown_text(f"Into {cfg.db_path}. Threads are fetched only from: {hosts}. Uploads up to {cap_mib:.0f} MiB."))
+st.caption(markdown_text(f"Into {cfg.db_path}. Threads are fetched only from: {hosts}. Uploads up to {cap_mb:g} MB."))
 
 
 def run(action: Callable[[Progress], intake.Added]) -> None:
@@ -31,7 +37,9 @@ def run(action: Callable[[Progress], intake.Added]) -> None:
             return
         status.update(label="Done", state="error" if added.problems else "complete")
     if added.problems:
-        st.error(markdown_text("Nothing was fetched: " + "; ".join(added.problems)))
+        st.error(markdown_text(intake.fetch_problem("; ".join(added.problems))))
+        with st.expander("Details"):
+            st.code("\n".join(added.problems), language=None)
     else:
         st.success(markdown_text(intake.describe(added)))
 
@@ -47,12 +55,12 @@ if fetch:
     else:
         run(lambda progress: intake.add_lore_thread(cfg, target, annotator=loaders.annotator(), progress=progress))
 
-uploaded = st.file_uploader("…or upload an mbox", key="upload")
+uploaded = st.file_uploader("…or upload an mbox", key="upload", max_upload_size=max(1, int(cap_mb)))
 if uploaded is not None and st.button("Ingest the upload", key="ingest_upload"):
-    name, data = uploaded.name, uploaded.getvalue()
     try:
-        check_upload(name, uploaded.size, data[:4096], cap=cfg.max_upload_bytes)
+        saved = intake.save_upload(cfg, uploaded.name, uploaded, cap=cap)
     except Refused as exc:
         st.error(markdown_text(str(exc)))
     else:
-        run(lambda progress: intake.add_upload(cfg, name, data, annotator=loaders.annotator(), progress=progress))
+        name = uploaded.name
+        run(lambda progress: intake.add_upload_file(cfg, name, saved, annotator=loaders.annotator(), progress=progress))

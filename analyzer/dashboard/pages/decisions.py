@@ -1,24 +1,28 @@
-"""Decisions: every ruling, NAK, ack, apply and withdrawal across threads, on one time axis."""
+"""Decisions: rulings, NAKs, acks, applies and withdrawals across the scope, month by
+month, and a page at a time (newest first)."""
 
 import streamlit as st
 
 from analyzer.dashboard import charts, loaders, widgets
 
-db = widgets.database(widgets.config())
-threads = loaders.overview(db.path, db.rev)
+PAGE_SIZE = 50
 
+db = widgets.database(widgets.config())
 st.title("Decisions")
-scope = widgets.thread_scope(threads, key="decisions_scope")
-decisions = loaders.decisions(db.path, db.rev, scope)
-kinds = st.multiselect("Kinds", sorted(decisions["kind"].unique()), key="decisions_kinds", placeholder="All kinds")
-if kinds:
-    decisions = decisions[decisions["kind"].isin(kinds)]
-if decisions.empty:
+thread_id = widgets.scope_picker(db)
+scope = widgets.as_scope(thread_id)
+kinds = tuple(st.multiselect("Kinds", loaders.decision_kinds(db.path, db.rev), key="decisions_kinds",
+                             placeholder="All kinds"))
+by_month = loaders.decisions_by_month(db.path, db.rev, scope, kinds)
+if by_month.empty:
     st.info("No decisions in these threads.")
     st.stop()
-
-st.altair_chart(charts.decisions_chart(decisions), width="stretch")
+st.altair_chart(charts.decisions_chart(by_month), width="stretch")
+widgets.legend()
+first = loaders.decisions(db.path, db.rev, scope, kinds, PAGE_SIZE, 0)
+offset = widgets.pager(first.total, PAGE_SIZE, key="decisions_page", noun="decisions")
+page = first if offset == 0 else loaders.decisions(db.path, db.rev, scope, kinds, PAGE_SIZE, offset)
 widgets.open_selected_message(
-    decisions[["date", "kind", "actor", "thread", "evidence", "message_id", "thread_id"]], key="decisions_table",
+    page.rows[["date", "kind", "actor", "thread", "evidence", "message_id", "thread_id"]], key="decisions_table",
     column_config={"date": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
 )

@@ -1,36 +1,62 @@
-"""People: who holds which position, the camps, who disagrees with whom, and how each
-person's stance moved over time."""
+"""People: who posted most, who holds which position, the camps, who disagrees with whom,
+and how the positions were argued month by month. Automated senders are listed apart."""
 
+import pandas as pd
 import streamlit as st
 
 from analyzer.dashboard import charts, loaders, widgets
+from analyzer.dashboard.markup import markdown_text
+
+PAGE_SIZE = 25
 
 db = widgets.database(widgets.config())
-threads = loaders.overview(db.path, db.rev)
-
 st.title("People")
-scope = widgets.thread_scope(threads, key="people_scope")
-people = loaders.people_frames(db.path, db.rev, scope)
-if people.matrix.empty:
+scope = widgets.as_scope(widgets.scope_picker(db))
+widgets.legend()
+
+first = loaders.people(db.path, db.rev, scope, PAGE_SIZE, 0)
+st.subheader("Who took part")
+offset = widgets.pager(first.total, PAGE_SIZE, key="people_page", noun="people")
+st.dataframe((first if offset == 0 else loaders.people(db.path, db.rev, scope, PAGE_SIZE, offset)).rows,
+             hide_index=True)
+
+matrix = loaders.position_matrix(db.path, db.rev, scope)
+if matrix.empty:
     st.info("No claims in these threads yet.")
     st.stop()
-
 st.subheader("Participants × positions")
-st.caption("Each cell: claims for / against the position.")
-st.altair_chart(charts.position_matrix_chart(people.matrix), width="stretch")
+st.caption("The 25 people with most claims. Each cell: claims for / against the position.")
+st.altair_chart(charts.position_matrix_chart(matrix), width="stretch")
 
 st.subheader("Camps")
-st.dataframe(people.camps, hide_index=True)
+st.caption("Per position: who argued for it, against it, or both equally often (claims in brackets).")
+camps = loaders.camps(db.path, db.rev, scope)
+st.dataframe(
+    pd.DataFrame([{"position": c.position, "people": c.people, "for": ", ".join(c.supporters),
+                   "against": ", ".join(c.opponents), "divided": ", ".join(c.divided)} for c in camps]),
+    hide_index=True, width="stretch",
+    column_config={"for": st.column_config.TextColumn(width="large"),
+                   "against": st.column_config.TextColumn(width="medium"),
+                   "divided": st.column_config.TextColumn(width="small")},
+)
 
 st.subheader("Who answered whom")
-label = st.segmented_control("Replies that", ["disagree", "mixed", "agree"], default="disagree", key="people_label") or "disagree"
-if people.interactions.empty or not (people.interactions[label] > 0).any():
+interactions = loaders.interactions(db.path, db.rev, scope)
+label = st.segmented_control("Replies that", ["disagree", "mixed", "agree"], default="disagree",
+                             key="people_label") or "disagree"
+if interactions.empty or not (interactions[label] > 0).any():
     st.info(f"No replies labelled {label}.")
 else:
-    st.altair_chart(charts.interaction_chart(people.interactions, label), width="stretch")
+    st.caption("Among the 15 people who exchanged most labelled replies.")
+    st.altair_chart(charts.interaction_chart(interactions, label), width="stretch")
 
-st.subheader("Stance over time")
-positions = sorted(people.stances["position"].unique())
-chosen = st.multiselect("Positions", positions, default=positions[:4], key="people_positions")
-stances = people.stances[people.stances["position"].isin(chosen)] if chosen else people.stances
-st.altair_chart(charts.stance_chart(stances), width="stretch")
+st.subheader("Positions argued, month by month")
+st.altair_chart(charts.stance_month_chart(loaders.stance_by_month(db.path, db.rev, scope)), width="stretch")
+
+robots = loaders.automated_senders(db.path, db.rev, scope)
+st.subheader("Automated senders")
+if robots.empty:
+    st.caption("No automated sender posted in these threads.")
+else:
+    st.caption(markdown_text(f"{len(robots)} automated senders (build bots, fuzzers, trackers) are left out of everything above."))
+    st.dataframe(robots, hide_index=True, column_config={"last": st.column_config.DatetimeColumn(format="YYYY-MM-DD")})

@@ -1,0 +1,145 @@
+"""The dashboard on a mid-size real store (the newest 2,000 messages of the real kvmarm
+archive plus the gold threads) in a real ``streamlit run`` and Debian's headless Chromium:
+every page loads, the Thread page's digest names the outcome the gold decisions give,
+the argument map stays within its node budget and opens up on click, and search finds
+identifier prefixes. Screenshots are saved to build/artefacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer import api
+from analyzer.dashboard import argument_map, queries
+from analyzer.dashboard.digest import DecisionEvent, outcome
+from tests.conftest import ROOT, require_shared
+from tests.test_dashboard_browser import CY, GRAPH_FRAME, _free_port, _wait_healthy, browser, expect  # noqa: F401
+
+ARTEFACTS = ROOT / "build" / "artefacts"
+MAIN = "[data-testid='stMain']"
+
+
+@pytest.fixture(scope="module")
+def server(real_store: Path, browser: Any) -> Iterator[str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false", "--", "--db", str(real_store)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _open(browser: Any, url: str, ready: str) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(url)
+    page.wait_for_function("(text) => { const m = document.querySelector(\"[data-testid='stMain']\");"
+                           " return m && m.innerText.includes(text) }", arg=ready, timeout=60_000)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+    return page
+
+
+def _shot(page: Any, name: str) -> None:
+    """A screenshot once the lazily drawn elements (tables, charts) have replaced their
+    placeholders (or after 2 s, whichever comes first: the picture is evidence, not a check)."""
+    try:
+        page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=2_000)
+    except Exception:  # noqa: BLE001 - a missing picture detail must not fail the test
+        pass
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"dashboard-{name}.png"))
+
+
+@pytest.mark.parametrize(("path", "ready"), [
+    ("/", "threads"), ("/overview", "threads"), ("/thread", "Outcome:"), ("/people", "Automated senders"),
+    ("/behaviours", "Where it was argued"), ("/decisions", "decisions"), ("/search?q=KVM_CAP_*", "messages match"),
+    ("/add-data", "upload"),
+])
+def test_every_page_loads(browser: Any, server: str, path: str, ready: str) -> None:
+    page = _open(browser, server + path, ready)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "Page not found" not in page.locator("body").inner_text()
+    _shot(page, path.strip("/").split("?")[0] or "home")
+    page.close()
+
+
+def _gold() -> list[tuple[str, list[dict[str, Any]]]]:
+    return [(p.name.removesuffix(".gold.jsonl"), [json.loads(line) for line in p.read_text().splitlines() if line.strip()])
+            for p in sorted(require_shared("gold").glob("*.gold.jsonl"))]
+
+
+def test_the_digest_names_the_outcome_of_each_gold_thread(browser: Any, server: str,
+                                                          real_store: Path) -> None:
+    with api.open_store(real_store) as store:
+        for name, lines in _gold():
+            thread_id = next(t for t in (queries.resolve_thread(store.connection, g["message_id"]) for g in lines) if t)
+            debate = api.load_debate(store, [thread_id])
+            expected = outcome(DecisionEvent(kind, debate.messages[g["message_id"]].date,
+                                             debate.messages[g["message_id"]].author_name, g["message_id"])
+                               for g in lines for kind in g["decisions"])
+            page = _open(browser, f"{server}/thread?scope={thread_id}", "Outcome:")
+            heading = page.locator(f"{MAIN} h3", has_text="Outcome:").first.inner_text()
+            assert expected.kind in heading and expected.by in heading, (name, heading, expected)
+            assert f"scope={thread_id}".replace("@", "%40") in page.url, "the scope stays in the URL"
+            _shot(page, f"digest-{name}")
+            page.close()
+
+
+def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any, server: str,
+                                                                    real_store: Path) -> None:
+    with sqlite3.connect(real_store) as connection:
+        biggest = connection.execute("SELECT thread_id FROM claims GROUP BY thread_id ORDER BY count(*) DESC "
+                                     "LIMIT 1").fetchone()[0]
+    page = _open(browser, f"{server}/thread?scope={biggest}", "Outcome:")
+    frame = page.wait_for_selector(GRAPH_FRAME, timeout=60_000).content_frame()
+    frame.wait_for_function(f"() => {{ try {{ return {CY}.nodes().length > 0 }} catch (e) {{ return false }} }}",
+                            timeout=30_000)
+    before = frame.evaluate(f"() => {CY}.nodes().length")
+    assert 0 < before <= argument_map.BUDGET
+    kinds = frame.evaluate(f"() => [...new Set({CY}.nodes().map(n => n.data('kind')))]")
+    assert {"position", "person", "claim"} <= set(kinds)
+    person = frame.evaluate(f"() => {{ const n = {CY}.nodes('[kind = \"person\"]').last(); "
+                            "return {id: n.id(), label: n.data('label'), at: n.renderedPosition()} }")
+    page.locator(GRAPH_FRAME).scroll_into_view_if_needed()
+    box = page.query_selector(GRAPH_FRAME).bounding_box()
+    page.mouse.click(box["x"] + person["at"]["x"], box["y"] + person["at"]["y"])
+    name = person["label"].rsplit(" (", 1)[0]
+    panel = page.locator("[data-testid='stHtml']").first
+    expect(panel).to_contain_text(name.rstrip("…"), timeout=30_000)
+    frame = page.wait_for_selector(GRAPH_FRAME, timeout=30_000).content_frame()
+    frame.wait_for_function(f"(n) => {{ try {{ return {CY}.nodes().length > n }} catch (e) {{ return false }} }}",
+                            arg=before, timeout=30_000)
+    after = frame.evaluate(f"() => {CY}.nodes().length")
+    assert after <= argument_map.BUDGET + argument_map.EXPANSION
+    _shot(page, "argument-map-expanded")
+    page.close()
+
+
+def test_search_finds_an_identifier_prefix_and_opens_the_message(browser: Any, server: str,
+                                                                 real_store: Path) -> None:
+    with sqlite3.connect(real_store) as connection:
+        total = queries.search(connection, "SUPPRESS_EOI").total
+    assert total > 0
+    page = _open(browser, f"{server}/search?q=SUPPRESS_EOI", "messages match")
+    expect(page.locator(f"{MAIN} h3", has_text="messages match").first).to_have_text(f"{total} messages match")
+    table = page.wait_for_selector(f"{MAIN} [data-testid='stDataFrame']", timeout=30_000)
+    page.wait_for_timeout(800)  # the grid draws on a canvas after the element appears
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)
+    page.wait_for_url("**/thread**", timeout=30_000)
+    expect(page.locator(f"{MAIN}")).to_contain_text("Outcome:", timeout=30_000)
+    _shot(page, "search-opened")
+    page.close()
