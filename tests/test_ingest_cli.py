@@ -145,3 +145,34 @@ def test_a_lore_message_id_through_the_command(tmp_path: Path) -> None:
 
 def _messages(path: Path) -> list[bytes]:
     return [bytes(m) for m in mailbox.mbox(str(path))]
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    command = [str(Path(sys.executable).with_name("analyzer")), "ingest", str(CORPUS / "kvm.mbox"), "--db", str(db)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("ingest ")]
+    assert lines and lines[-1].endswith(" done"), run.stderr
+    assert "\x1b[" not in run.stderr, "no terminal control codes in a log"
+    quiet = subprocess.run([*command, "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 0 and not [line for line in quiet.stderr.splitlines() if line.startswith("ingest ")]
+
+
+def test_plain_progress_reports_each_tenth_and_every_interval() -> None:
+    from analyzer.cli.common import PlainProgress, err
+
+    now = [0.0]
+    with err.capture() as captured:
+        progress = PlainProgress("analyse", every=30.0, clock=lambda: now[0])
+        progress.start("threads", 100)
+        for _ in range(100):
+            progress.advance(1)
+        now[0] = 100.0
+        progress.advance(0)
+        progress.finish()
+    lines = captured.get().splitlines()
+    assert lines[0] == "analyse threads: 0/100 (0%), 0:00"
+    assert [line for line in lines if "(50%)" in line] == ["analyse threads: 50/100 (50%), 0:00"]
+    assert len(lines) == 1 + 10 + 1 + 1  # start, each tenth, the 30 s mark, finish
+    assert lines[-1] == "analyse threads: 100/100 (100%), 1:40 done"

@@ -105,7 +105,7 @@ def analyze_command(
     force: Annotated[bool, typer.Option("--force", help="Analyse every thread again, changed or not.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
     progress: Annotated[
-        Optional[bool], typer.Option("--progress/--no-progress", help="Show progress bars (default: on a terminal).")
+        Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
     ] = None,
 ) -> None:
     """Analyse the stored threads: positions, behaviours, reply relations, decisions.
@@ -117,7 +117,7 @@ def analyze_command(
     from analyzer.nlp.pipeline import build_pipeline, pipeline_fingerprint
     from analyzer.store.structure import needs_rebuild, rebuild_structure
 
-    show = sys.stderr.isatty() if progress is None else progress
+    show = True if progress is None else progress
 
     def run() -> dict[str, object]:
         settings = _settings(catalogue, taxonomy, rules_dir, positions)

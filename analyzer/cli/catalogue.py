@@ -60,7 +60,7 @@ def build_command(
 
     def run() -> tuple[str, CatalogueBuild, str]:
         base = load_catalogue(curated_path)
-        files = read_kernel_source(kernel_source, progress=RichProgress(err.is_terminal, "catalogue"))
+        files = read_kernel_source(kernel_source, progress=RichProgress(True, "catalogue"))
         kernel = f"Linux {files.version or '(version unknown)'} ({Path(files.origin).name})"
         build = build_catalogue(files, base)
         text = render_catalogue(build.entries, header=catalogue_header(kernel=kernel, curated=_shown(curated_path)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -65,23 +66,68 @@ def _raise(message: str) -> None:
     raise AnalyzerError(message)
 
 
+class PlainProgress:
+    """One plain line per step of progress: when a tenth more is done, or every 30 s."""
+
+    def __init__(self, verb: str, *, every: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._verb, self._every, self._clock = verb, every, clock
+        self._label, self._done = "", 0
+        self._total: int | None = None
+        self._started = self._last = 0.0
+        self._next_share = 0.1
+
+    def start(self, label: str, total: int | None) -> None:
+        self._label, self._total, self._done = label, total, 0
+        self._started = self._last = self._clock()
+        self._next_share = 0.1
+        self._line()
+
+    def advance(self, count: int) -> None:
+        self._done += count
+        now = self._clock()
+        share = self._done / self._total if self._total else 0.0
+        if share >= self._next_share or now - self._last >= self._every:
+            while self._next_share <= share:
+                self._next_share += 0.1
+            self._last = now
+            self._line()
+
+    def finish(self) -> None:
+        self._line(final=True)
+
+    def _line(self, final: bool = False) -> None:
+        elapsed = int(self._clock() - self._started)
+        total = f"/{self._total}" if self._total is not None else ""
+        share = f" ({100 * self._done // self._total}%)" if self._total else ""
+        state = " done" if final else ""
+        text = f"{self._verb} {self._label}: {self._done}{total}{share}, {elapsed // 60}:{elapsed % 60:02d}{state}"
+        err.print(visible(text, multiline=False), highlight=False, markup=False, soft_wrap=True)
+
+
 class RichProgress:
-    """Progress bars on stderr; quiet when disabled (by default when stderr is not a terminal)."""
+    """Progress on stderr: bars on a terminal, plain lines otherwise (a log, a pipe, CI),
+    nothing when disabled (``--no-progress``)."""
 
     def __init__(self, enabled: bool, verb: str = "ingest") -> None:
         self._verb = verb
+        self._plain: PlainProgress | None = None
+        if enabled and not err.is_terminal:
+            self._plain = PlainProgress(verb)
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err,
-            disable=not enabled,
+            disable=not enabled or self._plain is not None,
             transient=False,
         )
         self._task: Any = None
 
     def start(self, label: str, total: int | None) -> None:
+        if self._plain is not None:
+            self._plain.start(label, total)
+            return
         for task in list(self._progress.task_ids):  # one bar per source, not a growing stack
             self._progress.remove_task(task)
         self._progress.start()
@@ -89,7 +135,13 @@ class RichProgress:
         self._task = self._progress.add_task(f"{self._verb} {shown}", total=total)
 
     def advance(self, count: int) -> None:
+        if self._plain is not None:
+            self._plain.advance(count)
+            return
         self._progress.advance(self._task, count)
 
     def finish(self) -> None:
+        if self._plain is not None:
+            self._plain.finish()
+            return
         self._progress.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -61,7 +60,7 @@ def ingest_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parser processes (0: one per core).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
     progress: Annotated[
-        Optional[bool], typer.Option("--progress/--no-progress", help="Show progress bars (default: on a terminal).")
+        Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
     ] = None,
 ) -> None:
     """Read mail from SOURCES into the database: every message is stored once (by
@@ -83,7 +82,7 @@ def ingest_command(
         cache = None if no_cache else _usable_cache_dir(cache_dir or _default_cache_dir())
         session = policy.guard(make_session(cache_dir=cache, retries=retries))
         client = LoreClient(session, timeout=(10.0, timeout), max_download=max_download)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = True if progress is None else progress
 
     def run() -> IngestReport:
         with Store.open(db) as store:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,13 +58,13 @@ def structure_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
     progress: Annotated[
-        bool | None, typer.Option("--progress/--no-progress", help="Show progress (default: on a terminal).")
+        bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
     ] = None,
 ) -> None:
     """Thread every stored message, link patch-series versions, merge people's identities
     and segment messages whose thread changed. Run it after `analyzer ingest`; `threads`
     and `show` also run it by themselves when new mail was stored."""
-    show = sys.stderr.isatty() if progress is None else progress
+    show = True if progress is None else progress
 
     def run() -> StructureSummary:
         with Store.open(db) as store:
@@ -164,7 +163,7 @@ def _refresh(store: Store) -> None:
         store,
         aliases=Path(state["aliases"]) if state.get("aliases") else None,
         maintainers=Path(state["maintainers"]) if state.get("maintainers") else None,
-        progress=RichProgress(sys.stderr.isatty(), verb="segment"),
+        progress=RichProgress(True, verb="segment"),
     )
 
 
