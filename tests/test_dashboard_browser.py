@@ -117,12 +117,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(dashboard_db: Path, browser: Any) -> Iterator[str]:
+def serve_dashboard(db: Path) -> Iterator[str]:
+    """A real Streamlit server on loopback showing ``db``; yields its URL."""
     port = _free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false", "--", "--db", str(dashboard_db)]
+               "--browser.gatherUsageStats", "false", "--", "--db", str(db)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -131,6 +131,11 @@ def server(dashboard_db: Path, browser: Any) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_db: Path, browser: Any) -> Iterator[str]:
+    yield from serve_dashboard(dashboard_db)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:

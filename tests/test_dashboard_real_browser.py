@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from analyzer import api
 from analyzer.dashboard import argument_map, queries
 from analyzer.dashboard.digest import DecisionEvent, outcome
 from tests.conftest import ROOT, require_shared
-from tests.test_dashboard_browser import CY, GRAPH_FRAME, _free_port, _wait_healthy, browser, expect  # noqa: F401
+from tests.test_dashboard_browser import CY, GRAPH_FRAME, browser, expect, serve_dashboard  # noqa: F401
 
 ARTEFACTS = ROOT / "build" / "artefacts"
 MAIN = "[data-testid='stMain']"
@@ -29,18 +27,7 @@ MAIN = "[data-testid='stMain']"
 
 @pytest.fixture(scope="module")
 def server(real_store: Path, browser: Any) -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false", "--", "--db", str(real_store)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    yield from serve_dashboard(real_store)
 
 
 def _open(browser: Any, url: str, ready: str) -> Any:

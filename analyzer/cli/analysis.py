@@ -14,7 +14,7 @@ from analyzer.analysis.catalogue import load_catalogue, load_taxonomy
 from analyzer.analysis.files import read_thread_file
 from analyzer.analysis.gold import GoldLine, dump_lines, read_lines
 from analyzer.analysis.scoring import Evaluation, evaluate
-from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, fail, guarded, out
+from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, exit_on_failures, fail, guarded, out
 from analyzer.display import visible
 from analyzer.errors import ConfigError
 from analyzer.store.db import Store
@@ -151,14 +151,7 @@ def analyze_command(
             f"analysed {result['analysed']} of {result['threads']} threads "
             f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
         )
-    if failed:
-        err.print(
-            f"{failed} messages could not be segmented or analysed (the rest were); "
-            f"`analyzer rejections --db {db}` lists each with its reason",
-            highlight=False,
-            markup=False,
-        )
-        raise typer.Exit(1)
+    exit_on_failures(failed, "segmented or analysed", db)
 
 
 @commands.command("label")

@@ -66,6 +66,18 @@ def _raise(message: str) -> None:
     raise AnalyzerError(message)
 
 
+def exit_on_failures(failed: int, what: str, db: Path) -> None:
+    """After a run that stored everything else: name the failures and exit 1."""
+    if failed:
+        err.print(
+            f"{failed} messages could not be {what} (the rest were); "
+            f"`analyzer rejections --db {db}` lists each with its reason",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
+
+
 class PlainProgress:
     """One plain line per step of progress: when a tenth more is done, or every 30 s."""
 

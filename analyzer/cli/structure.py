@@ -17,6 +17,7 @@ from analyzer.cli.common import (
     RichProgress,
     cell,
     err,
+    exit_on_failures,
     fail,
     guarded,
     out,
@@ -80,14 +81,7 @@ def structure_command(
             out.print(f"{key}: {value}", highlight=False)
         if summary.segmenter is None:
             err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
-    if summary.failed:
-        err.print(
-            f"{summary.failed} messages could not be segmented (the rest were); "
-            f"`analyzer rejections --db {db}` lists each with its reason",
-            highlight=False,
-            markup=False,
-        )
-        raise typer.Exit(1)
+    exit_on_failures(summary.failed, "segmented", db)
 
 
 @commands.command("threads")
