@@ -17,12 +17,9 @@ driver writes them exactly as a one-process run would, one transaction per threa
 from __future__ import annotations
 
 import functools
-import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 from analyzer.analysis.inputs import ThreadInput
 from analyzer.analysis.isolate import analyse_isolating_failures
@@ -30,15 +27,13 @@ from analyzer.analysis.records import ThreadAnalysis
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
 from analyzer.errors import ConfigError
 from analyzer.store.failures import StageFailure, failure_of
+from analyzer.workers import Pending, in_order, in_processes, local_cores
 
 if TYPE_CHECKING:
     from analyzer.nlp.pipeline import PipelineSettings
 
 Method = Literal["learned", "rules"]
 EngineName = Literal["local", "dask"]
-T = TypeVar("T")
-R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,41 +99,11 @@ def inline_engine(read: ThreadReader) -> Engine:
     return run
 
 
-class _Pending(Protocol[R_co]):
-    def result(self) -> R_co: ...
-
-
-def in_order(submit: Callable[[T], _Pending[R]], items: Iterable[T], window: int) -> Iterator[R]:
-    """Submit ``items`` keeping at most ``window`` in flight; yield results in item order."""
-    pending: deque[_Pending[R]] = deque()
-    for item in items:
-        pending.append(submit(item))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-def local_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def process_engine(spec: ReaderSpec, jobs: int) -> Engine:
-    """``jobs`` worker processes on this machine (spawned: nothing of the driver's state,
-    open database included, is inherited)."""
+    """``jobs`` worker processes on this machine."""
 
     def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
-        import multiprocessing
-
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            try:
-                yield from in_order(lambda thread: pool.submit(read_in_worker, spec, thread), threads, jobs * 4)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        return in_processes(functools.partial(read_in_worker, spec), threads, jobs)
 
     return run
 
@@ -159,8 +124,8 @@ def dask_engine(spec: ReaderSpec, scheduler: str, *, window: int | None = None, 
         with client:
             cores = sum(client.nthreads().values()) or 1  # type: ignore[no-untyped-call]
 
-            def submit(thread: ThreadInput) -> _Pending[ThreadResult]:
-                future: _Pending[ThreadResult] = client.submit(read_in_worker, spec, thread, pure=False)
+            def submit(thread: ThreadInput) -> Pending[ThreadResult]:
+                future: Pending[ThreadResult] = client.submit(read_in_worker, spec, thread, pure=False)
                 return future
 
             yield from in_order(submit, threads, window or cores * 4)

@@ -27,6 +27,8 @@ from analyzer.store.structure import rebuild_structure
 from tests.conftest import require_shared
 
 MESSAGES = 240
+SEGMENT_TABLES = ("segmentations", "segment_blocks", "segment_attributions", "segment_quotes", "segment_own",
+                  "segment_trailers", "stage_failures")
 TABLES = ("claims", "message_positions", "mentions", "relations", "decisions", "stage_failures")
 
 
@@ -43,8 +45,10 @@ def real_store(folder: Path, messages: int) -> Path:
         if isinstance(raw, RawMail):
             box.add(raw.data)
     box.close()
-    with Store.open(folder / "structured.db") as store:
+    with Store.open(folder / "ingested.db") as store:
         ingest(store, [(str(folder / "first.mbox"), "mbox")], IngestOptions(jobs=1))
+    shutil.copy(folder / "ingested.db", folder / "structured.db")
+    with Store.open(folder / "structured.db") as store:
         rebuild_structure(store)
     return folder / "structured.db"
 
@@ -128,3 +132,20 @@ def test_dask_engine_names_an_unreachable_scheduler() -> None:
     run = dask_engine(ReaderSpec("rules", PipelineSettings()), "tcp://127.0.0.1:9", connect_timeout=2)
     with pytest.raises(Exception, match="no Dask scheduler"):
         list(run(iter(())))
+
+
+def test_segmentation_on_worker_processes_stores_the_records_of_one_process(structured: Path, tmp_path: Path) -> None:
+    """`structure -j 2` segments threads on two processes: the same segments as -j 1 (the
+    fixture's store)."""
+    db = tmp_path / "two.db"
+    shutil.copy(structured.with_name("ingested.db"), db)
+    with Store.open(db) as store:
+        summary = rebuild_structure(store, jobs=2)
+    assert summary.segmented > MESSAGES * 0.9
+
+    def segments(path: Path) -> dict[str, list[tuple[object, ...]]]:
+        with sqlite3.connect(path) as conn:
+            return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in SEGMENT_TABLES}
+
+    found = segments(db)
+    assert len(found["segment_quotes"]) > 100 and found == segments(structured)

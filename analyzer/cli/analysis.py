@@ -142,7 +142,8 @@ def analyze_command(
             structure = None
             if maintainers or aliases or needs_rebuild(store):
                 structure = rebuild_structure(
-                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment")
+                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"),
+                    jobs=1 if engine == "dask" else jobs,
                 ).as_dict()
             spec = ReaderSpec(cast("Method", _check_method(method)), settings)
             report = analyze_store(
