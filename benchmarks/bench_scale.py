@@ -136,11 +136,13 @@ def main() -> None:
 def report(method: str, runs: list[Run]) -> None:
     base = runs[0]
     print(f"\n{method}: {base.messages} messages")
-    print(f"{'run':<14} {'msg/s':>7} {'vs first':>8} {'seconds':>8} {'cores busy':>10}  peak RSS MiB per process")
+    print(f"{'run':<14} {'msg/s':>7} {'vs first':>8} {'seconds':>8} {'cores busy':>10} {'msg/CPU-s':>9}"
+          "  peak RSS MiB per process")
     for run in runs:
         peaks = ", ".join(f"{name} {rss:.0f}" for name, rss in sorted(run.peak_rss_mib.items()))
         print(f"{run.label:<14} {run.rate:>7.1f} {run.rate / base.rate:>7.2f}x {run.seconds:>8.1f} "
-              f"{run.cores_busy * 100:>9.0f}%  {peaks}")
+              f"{run.cores_busy * 100:>9.0f}% {run.messages / run.cpu_seconds:>9.1f}  {peaks}")
+    print(f"load average during the runs: {os.getloadavg()[0]:.1f} (other work on the machine takes cores too)")
 
 
 if __name__ == "__main__":
