@@ -48,6 +48,8 @@ class Run:
     seconds: float
     cpu_seconds: float
     peak_rss_mib: dict[str, float]
+    driver_cpu_seconds: float = 0.0
+    """CPU of the driver alone (reads inputs, writes results): the part that does not spread."""
 
     @property
     def rate(self) -> float:
@@ -83,11 +85,14 @@ def measure(label: str, store: Path, args: list[str]) -> Run:
                                env=env, stdout=subprocess.PIPE, text=True)
     peaks: dict[int, tuple[str, float]] = {}
     root = psutil.Process(process.pid)
+    driver_cpu = 0.0
     while process.poll() is None:
         try:
+            times = root.cpu_times()
+            driver_cpu = times.user + times.system
             for p in [root, *root.children(recursive=True)]:
                 rss = p.memory_info().rss / 2**20
-                name = "driver" if p.pid == process.pid else f"worker {p.pid}"
+                name = "driver" if p.pid == process.pid else f"child {p.pid}"
                 peaks[p.pid] = (name, max(rss, peaks.get(p.pid, ("", 0.0))[1]))
         except psutil.Error:
             pass
@@ -99,20 +104,21 @@ def measure(label: str, store: Path, args: list[str]) -> Run:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     report = json.loads(out.strip().splitlines()[-1])
-    return Run(label, int(report["messages"]), seconds, cpu, {name: rss for name, rss in peaks.values()})
+    return Run(label, int(report["messages"]), seconds, cpu, {name: rss for name, rss in peaks.values()}, driver_cpu)
 
 
 def dask_run(store: Path, method: str) -> Run:
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        workers = [psutil.Process(w.pid) for w in cluster.workers.values() if w.pid]  # type: ignore[attr-defined]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:  # type: ignore[no-untyped-call]
+        workers = [psutil.Process(w.pid) for w in cluster.workers.values() if w.pid]
         cpu_before = sum(sum(w.cpu_times()[:2]) for w in workers)
         run = measure(f"dask-{method}", store, ["--method", method, "--engine", "dask",
                                                "--scheduler", cluster.scheduler_address])
         cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu_before
         rss = {f"dask worker {w.pid}": w.memory_info().rss / 2**20 for w in workers}
-    return Run(run.label, run.messages, run.seconds, run.cpu_seconds + cpu, run.peak_rss_mib | rss)
+    return Run(run.label, run.messages, run.seconds, run.cpu_seconds + cpu, run.peak_rss_mib | rss,
+               run.driver_cpu_seconds)
 
 
 def main() -> None:
@@ -136,12 +142,12 @@ def main() -> None:
 def report(method: str, runs: list[Run]) -> None:
     base = runs[0]
     print(f"\n{method}: {base.messages} messages")
-    print(f"{'run':<14} {'msg/s':>7} {'vs first':>8} {'seconds':>8} {'cores busy':>10} {'msg/CPU-s':>9}"
-          "  peak RSS MiB per process")
+    print(f"{'run':<14} {'msg/s':>7} {'vs first':>8} {'seconds':>8} {'cores busy':>10} {'msg/CPU-s':>9} "
+          f"{'driver CPU-s':>12}  peak RSS MiB per process (children: workers and the resource tracker)")
     for run in runs:
         peaks = ", ".join(f"{name} {rss:.0f}" for name, rss in sorted(run.peak_rss_mib.items()))
         print(f"{run.label:<14} {run.rate:>7.1f} {run.rate / base.rate:>7.2f}x {run.seconds:>8.1f} "
-              f"{run.cores_busy * 100:>9.0f}% {run.messages / run.cpu_seconds:>9.1f}  {peaks}")
+              f"{run.cores_busy * 100:>9.0f}% {run.messages / run.cpu_seconds:>9.1f} {run.driver_cpu_seconds:>12.1f}  {peaks}")
     print(f"load average during the runs: {os.getloadavg()[0]:.1f} (other work on the machine takes cores too)")
 
 
