@@ -5,6 +5,9 @@ imports so that any of them can use it."""
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -43,7 +46,8 @@ def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Itera
     inherited; ``task`` and the items must pickle (module-level functions, plain records)."""
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=follow_owner, initargs=(os.getpid(),)) as pool:
         try:
             yield from in_order(lambda item: pool.submit(task, item), items, jobs * 4)
         except BaseException:
@@ -51,3 +55,24 @@ def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Itera
             raise
 
 
+
+
+OWNER_POLL = 0.5
+"""Seconds between a worker's checks that the process that started it is alive."""
+
+
+def follow_owner(owner: int) -> None:
+    """In each worker: leave Ctrl-C to the owner (which stops the pool and reports once),
+    and exit as soon as the owner is gone, even when it was killed with SIGKILL and could
+    not stop the pool (the same guard as the ingest parser pool's)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_without, args=(owner,), daemon=True, name="owner-watch").start()
+
+
+def _exit_without(owner: int) -> None:
+    while True:
+        time.sleep(OWNER_POLL)
+        try:
+            os.kill(owner, 0)
+        except (ProcessLookupError, PermissionError):  # gone, or its id now belongs to another user
+            os._exit(1)

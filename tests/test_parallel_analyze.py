@@ -149,3 +149,34 @@ def test_segmentation_on_worker_processes_stores_the_records_of_one_process(stru
 
     found = segments(db)
     assert len(found["segment_quotes"]) > 100 and found == segments(structured)
+
+
+def test_workers_exit_when_a_killed_analyze_cannot_stop_them(small: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "killed.db"
+    shutil.copy(small, db)
+    process = subprocess.Popen([sys.executable, "-c", "from analyzer.cli import main; main()", "analyze", "--db", str(db),
+                                "-j", "2", "--method", "rules", "--no-progress"],
+                               env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    owner = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    workers: list[psutil.Process] = []
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        workers = [c for c in owner.children() if "spawn_main" in " ".join(c.cmdline())]
+        time.sleep(0.05)
+    assert len(workers) == 2, "the workers never started"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    for worker in alive:
+        worker.kill()
+    assert not alive, "workers outlived the killed analyze"
