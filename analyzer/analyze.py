@@ -13,14 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
-from analyzer.analysis.isolate import analyse_isolating_failures
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
+from analyzer.engine import Engine, inline_engine
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
 from analyzer.segment.records import Segmentation
 from analyzer.store.analysis import fingerprints, forget_threads, save_thread_analysis
 from analyzer.store.db import Store
-from analyzer.store.failures import failure_of
 from analyzer.store.structure import (
     author_ids,
     load_people,
@@ -56,18 +55,21 @@ class AnalyzeReport:
 
 def analyze_store(
     store: Store,
-    annotator: Annotator,
+    annotator: Annotator | None,
     *,
     pipeline_fingerprint: str,
     settings: AnalysisSettings = AnalysisSettings(),
     progress: Progress | None = None,
     force: bool = False,
     reader: ThreadReader | None = None,
+    engine: Engine | None = None,
 ) -> AnalyzeReport:
-    """``reader`` reads each thread (default: the rules with ``annotator``); give the
-    learned reader to use the models."""
+    """``reader`` reads each thread in this process (default: the rules with
+    ``annotator``); give the learned reader to use the models. ``engine`` reads them
+    elsewhere instead (worker processes, a Dask cluster: ``analyzer.engine``); either way
+    each thread's results are written here, in thread order, one transaction per thread."""
     progress = progress or NoProgress()
-    read = reader or rules_reader(annotator, settings)
+    run = engine or inline_engine(reader or rules_reader(_required(annotator), settings))
     threads = load_threads(store)
     authors = author_ids(store)
     people = {p.person_id: p for p in load_people(store)}
@@ -82,18 +84,23 @@ def analyze_store(
             todo.append((thread, fingerprint))
     progress.start("threads", sum(len(t.message_ids) for t, _ in todo))
     messages = failed = 0
-    for thread, fingerprint in todo:
-        inputs = thread_input(store, thread, authors=authors, people=people, roles_known=roles_known, previous=previous)
-        analysis, faults = analyse_isolating_failures(inputs, read)
-        failures = [failure_of("analyze", mid, thread.thread_id, exc) for mid, exc in faults]
-        save_thread_analysis(store, analysis, fingerprint, failures)
-        messages += len(inputs.messages)
-        failed += len(failures)
+    inputs = (thread_input(store, thread, authors=authors, people=people, roles_known=roles_known, previous=previous)
+              for thread, _ in todo)
+    for (thread, fingerprint), result in zip(todo, run(inputs), strict=True):
+        save_thread_analysis(store, result.analysis, fingerprint, result.failures)
+        messages += result.messages
+        failed += len(result.failures)
         progress.advance(len(thread.message_ids))
     progress.finish()
     live = {t.thread_id for t in threads}
     forgotten = forget_threads(store, [tid for tid in done if tid not in live])
     return AnalyzeReport(len(threads), len(todo), len(threads) - len(todo), forgotten, messages, failed)
+
+
+def _required(annotator: Annotator | None) -> Annotator:
+    if annotator is None:
+        raise ValueError("analyze_store needs an annotator, a reader or an engine")
+    return annotator
 
 
 def thread_fingerprint(

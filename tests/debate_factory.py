@@ -324,3 +324,31 @@ def _bulk_body(rng: random.Random, index: int, parent: str | None,
         claims.append((sentence, position, stance))
         body += sentence + "\n"
     return body, claims
+
+
+def corpus_debate(threads: int, *, replies: int = 5, seed: int = 11) -> Debate:
+    """``threads`` threads of a root and ``replies`` replies each, whose people, behaviours
+    and decisions grow with the number of threads (as in a real archive): every reply states
+    a position, answers its parent's first claim and names a behaviour; every third thread
+    ends with a decision."""
+    rng = random.Random(seed)
+    b = DebateBuilder()
+    names = [f"dev{i}" for i in range(max(threads // 2, 5))]
+    for name in names:
+        b.people[name] = Person(name, f"Dev {name[3:]} Example", (f"{name}@example.org",))
+    for t in range(threads):
+        ids = [f"t{t}.m{i}@example.org" for i in range(replies + 1)]
+        sentences: dict[str, str] = {}
+        for index, message_id in enumerate(ids):
+            parent = ids[rng.randrange(0, index)] if index else None
+            body, claims = _bulk_body(rng, t * 100 + index, parent, sentences)
+            sentences[message_id] = claims[0][0]
+            behaviour = f"KVM_CAP_SYNTH_{rng.randrange(threads * 2)}"
+            body += f"This is about {behaviour} in the end.\n"
+            decided = t % 3 == 2 and index == replies
+            label: RelationLabel = rng.choice(["agree", "disagree", "mixed", "neutral"])
+            b.message(message_id, author=rng.choice(names), parent=parent, body=body,
+                      subject=f"[PATCH {t}/9] KVM: arm64: synthetic change number {t}" if not parent else None,
+                      claims=claims, relation=(label, sentences[parent]) if parent else None,
+                      decisions=[("endorsed", body.splitlines()[-1])] if decided else [], behaviours=[behaviour])
+    return b.build()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, cast
 
 import typer
 from rich.table import Table
@@ -50,6 +50,15 @@ MethodOption = Annotated[
         help="learned: the models trained on the real annotated threads, with the rules as features "
         "(default); rules: the cue rules alone.",
     ),
+]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", "-j", help="Worker processes reading threads (0: every core; 1: this process only).")
+]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="local: processes on this machine (-j); dask: an existing Dask cluster (--scheduler).")
+]
+SchedulerOption = Annotated[
+    Optional[str], typer.Option("--scheduler", help="Address of the Dask scheduler for --engine dask, e.g. tcp://10.0.0.5:8786.")
 ]
 MaintainersOption = Annotated[
     Optional[Path], typer.Option("--maintainers", help="A kernel MAINTAINERS file: gives people their roles.")
@@ -107,14 +116,19 @@ def analyze_command(
     progress: Annotated[
         Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
     ] = None,
+    jobs: JobsOption = 0,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Analyse the stored threads: positions, behaviours, reply relations, decisions.
 
     Threads, people and segments are (re)built first when mail was added since; a thread
-    is analysed again only when its messages or the rules changed."""
+    is analysed again only when its messages or the rules changed. Threads are read on
+    every local core (-j), or on a Dask cluster (--engine dask --scheduler ADDR); the
+    results are the same record for record as with -j 1."""
     from analyzer.analyze import analyze_store
-    from analyzer.nlp.annotate import Annotator
-    from analyzer.nlp.pipeline import build_pipeline, pipeline_fingerprint
+    from analyzer.engine import EngineName, Method, ReaderSpec, choose_engine
+    from analyzer.nlp.pipeline import pipeline_fingerprint
     from analyzer.store.structure import needs_rebuild, rebuild_structure
 
     show = True if progress is None else progress
@@ -128,16 +142,17 @@ def analyze_command(
             structure = None
             if maintainers or aliases or needs_rebuild(store):
                 structure = rebuild_structure(
-                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment")
+                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"),
+                    jobs=1 if engine == "dask" else jobs,
                 ).as_dict()
-            annotator = Annotator(build_pipeline(settings))
+            spec = ReaderSpec(cast("Method", _check_method(method)), settings)
             report = analyze_store(
                 store,
-                annotator,
+                None,
                 pipeline_fingerprint=method + pipeline_fingerprint(settings, extra=_fingerprint_files(method)),
                 progress=RichProgress(show, "analyse"),
                 force=force,
-                reader=_reader(method, annotator, settings),
+                engine=choose_engine(spec, engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler),
             )
             return report.as_dict() | ({"structure": structure} if structure else {})
 

@@ -23,6 +23,7 @@ from analyzer.cli.common import (
     out,
 )
 from analyzer.display import visible, visible_json
+from analyzer.errors import ConfigError
 from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store, StoredMessage
 from analyzer.thread.records import SeriesVersion
@@ -61,16 +62,21 @@ def structure_command(
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
     ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Processes segmenting threads (0: every core; 1: this process only).")
+    ] = 0,
 ) -> None:
     """Thread every stored message, link patch-series versions, merge people's identities
-    and segment messages whose thread changed. Run it after `analyzer ingest`; `threads`
-    and `show` also run it by themselves when new mail was stored."""
+    and segment messages whose thread changed (on every core by default). Run it after
+    `analyzer ingest`; `threads` and `show` also run it by themselves when new mail was stored."""
     show = True if progress is None else progress
 
     def run() -> StructureSummary:
         with Store.open(db) as store:
+            if jobs < 0:
+                raise ConfigError(f"--jobs {jobs}: give a number of processes (0: every core)")
             return rebuild_structure(
-                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="segment")
+                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="segment"), jobs=jobs
             )
 
     summary = guarded(run)

@@ -9,7 +9,9 @@ from jinja2 import Environment
 from analyzer.debate import Debate
 from analyzer.graph.build import ArgumentGraph, build_graph
 from analyzer.graph.draw import GraphView, graph_svg
-from analyzer.report import model
+from analyzer.graph import views
+from analyzer.report import corpus, model
+from analyzer.report.corpus import CorpusLimits
 from analyzer.report.model import (
     BehaviourView,
     CampView,
@@ -46,6 +48,8 @@ class Report:
     position_matrix: MatrixView | None = None
     postings: tuple[PostingView, ...] = ()
     """Thread reports only: the series postings with a message in the thread."""
+    notes: tuple[str, ...] = ()
+    """Corpus reports only: what each bounded section shows of the whole."""
 
     @property
     def decisions(self) -> tuple[TimelineEvent, ...]:
@@ -68,21 +72,49 @@ def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_vie
     )
 
 
-def corpus_report(debate: Debate, env: Environment, *, graph_view: GraphView = "summary") -> Report:
-    """Every thread of the debate. Only the messages that the report cites are shown in
-    full, and stance histories show changes only, so the page stays bounded for an archive."""
+def corpus_report(debate: Debate, env: Environment, *, graph_view: GraphView = "summary",
+                  limits: CorpusLimits = CorpusLimits()) -> Report:
+    """A summary of the whole debate whose size does not grow with it: the top threads
+    (each linking to its own report), the most contested claims, the behaviour index with
+    counts, the most active people and the latest decisions; messages are cited, as
+    excerpts, only where a claim, decision or behaviour use shown needs them."""
     ag = build_graph(debate)
-    timeline = corpus_timeline(debate)
     dates = sorted(d for t in debate.threads for d in (t.first_date, t.last_date) if d)
     subtitle = (f"{len(debate.threads)} threads, {len(debate.messages)} messages from "
                 f"{model.people_count(debate, debate.messages)} people, "
                 f"{_span(dates[0] if dates else None, dates[-1] if dates else None)}")
-    report = _report(debate, "Corpus report", subtitle, ag, timeline, env, graph_view, changes_only=True)
-    report = replace(report, kind="corpus", behaviours=model.behaviours(ag, debate),
-                     position_matrix=model.position_matrix(ag))
-    cited = sorted((debate.messages[m] for m in _cited(report) if m in debate.messages),
+    people = frozenset(corpus.top_people(ag, limits.people))
+    threads = corpus.top_threads(debate, ag, limits.threads)
+    rows = tuple(replace(row, report_stem=corpus.report_stem(debate, thread_id))
+                 for row, thread_id in zip(model.thread_rows(debate, threads), threads))
+    timeline = corpus.latest_events(corpus_timeline(debate), limits.events)
+    report = Report(
+        kind="corpus", title="Corpus report", subtitle=subtitle, graph_view=graph_view,
+        graph_svg=graph_svg(ag, graph_view), timeline=timeline, timeline_svg="",
+        contested=model.contested(ag), camps=corpus.bounded_camps(model.camps(ag), limits.camp_names),
+        interactions=model.interactions(ag, people),
+        stance_history=corpus.bounded_stances(ag, people, limits.stances_per_person),
+        threads=rows, behaviours=corpus.bounded_behaviours(ag, debate, limits),
+        position_matrix=model.position_matrix(ag, people),
+        notes=_notes(debate, ag, limits, len(people)),
+    )
+    drawn = {c.message_id for camp in report.camps for c in views.top_claims(ag, camp.position)}
+    cited = sorted((debate.messages[m] for m in _cited(report) | drawn if m in debate.messages),
                    key=lambda info: (info.date or "", info.message_id))
-    return replace(report, messages=tuple(model.message_view(debate, info) for info in cited))
+    shown = frozenset(info.message_id for info in cited)
+    return replace(report, timeline_svg=timeline_svg(env, timeline, shown),
+                   messages=tuple(corpus.excerpt_view(debate, info, limits.excerpt) for info in cited))
+
+
+def _notes(debate: Debate, ag: ArgumentGraph, limits: CorpusLimits, people: int) -> tuple[str, ...]:
+    behaviours = len(views.behaviour_index(ag))
+    return (
+        f"Threads: the {min(limits.threads, len(debate.threads))} with the most claims of {len(debate.threads)}, "
+        "each linked to its own report.",
+        f"People: the {people} most active in the answer matrix, participants × positions and stance histories.",
+        f"Behaviours: the {min(limits.behaviours, behaviours)} most referred to of {behaviours}.",
+        f"Timeline: the latest {limits.events} decisions, versions and commits.",
+    )
 
 
 def _report(debate: Debate, title: str, subtitle: str, ag: ArgumentGraph, timeline: Timeline, env: Environment,
@@ -104,12 +136,12 @@ def _report(debate: Debate, title: str, subtitle: str, ag: ArgumentGraph, timeli
 
 
 def _cited(report: Report) -> set[str]:
-    """Message ids the corpus report links to: claims, timeline events, behaviour uses."""
+    """Message ids the corpus report links to: claims, timeline events, behaviour uses
+    (thread roots link to the thread's own report instead)."""
     ids = {c.claim.message_id for c in report.contested}
     ids |= {c.message_id for _, claims in report.stance_history for c in claims}
     ids |= {e.message_id for e in report.timeline.events if e.message_id}
     ids |= {u.message_id for b in report.behaviours for u in b.uses}
-    ids |= {t.root_id for t in report.threads}
     return ids
 
 

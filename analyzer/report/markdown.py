@@ -8,7 +8,7 @@ import re
 from analyzer.display import visible
 from analyzer.graph.ids import anchor, lore_url
 from analyzer.report.build import Report
-from analyzer.report.model import ClaimView, MatrixView, MessageView
+from analyzer.report.model import ClaimView, MatrixView, MessageView, ThreadRow
 from analyzer.timeline.records import TimelineEvent
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -40,6 +40,7 @@ def _table(matrix: MatrixView | None) -> list[str]:
 def render_markdown(report: Report, *, graph_image: str | None = None) -> str:
     """The report as Markdown; ``graph_image`` is the file name of the graph SVG written beside it."""
     out = [f"# {md_text(report.title)}", "", md_text(report.subtitle), ""]
+    out += [*(f"- {md_text(note)}" for note in report.notes), ""] if report.notes else []
     out += ["## Argument graph", ""]
     out += [f"![Argument graph]({graph_image})", ""] if graph_image else []
     out += ["## Timeline", "", "| date | event | what | |", "|---|---|---|---|"]
@@ -93,13 +94,18 @@ def _corpus_sections(report: Report) -> list[str]:
         out += [f"### `{entry.behaviour}` ({entry.total} messages)", ""]
         out += [f"- [{md_text(u.author)}](#{u.message_anchor}){': ' + md_text(u.positions) if u.positions else ''} "
                 f"([lore]({u.lore_url}))" for u in entry.uses]
-        out += [""]
+        out += [f"- … and {entry.total - len(entry.uses)} more" if entry.total > len(entry.uses) else "", ""]
     out += ["## Participants × positions", "", "Claims for (+) and against (−) each position.", ""]
     out += _table(report.position_matrix)
-    out += ["## Threads", "", "| thread | messages | from | to |", "|---|---|---|---|"]
-    out += [f"| [{md_text(t.subject)}](#{t.root_anchor}) | {t.messages} | {t.first_date[:10]} | {t.last_date[:10]} |"
+    out += ["## Top threads", "", "| thread | messages | from | to |", "|---|---|---|---|"]
+    out += [f"| {_thread_link(t)} | {t.messages} | {t.first_date[:10]} | {t.last_date[:10]} |"
             for t in report.threads]
     return [*out, ""]
+
+
+def _thread_link(row: ThreadRow) -> str:
+    target = f"{row.report_stem}.md" if row.report_stem else row.lore_url
+    return f"[{md_text(row.subject)}]({target})"
 
 
 def _message(message: MessageView) -> list[str]:

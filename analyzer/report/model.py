@@ -6,7 +6,7 @@ the message, so that each renderer can link it back to where it was said.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -113,6 +113,8 @@ class ThreadRow:
     messages: int
     first_date: str
     last_date: str
+    report_stem: str = ""
+    """File name (no extension) of the thread's own report beside this one; empty when none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +192,12 @@ def camps(ag: ArgumentGraph) -> tuple[CampView, ...]:
                  for c in views.camps(ag))
 
 
-def interactions(ag: ArgumentGraph) -> MatrixView:
-    """Rows answer columns: ``✗`` disagree, ``~`` mixed, ``✓`` agree, ``·`` neutral."""
+def interactions(ag: ArgumentGraph, among: Collection[str] | None = None) -> MatrixView:
+    """Rows answer columns: ``✗`` disagree, ``~`` mixed, ``✓`` agree, ``·`` neutral; only
+    people of ``among`` (person ids) when given."""
     names = views.person_names(ag)
-    found = views.interaction_matrix(ag)
+    found = [i for i in views.interaction_matrix(ag)
+             if among is None or (i.source in among and i.target in among)]
     people = sorted({i.source for i in found} | {i.target for i in found}, key=lambda p: names.get(p, p))
     table = {(i.source, i.target): i for i in found}
     cells = []
@@ -209,11 +213,12 @@ def interactions(ag: ArgumentGraph) -> MatrixView:
     return MatrixView(labels, labels, tuple(cells))
 
 
-def position_matrix(ag: ArgumentGraph) -> MatrixView:
-    """Participants x positions: how many claims each person made for (+) and against (−)."""
+def position_matrix(ag: ArgumentGraph, among: Collection[str] | None = None) -> MatrixView:
+    """Participants x positions: how many claims each person made for (+) and against (−);
+    only people of ``among`` (person ids) when given."""
     names = views.person_names(ag)
     matrix = views.position_matrix(ag)
-    people = sorted(matrix.people, key=lambda p: names.get(p, p))
+    people = sorted((p for p in matrix.people if among is None or p in among), key=lambda p: names.get(p, p))
     cells = []
     for person in people:
         row = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -11,21 +9,13 @@ from typing import Literal
 from analyzer.debate import Debate
 from analyzer.graph.draw import GraphView
 from analyzer.report.build import Report, corpus_report, thread_report
+from analyzer.report.corpus import report_stem
 from analyzer.report.html import environment, render_html
 from analyzer.report.markdown import render_markdown
 from analyzer.report.pdf import write_pdf
 
 ReportFormat = Literal["html", "md", "pdf"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "md", "pdf")
-
-
-def report_stem(debate: Debate, thread_id: str | None) -> str:
-    """A file name from the subject, made unique and safe by a hash of the thread id."""
-    if thread_id is None:
-        return "corpus"
-    words = re.sub(r"[^a-z0-9]+", "-", debate.thread(thread_id).root_subject.lower()).strip("-")[:60].strip("-")
-    digest = hashlib.sha1(thread_id.encode("utf-8")).hexdigest()[:8]
-    return f"{words or 'thread'}-{digest}"
 
 
 def make_report(debate: Debate, thread_id: str | None, *, graph_view: GraphView = "summary") -> Report:
@@ -58,6 +48,22 @@ def write_report(
         written += [_write(out_dir / f"{stem}.md", render_markdown(report, graph_image=graph_file.name)), graph_file]
     if "pdf" in formats:
         written.append(write_pdf(html, out_dir / f"{stem}.pdf"))
+    if thread_id is None:
+        written += _top_thread_reports(debate, report, out_dir, formats, graph_view)
+    return written
+
+
+def _top_thread_reports(debate: Debate, corpus: Report, out_dir: Path, formats: Sequence[ReportFormat],
+                        graph_view: GraphView) -> list[Path]:
+    """The own report of each thread the corpus report links to, in its page formats (the
+    PDF of the corpus report stands for the set; a PDF per thread would dominate the time)."""
+    pages: list[ReportFormat] = [f for f in formats if f != "pdf"] or ["html"]
+    written: list[Path] = []
+    by_root = {t.message_ids[0] if t.message_ids else t.thread_id: t.thread_id for t in debate.threads}
+    for row in corpus.threads:
+        thread_id = by_root.get(row.root_id)
+        if thread_id is not None and row.report_stem:
+            written += write_report(debate, out_dir, thread_id=thread_id, formats=pages, graph_view=graph_view)
     return written
 
 

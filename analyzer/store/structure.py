@@ -28,7 +28,9 @@ from analyzer.segment.records import (
 )
 from analyzer.store.db import Store
 from analyzer.store.failures import failed_versions, failure_of, forget_failures, replace_failures
+from analyzer.store.failures import StageFailure
 from analyzer.thread.context import Segmenter, library_segmenter, segment_each
+from analyzer.workers import in_processes, local_cores
 from analyzer.thread.mailmap import parse_mailmap
 from analyzer.thread.maintainers import parse_maintainers
 from analyzer.thread.people import People, Sighting, resolve_people
@@ -198,11 +200,13 @@ def rebuild_structure(
     progress: Progress | None = None,
     segmenter: Segmenter | None = None,
     segment: bool = True,
+    jobs: int = 1,
 ) -> StructureSummary:
     """Rethread every message, link series, resolve people, then (re)segment messages
     whose thread changed or that were never segmented (unless ``segment`` is False).
     ``segmenter`` defaults to the project's; without one, segmentation is skipped and the
-    summary says so."""
+    summary says so. Segmentation runs on ``jobs`` worker processes (0: every core; the
+    segmenter must then pickle, as the project's does), stored in thread order as with one."""
     started = time.perf_counter()
     mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
@@ -222,7 +226,7 @@ def rebuild_structure(
         if not segment:
             _forget_state(store)
     used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
-    segmented, failed = _segment_stale(store, threading.threads, used, progress) if used else (0, 0)
+    segmented, failed = _segment_stale(store, threading.threads, used, progress, jobs) if used else (0, 0)
     if segment:
         # The "up to date" mark goes in only once every stale message is segmented (or
         # recorded as failed): a run killed before this point is redone by the next one.
@@ -383,7 +387,7 @@ DELETE FROM structure_state WHERE key = 'messages';
 
 
 def _segment_stale(
-    store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None
+    store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None, jobs: int = 1
 ) -> tuple[int, int]:
     """(messages segmented, messages that failed) over the threads whose segments are stale."""
     current = {
@@ -401,8 +405,11 @@ def _segment_stale(
     if progress:
         progress.start("messages", total)
     failed = 0
-    for thread, signature in stale:
-        failed += _segment_thread(store, thread, signature, segmenter)
+    tasks = ((segmenter, thread, _bodies(store, thread.message_ids)) for thread, _ in stale)
+    count = jobs or local_cores()
+    done = in_processes(segment_task, tasks, count) if count > 1 and len(stale) > 1 else map(segment_task, tasks)
+    for (thread, signature), (results, failures) in zip(stale, done, strict=True):
+        failed += _store_thread_segments(store, thread, signature, segmenter, results, failures)
         if progress:
             progress.advance(len(thread.message_ids))
     if progress:
@@ -414,11 +421,21 @@ def _segmented_version(signature: str, segmenter: str) -> str:
     return f"{signature}\x1f{segmenter}"
 
 
-def _segment_thread(store: Store, thread: Thread, signature: str, segmenter: Segmenter) -> int:
-    """Segment one thread and store its segmentations, and the messages that could not
-    be segmented with their reason, in one transaction."""
-    results, failed = segment_each(thread, _bodies(store, thread.message_ids), segmenter)
-    failures = [failure_of("segment", mid, thread.thread_id, exc) for mid, exc in failed]
+SegmentTask = tuple[Segmenter, Thread, dict[str, str]]
+
+
+def segment_task(task: SegmentTask) -> tuple[list[Segmentation], list[StageFailure]]:
+    """One thread's segmentations and the messages that could not be segmented: the part
+    of the stage a worker process runs (plain records in and out)."""
+    segmenter, thread, bodies = task
+    results, failed = segment_each(thread, bodies, segmenter)
+    return results, [failure_of("segment", mid, thread.thread_id, exc) for mid, exc in failed]
+
+
+def _store_thread_segments(store: Store, thread: Thread, signature: str, segmenter: Segmenter,
+                           results: Sequence[Segmentation], failures: Sequence[StageFailure]) -> int:
+    """Store one thread's segmentations, and the messages that could not be segmented
+    with their reason, in one transaction."""
     with store.transaction():
         for segmentation in results:
             save_segmentation(store, segmentation, thread_signature=signature, segmenter=segmenter.fingerprint)

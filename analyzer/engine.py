@@ -1,0 +1,150 @@
+"""Where threads are read: in this process, in worker processes on every local core, or on
+the workers of an existing Dask cluster (``dask.distributed``).
+
+The analysis of a thread is a pure function of its inputs plus the pipeline's data files,
+so the work is partitioned by thread: each worker builds its own reader once from a
+``ReaderSpec`` (plain, picklable settings), reads the threads it is handed and returns plain
+records (``ThreadResult``). Results come back in the order the threads were given, so the
+driver writes them exactly as a one-process run would, one transaction per thread; at most
+``window`` threads are in flight, so memory does not grow with the store.
+
+    engine(inputs) -> results, in order
+      inline_engine      this process (``-j 1``)
+      process_engine     a pool of local processes (``-j N``, default: every core)
+      dask_engine        a dask.distributed cluster (``--engine dask --scheduler ADDR``)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from analyzer.analysis.inputs import ThreadInput
+from analyzer.analysis.isolate import analyse_isolating_failures
+from analyzer.analysis.records import ThreadAnalysis
+from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
+from analyzer.errors import ConfigError
+from analyzer.store.failures import StageFailure, failure_of
+from analyzer.workers import Pending, in_order, in_processes, local_cores
+
+if TYPE_CHECKING:
+    from analyzer.nlp.pipeline import PipelineSettings
+
+Method = Literal["learned", "rules"]
+EngineName = Literal["local", "dask"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSpec:
+    """Everything a worker needs to build the reader: the method and the data files."""
+
+    method: Method
+    settings: PipelineSettings
+    analysis: AnalysisSettings = AnalysisSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadResult:
+    """One thread's analysis and the messages that could not be analysed."""
+
+    analysis: ThreadAnalysis
+    failures: tuple[StageFailure, ...] = ()
+    messages: int = 0
+    """Messages of the thread read (analysed or failed)."""
+
+
+Engine = Callable[[Iterable[ThreadInput]], Iterator[ThreadResult]]
+"""Reads each thread of the inputs; yields the results in the same order."""
+
+
+def build_reader(spec: ReaderSpec) -> ThreadReader:
+    """The reader a spec describes: the learned models (with the rules' marks as
+    features) or the cue rules alone."""
+    from analyzer.analysis.catalogue import load_catalogue
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import build_pipeline
+
+    annotator = Annotator(build_pipeline(spec.settings))
+    if spec.method == "rules":
+        return rules_reader(annotator, spec.analysis)
+    from analyzer.learn.reader import learned_reader
+
+    return learned_reader(annotator, {b.id: b.kind for b in load_catalogue(spec.settings.catalogue)})
+
+
+@functools.cache
+def _worker_reader(spec: ReaderSpec) -> ThreadReader:
+    # One reader per worker process and spec: loading the models is the costly part.
+    return build_reader(spec)
+
+
+def read_with(read: ThreadReader, thread: ThreadInput) -> ThreadResult:
+    """Read one thread; a message the reader fails on becomes a recorded failure."""
+    analysis, faults = analyse_isolating_failures(thread, read)
+    failures = tuple(failure_of("analyze", mid, thread.thread_id, exc) for mid, exc in faults)
+    return ThreadResult(analysis, failures, len(thread.messages))
+
+
+def read_in_worker(spec: ReaderSpec, thread: ThreadInput) -> ThreadResult:
+    """The task a worker runs: plain records in, plain records out."""
+    return read_with(_worker_reader(spec), thread)
+
+
+def inline_engine(read: ThreadReader) -> Engine:
+    def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
+        return (read_with(read, t) for t in threads)
+
+    return run
+
+
+def process_engine(spec: ReaderSpec, jobs: int) -> Engine:
+    """``jobs`` worker processes on this machine."""
+
+    def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
+        return in_processes(functools.partial(read_in_worker, spec), threads, jobs)
+
+    return run
+
+
+def dask_engine(spec: ReaderSpec, scheduler: str, *, window: int | None = None, connect_timeout: float = 20.0) -> Engine:
+    """The workers of the Dask cluster whose scheduler listens at ``scheduler``
+    (``tcp://host:8786``); they need this package installed, at the same version."""
+
+    def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise ConfigError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from exc
+        try:
+            client = Client(scheduler, timeout=connect_timeout)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"--scheduler {scheduler}: no Dask scheduler answers there ({exc})") from exc
+        with client:
+            cores = sum(client.nthreads().values()) or 1  # type: ignore[no-untyped-call]
+
+            def submit(thread: ThreadInput) -> Pending[ThreadResult]:
+                future: Pending[ThreadResult] = client.submit(read_in_worker, spec, thread, pure=False)
+                return future
+
+            yield from in_order(submit, threads, window or cores * 4)
+
+    return run
+
+
+def choose_engine(spec: ReaderSpec, *, engine: EngineName = "local", jobs: int = 0,
+                  scheduler: str | None = None) -> Engine:
+    """The engine the options name; ``jobs`` 0 means every local core, 1 this process."""
+    if engine == "dask":
+        if not scheduler:
+            raise ConfigError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+        return dask_engine(spec, scheduler)
+    if engine != "local":
+        raise ConfigError(f"--engine {engine!r}: choose local or dask")
+    if jobs < 0:
+        raise ConfigError(f"--jobs {jobs}: give a number of processes (0: every core)")
+    count = jobs or local_cores()
+    if count == 1:
+        return inline_engine(build_reader(spec))
+    return process_engine(spec, count)

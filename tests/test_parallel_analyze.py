@@ -1,0 +1,182 @@
+"""`analyze` partitioned by thread: worker processes (-j 2) and a Dask cluster (a 2-worker
+LocalCluster of processes) store exactly the records a one-process run stores, on a small
+store of real mail (the first messages of the kvmarm archive in ../shared/archives): with
+the rules on 240 messages, and with the learned reading (the default, about 30 times
+slower) on the first 24."""
+
+from __future__ import annotations
+
+import mailbox
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.analyze import analyze_store
+from analyzer.cli import app
+from analyzer.engine import Method, ReaderSpec, choose_engine, dask_engine
+from analyzer.ingest import publicinbox
+from analyzer.ingest.pipeline import IngestOptions, ingest
+from analyzer.nlp.pipeline import PipelineSettings, pipeline_fingerprint
+from analyzer.records import RawMail
+from analyzer.store.db import Store
+from analyzer.store.structure import rebuild_structure
+from tests.conftest import require_shared
+
+MESSAGES = 240
+SEGMENT_TABLES = ("segmentations", "segment_blocks", "segment_attributions", "segment_quotes", "segment_own",
+                  "segment_trailers", "stage_failures")
+TABLES = ("claims", "message_positions", "mentions", "relations", "decisions", "stage_failures")
+
+
+LEARNED_MESSAGES = 24
+
+
+def real_store(folder: Path, messages: int) -> Path:
+    """A store of the archive's first messages, threaded and segmented, not analysed."""
+    archive = require_shared("archives", "kvmarm-columbia-0.git")
+    (epoch,) = publicinbox.find_epochs(archive)
+    commits = publicinbox.list_new_commits(epoch, None)[:messages]
+    box = mailbox.mbox(folder / "first.mbox")
+    for raw in publicinbox.read_epoch(epoch, commits, max_size=25 * 1024 * 1024, list_hint=None):
+        if isinstance(raw, RawMail):
+            box.add(raw.data)
+    box.close()
+    with Store.open(folder / "ingested.db") as store:
+        ingest(store, [(str(folder / "first.mbox"), "mbox")], IngestOptions(jobs=1))
+    shutil.copy(folder / "ingested.db", folder / "structured.db")
+    with Store.open(folder / "structured.db") as store:
+        rebuild_structure(store)
+    return folder / "structured.db"
+
+
+@pytest.fixture(scope="module")
+def structured(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return real_store(tmp_path_factory.mktemp("real"), MESSAGES)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return real_store(tmp_path_factory.mktemp("small"), LEARNED_MESSAGES)
+
+
+def records(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every stored analysis record (sorted: some tables have no row order), without run timestamps."""
+    with sqlite3.connect(db) as conn:
+        found = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+        found["analysed_threads"] = sorted(conn.execute("SELECT thread_id, fingerprint FROM analysed_threads").fetchall())
+    return found
+
+
+def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rules",
+             **engine: object) -> dict[str, list[tuple[object, ...]]]:
+    db = tmp_path / f"{name}.db"
+    shutil.copy(structured, db)
+    settings = PipelineSettings()
+    spec = ReaderSpec(method, settings)
+    with Store.open(db) as store:
+        stored = store.count("messages")
+        report = analyze_store(store, None, pipeline_fingerprint=method + pipeline_fingerprint(settings),
+                               engine=choose_engine(spec, **engine))  # type: ignore[arg-type]
+    assert report.analysed == report.threads > 3 and report.messages == stored
+    return records(db)
+
+
+@pytest.fixture(scope="module")
+def one_process(structured: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[object, ...]]]:
+    found = analysed(structured, tmp_path_factory.mktemp("one"), "one", jobs=1)
+    assert len(found["claims"]) >= 3 and len(found["mentions"]) > 10 and len(found["relations"]) > 50
+    return found
+
+
+def test_learned_reading_in_worker_processes_stores_the_records_of_one_process(small: Path, tmp_path: Path) -> None:
+    alone = analysed(small, tmp_path, "one", "learned", jobs=1)
+    assert len(alone["relations"]) > 10 and len(alone["decisions"]) > 2
+    assert analysed(small, tmp_path, "two", "learned", jobs=2) == alone
+
+
+def test_worker_processes_store_the_records_of_one_process(structured: Path, tmp_path: Path,
+                                                           one_process: dict[str, list[tuple[object, ...]]]) -> None:
+    assert analysed(structured, tmp_path, "two", jobs=2) == one_process
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        yield local.scheduler_address
+
+
+def test_a_dask_cluster_stores_the_records_of_one_process(structured: Path, tmp_path: Path, cluster: str,
+                                                          one_process: dict[str, list[tuple[object, ...]]]) -> None:
+    assert analysed(structured, tmp_path, "dask", engine="dask", scheduler=cluster) == one_process
+
+
+def test_analyze_command_takes_jobs_and_refuses_a_dask_engine_without_scheduler(small: Path, tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    shutil.copy(small, db)
+    result = CliRunner().invoke(app, ["analyze", "--db", str(db), "--engine", "dask"])
+    assert result.exit_code == 2 and "--scheduler" in result.output
+    result = CliRunner().invoke(app, ["analyze", "--db", str(db), "-j", "-1"])
+    assert result.exit_code == 2 and "--jobs" in result.output
+    result = CliRunner().invoke(app, ["analyze", "--db", str(db), "-j", "2", "--method", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"failed": 0' in result.output
+
+
+def test_dask_engine_names_an_unreachable_scheduler() -> None:
+    run = dask_engine(ReaderSpec("rules", PipelineSettings()), "tcp://127.0.0.1:9", connect_timeout=2)
+    with pytest.raises(Exception, match="no Dask scheduler"):
+        list(run(iter(())))
+
+
+def test_segmentation_on_worker_processes_stores_the_records_of_one_process(structured: Path, tmp_path: Path) -> None:
+    """`structure -j 2` segments threads on two processes: the same segments as -j 1 (the
+    fixture's store)."""
+    db = tmp_path / "two.db"
+    shutil.copy(structured.with_name("ingested.db"), db)
+    with Store.open(db) as store:
+        summary = rebuild_structure(store, jobs=2)
+    assert summary.segmented > MESSAGES * 0.9
+
+    def segments(path: Path) -> dict[str, list[tuple[object, ...]]]:
+        with sqlite3.connect(path) as conn:
+            return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in SEGMENT_TABLES}
+
+    found = segments(db)
+    assert len(found["segment_quotes"]) > 100 and found == segments(structured)
+
+
+def test_workers_exit_when_a_killed_analyze_cannot_stop_them(small: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "killed.db"
+    shutil.copy(small, db)
+    process = subprocess.Popen([sys.executable, "-c", "from analyzer.cli import main; main()", "analyze", "--db", str(db),
+                                "-j", "2", "--method", "rules", "--no-progress"],
+                               env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    owner = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    workers: list[psutil.Process] = []
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        workers = [c for c in owner.children() if "spawn_main" in " ".join(c.cmdline())]
+        time.sleep(0.05)
+    assert len(workers) == 2, "the workers never started"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    for worker in alive:
+        worker.kill()
+    assert not alive, "workers outlived the killed analyze"
