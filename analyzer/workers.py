@@ -64,7 +64,7 @@ OWNER_POLL = 0.5
 def follow_owner(owner: int) -> None:
     """In each worker: leave Ctrl-C to the owner (which stops the pool and reports once),
     and exit as soon as the owner is gone, even when it was killed with SIGKILL and could
-    not stop the pool (the same guard as the ingest parser pool's)."""
+    not stop the pool. The ingest parser pool and the stages' pools all use it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_without, args=(owner,), daemon=True, name="owner-watch").start()
 

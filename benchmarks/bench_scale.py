@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import mailbox
 import os
 import resource
 import shutil
@@ -34,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 
 from analyzer.ingest import publicinbox  # noqa: E402
 from analyzer.ingest.pipeline import IngestOptions, ingest  # noqa: E402
-from analyzer.records import RawMail  # noqa: E402
 from analyzer.store.db import Store  # noqa: E402
 from analyzer.store.structure import rebuild_structure  # noqa: E402
 
@@ -61,13 +59,7 @@ class Run:
 
 
 def build_store(archive: Path, messages: int, folder: Path) -> Path:
-    (epoch,) = publicinbox.find_epochs(archive)
-    commits = publicinbox.list_new_commits(epoch, None)[:messages]
-    box = mailbox.mbox(folder / "first.mbox")
-    for raw in publicinbox.read_epoch(epoch, commits, max_size=25 * 1024 * 1024, list_hint=None):
-        if isinstance(raw, RawMail):
-            box.add(raw.data)
-    box.close()
+    publicinbox.write_first_messages(archive, messages, folder / "first.mbox")
     db = folder / "structured.db"
     with Store.open(db) as store:
         ingest(store, [(str(folder / "first.mbox"), "mbox")], IngestOptions(jobs=1))

@@ -6,7 +6,6 @@ slower) on the first 24."""
 
 from __future__ import annotations
 
-import mailbox
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -21,7 +20,6 @@ from analyzer.engine import Method, ReaderSpec, choose_engine, dask_engine
 from analyzer.ingest import publicinbox
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.nlp.pipeline import PipelineSettings, pipeline_fingerprint
-from analyzer.records import RawMail
 from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure
 from tests.conftest import require_shared
@@ -38,13 +36,7 @@ LEARNED_MESSAGES = 24
 def real_store(folder: Path, messages: int) -> Path:
     """A store of the archive's first messages, threaded and segmented, not analysed."""
     archive = require_shared("archives", "kvmarm-columbia-0.git")
-    (epoch,) = publicinbox.find_epochs(archive)
-    commits = publicinbox.list_new_commits(epoch, None)[:messages]
-    box = mailbox.mbox(folder / "first.mbox")
-    for raw in publicinbox.read_epoch(epoch, commits, max_size=25 * 1024 * 1024, list_hint=None):
-        if isinstance(raw, RawMail):
-            box.add(raw.data)
-    box.close()
+    publicinbox.write_first_messages(archive, messages, folder / "first.mbox")
     with Store.open(folder / "ingested.db") as store:
         ingest(store, [(str(folder / "first.mbox"), "mbox")], IngestOptions(jobs=1))
     shutil.copy(folder / "ingested.db", folder / "structured.db")

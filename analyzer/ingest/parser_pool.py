@@ -6,15 +6,13 @@ import functools
 import logging
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from analyzer.mail.parse import ParsePolicy, parse_raw
 from analyzer.records import Message, RawMail, Rejection
+from analyzer.workers import follow_owner
 
 _log = logging.getLogger(__name__)
 
@@ -25,27 +23,6 @@ _CHUNKS_PER_WORKER = 4
 the per-task cost (a future, a pickle, a pipe round trip) small."""
 
 Parsed = list[Message | Rejection]
-
-
-def _worker_setup(owner: int) -> None:
-    """In each worker: leave Ctrl-C to the owner (which stops the pool and reports once),
-    and exit as soon as the owner is gone, even when it was killed with SIGKILL and could
-    not stop the pool (a forkserver worker's parent is the forkserver, not the owner)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_without, args=(owner,), daemon=True, name="owner-watch").start()
-
-
-def _exit_without(owner: int) -> None:
-    while True:
-        time.sleep(_OWNER_POLL)
-        try:
-            os.kill(owner, 0)
-        except (ProcessLookupError, PermissionError):  # gone, or its id now belongs to another user
-            os._exit(1)
-
-
-_OWNER_POLL = 0.5
-"""Seconds between checks that the owning process is alive."""
 
 
 def parse_chunk(raws: list[RawMail], policy: ParsePolicy) -> Parsed:
@@ -95,7 +72,7 @@ class ParserPool:
             self._pool = ProcessPoolExecutor(
                 self._jobs,
                 mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_worker_setup,
+                initializer=follow_owner,
                 initargs=(os.getpid(),),
             )
         return self._pool

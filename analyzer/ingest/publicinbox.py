@@ -107,6 +107,21 @@ def list_new_commits(epoch: Epoch, since: str | None) -> list[tuple[str, int]]:
         return list(_listed_commits(log.stdout))
 
 
+def write_first_messages(archive: Path, count: int, mbox: Path, *, max_size: int = 25 * 1024 * 1024) -> None:
+    """The first ``count`` messages of a one-epoch archive as an mbox (test and benchmark
+    stores of a chosen size, built from a real archive)."""
+    import mailbox
+
+    (epoch,) = find_epochs(archive)
+    box = mailbox.mbox(mbox)
+    try:
+        for raw in read_epoch(epoch, list_new_commits(epoch, None)[:count], max_size=max_size, list_hint=None):
+            if isinstance(raw, RawMail):
+                box.add(raw.data)
+    finally:
+        box.close()
+
+
 def stream_epoch(reads: EpochRead, *, max_size: int, list_hint: str | None) -> Iterator[RawMail | Rejection]:
     """Every message still to read in one epoch, oldest first. ``git log`` lists the
     commits straight into ``git cat-file``, so memory does not grow with the archive."""
