@@ -60,7 +60,7 @@ PAGES = (
 
 
 def build(db: Path) -> None:
-    analyzer = [sys.executable, "-m", "analyzer.cli"]
+    analyzer = [sys.executable, "-m", "analyzer"]
     subprocess.run([*analyzer, "ingest", str(ARCHIVE), "--db", str(db), "--no-progress"], check=True, cwd=ROOT)
     subprocess.run([*analyzer, "analyze", "--db", str(db), "--no-progress"], check=True, cwd=ROOT)
 

@@ -153,3 +153,26 @@ def test_a_megabyte_sentence_is_encoded_as_its_first_characters() -> None:
     long, short = encoder.encode([text, text[:MAX_CHARS]])
     assert np.allclose(long, short)
     assert np.linalg.norm(long) > 0
+
+
+def test_batches_group_texts_of_similar_length_and_cover_every_text_once() -> None:
+    from analyzer.learn.encoder import SPREAD, length_buckets
+
+    lengths = [5, 128, 7, 40, 41, 128, 6, 90, 12, 33] * 20
+    buckets = length_buckets(lengths, batch_size=16)
+    assert sorted(i for b in buckets for i in b) == list(range(len(lengths)))
+    assert all(len(b) <= 16 for b in buckets)
+    for b in buckets:
+        widths = [lengths[i] for i in b]
+        assert max(widths) <= SPREAD * min(widths) + 4
+
+
+def test_a_batch_of_mixed_lengths_gives_the_vectors_of_each_text_alone() -> None:
+    from analyzer.learn.encoder import SentenceEncoder
+
+    encoder = SentenceEncoder()
+    texts = ["Yes.", "We should keep the old GICD_IIDR value for migrated guests " * 6, "NAK", "Applied, thanks."]
+    together = encoder.encode(texts)
+    alone = np.concatenate([encoder.encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert not np.allclose(together[0], together[2])

@@ -40,6 +40,25 @@ def _model_file() -> Path:
     return path
 
 
+SPREAD = 1.25
+"""Longest text of a batch over its shortest (plus a few tokens of slack): the model reads a
+batch padded to its longest text, so a batch that mixed a 10-token greeting with a
+128-token quote spent most of its time on padding (a 2.5x slowdown on the real archive)."""
+
+
+def length_buckets(lengths: Sequence[int], batch_size: int, spread: float = SPREAD) -> list[list[int]]:
+    """Indices grouped into batches of similar token length, each at most ``batch_size``."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    buckets: list[list[int]] = []
+    for i in order:
+        current = buckets[-1] if buckets else None
+        if current is None or len(current) >= batch_size or lengths[i] > spread * lengths[current[0]] + 4:
+            buckets.append([i])
+        else:
+            current.append(i)
+    return buckets
+
+
 class SentenceEncoder:
     """Loads the model on first use; ``encode`` returns one unit vector per text."""
 
@@ -70,11 +89,9 @@ class SentenceEncoder:
         if self._session is None:
             self._load()
         encodings = self._tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        lengths = [len(e.ids) for e in encodings]
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        # Batches of similar length waste little on padding.
-        for begin in range(0, len(order), self.batch_size):
-            chunk = order[begin : begin + self.batch_size]
+        for chunk in length_buckets(lengths, self.batch_size):
             out[chunk] = self._run([encodings[i].ids for i in chunk])
         return out
 
