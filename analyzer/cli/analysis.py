@@ -255,6 +255,14 @@ def eval_command(
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features (MiniLM).")
     ] = True,
+    relation_vectors: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--relation-vectors/--no-relation-vectors",
+            help="Sentence vectors of a reply's openings and answered quotes as relation features "
+            "(default: as the shipped models were trained).",
+        ),
+    ] = None,
     per_thread: Annotated[bool, typer.Option("--per-thread", help="With --cv: also print one row per thread.")] = False,
     score_ids: Annotated[
         Optional[Path],
@@ -280,7 +288,7 @@ def eval_command(
     if cv:
         if gold is not None or mbox is not None or predictions is not None:
             fail("--cv scores every thread in --data folders; give no GOLD, --mbox or --predictions with it")
-        _cross_validate(data, folds, embeddings, catalogue, taxonomy, as_json, per_thread)
+        _cross_validate(data, folds, embeddings, relation_vectors, catalogue, taxonomy, as_json, per_thread)
         return
     if gold is None:
         fail("give GOLD.jsonl with --mbox or --predictions, or --cv for cross-validation over annotated folders")
@@ -312,17 +320,21 @@ def _cross_validate(
     data: list[Path] | None,
     folds: int,
     embeddings: bool,
+    relation_vectors: bool | None,
     catalogue: Path | None,
     taxonomy: Path | None,
     as_json: bool,
     per_thread: bool,
 ) -> None:
     from analyzer.learn.cv import CrossValidation
-    from analyzer.learn.workflow import default_data, prepare, run_cross_validation
+    from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, run_cross_validation
 
     def run() -> CrossValidation:
         prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
-        return run_cross_validation(prepared, folds=folds, embeddings=embeddings, taxonomy=taxonomy, progress=_step)
+        return run_cross_validation(
+            prepared, folds=folds, embeddings=embeddings, taxonomy=taxonomy, progress=_step,
+            relation_vectors=RELATION_VECTORS if relation_vectors is None else relation_vectors,
+        )
 
     result = guarded(run)
     if as_json:
@@ -407,6 +419,14 @@ def train_command(
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="Sentence vectors (MiniLM) as features.")
     ] = True,
+    relation_vectors: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--relation-vectors/--no-relation-vectors",
+            help="Sentence vectors of a reply's openings and answered quotes as relation features "
+            "(default: as the shipped models were trained).",
+        ),
+    ] = None,
     catalogue: CatalogueOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:
@@ -415,20 +435,27 @@ def train_command(
     features, thresholds from an inner thread-grouped cross-validation. Deterministic:
     the same data give the same models. A few minutes on two cores."""
     from analyzer.learn.model import MODEL_DIR
-    from analyzer.learn.workflow import default_data, prepare, run_cross_validation, train_bundle
+    from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, run_cross_validation, train_bundle
+
+    with_relation_vectors = RELATION_VECTORS if relation_vectors is None else relation_vectors
 
     def run() -> dict[str, object]:
         prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
         figures = None
         if cv:
-            result = run_cross_validation(prepared, embeddings=embeddings, taxonomy=taxonomy, progress=_step)
+            result = run_cross_validation(
+                prepared, embeddings=embeddings, relation_vectors=with_relation_vectors, taxonomy=taxonomy, progress=_step
+            )
             figures = {
                 "folds": result.folds,
                 "pooled": {m: e.as_json() for m, e in result.pooled.items()},
                 "pooled_by_source": {s: {m: e.as_json() for m, e in by.items()} for s, by in result.pooled_by_source.items()},
             }
         target = output or MODEL_DIR
-        models = train_bundle(prepared, output=target, embeddings=embeddings, taxonomy=taxonomy, cv=figures, progress=_step)
+        models = train_bundle(
+            prepared, output=target, embeddings=embeddings, relation_vectors=with_relation_vectors, taxonomy=taxonomy,
+            cv=figures, progress=_step,
+        )
         return {"threads": len(prepared.corpus), "heads": len(models.heads), "output": str(target), "cv": figures}
 
     result = guarded(run)

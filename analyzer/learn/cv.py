@@ -88,6 +88,7 @@ def cross_validate(
     scoring_ids: frozenset[str],
     k: int = 5,
     combination: Combination = Combination(),
+    relation_vectors: bool = True,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
     groups = thread_groups(corpus)
@@ -96,7 +97,9 @@ def cross_validate(
     training = [
         TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id()) for i, c in enumerate(corpus)
     ]
-    settings = TrainingSettings(combination=combination, positions=taxonomy.position_ids, kinds=kinds)
+    settings = TrainingSettings(
+        combination=combination, positions=taxonomy.position_ids, kinds=kinds, relation_vectors=relation_vectors
+    )
     predicted: dict[str, dict[str, list[GoldLine]]] = {}
     fold_of: dict[str, int] = {}
     chosen = []

@@ -42,9 +42,11 @@ def _mean(vectors: np.ndarray, dimension: int) -> np.ndarray:
     return vectors.mean(axis=0) if len(vectors) else np.zeros(dimension, dtype=np.float32)
 
 
-def relation_rows(views: Sequence[MessageView], vectors: TextVectors) -> Rows:
-    """One row per reply: its features, the mean vector of its answers' opening sentences
-    and the mean vector of the ends of the quotes they answer."""
+def relation_rows(views: Sequence[MessageView], vectors: TextVectors, *, with_vectors: bool = True) -> Rows:
+    """One row per reply: its features, and (``with_vectors``) the mean vector of its answers'
+    opening sentences and the mean vector of the ends of the quotes they answer."""
+    if not with_vectors:
+        return Rows([relation_features(v) for v in views], np.zeros((len(views), 0), dtype=np.float32), [(v.message.message_id,) for v in views])
     texts: list[str] = []
     spans: list[tuple[int, int, int, int]] = []
     for view in views:

