@@ -204,6 +204,8 @@ class GraphElements:
     """Cytoscape node id -> what a click on it opens up (argument map people and positions)."""
     hidden: int = 0
     """Nodes left out to keep within the budget."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Cytoscape node id -> the claim behind it with its score and signals (argument map)."""
 
     @property
     def node_count(self) -> int:
@@ -314,7 +316,7 @@ def map_elements(ag: ArgumentGraph, *, expanded: Sequence[str] = (), excluded: f
     """The layered argument map (:mod:`analyzer.dashboard.argument_map`) as Cytoscape elements."""
     shown = argument_map.argument_map(ag, expanded=expanded, excluded=excluded)
     return GraphElements(argument_map.elements(shown), _stylesheet(), argument_map.LAYOUT, shown.messages,
-                         shown.expands, shown.hidden)
+                         shown.expands, shown.hidden, shown.notes)
 
 
 def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: GraphView, *,

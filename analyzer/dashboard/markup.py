@@ -17,6 +17,8 @@ from typing import Literal
 
 from analyzer.analysis.records import MessageAnalysis
 from analyzer.debate import MessageInfo
+from analyzer.display import shorten
+from analyzer.evidence import confidence, why
 from analyzer.graph.ids import message_anchor
 from analyzer.segment.records import Block
 
@@ -47,12 +49,54 @@ def highlights(analysis: MessageAnalysis | None) -> list[Highlight]:
     if analysis is None:
         return []
     found = [
-        Highlight(c.start, c.end, "claim-for" if c.stance == "for" else "claim-against", f"{c.position} ({c.stance})")
+        Highlight(c.start, c.end, "claim-for" if c.stance == "for" else "claim-against",
+                  f"{c.position} ({c.stance}) {confidence(c):.2f}")
         for c in analysis.claims
     ]
     found += [Highlight(m.start, m.end, "mention", f"{m.kind}: {m.target}") for m in analysis.mentions]
-    found += [Highlight(d.start, d.end, "decision", f"decision: {d.kind}") for d in analysis.decisions]
+    found += [Highlight(d.start, d.end, "decision", f"decision: {d.kind} {confidence(d):.2f}") for d in analysis.decisions]
     return found
+
+
+EVIDENCE_FOLDED = '<details class="evidence">'
+EVIDENCE_OPEN = '<details class="evidence" open>'
+
+
+def evidence_rows(body: str, analysis: MessageAnalysis | None) -> list[tuple[str, str, str, str]]:
+    """(kind, label, score and signals, evidence sentence) for every label of a message;
+    behaviour mentions of one catalogue entry are counted on one row."""
+    if analysis is None:
+        return []
+    rows = [("claim", f"{c.position} ({c.stance})", why(c), c.text) for c in analysis.claims]
+    rows += [("position", f"{p.position} ({p.stance}, from {p.basis})", why(p), p.evidence) for p in analysis.positions]
+    for r in analysis.relations:
+        answered = "its parent" if r.quote_index is None else f"quoted block {r.quote_index + 1}"
+        said = body[r.own_start:r.own_end] if r.own_start is not None and r.own_end is not None else ""
+        rows.append(("reply", f"{r.label} with {answered}", why(r), said))
+    rows += [("decision", d.kind, why(d), d.evidence) for d in analysis.decisions]
+    named: dict[tuple[str, str], list[str]] = {}
+    for m in analysis.mentions:
+        if m.kind == "behaviour":
+            named.setdefault((m.target, why(m)), []).append(m.text)
+    rows += [("behaviour", f"{target}{f' ×{len(texts)}' if len(texts) > 1 else ''}", reason, texts[0])
+             for (target, reason), texts in named.items()]
+    return rows
+
+
+def evidence_html(body: str, analysis: MessageAnalysis | None) -> str:
+    """The message's labels, each with its score, the signals that fired and the sentence
+    it comes from, folded under "Why these labels" (:data:`EVIDENCE_OPEN` unfolds it)."""
+    rows = evidence_rows(body, analysis)
+    if not rows:
+        return ""
+    items = "".join(
+        f'<li><b>{text_html(kind)}</b> {text_html(label)} '
+        f'<span class="why" style="color:#555">{text_html(reason)}</span>'
+        f'{" — “" + text_html(shorten(sentence, 240)) + "”" if sentence.strip() else ""}</li>'
+        for kind, label, reason, sentence in rows
+    )
+    return (f'{EVIDENCE_FOLDED}<summary style="color:#777;font-size:0.8em">Why these labels ({len(rows)}): '
+            f'score · signals · evidence</summary><ul style="font-size:0.8em;margin:0">{items}</ul></details>')
 
 
 def body_html(body: str, blocks: Sequence[Block], marks: Sequence[Highlight]) -> str:
@@ -135,9 +179,11 @@ def markdown_text(text: str) -> str:
 RELATION_BORDER = {"agree": "#2e8b57", "disagree": "#c0392b", "mixed": "#d68910", "neutral": "#7f8c8d"}
 
 
-def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence[str], body: str) -> str:
+def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence[str], body: str,
+                 evidence: str = "") -> str:
     """One message: who, when, how it answers its parent, what it decided, then its body
-    (already HTML from :func:`body_html`)."""
+    (already HTML from :func:`body_html`) and the evidence of its labels (HTML from
+    :func:`evidence_html`)."""
     border = RELATION_BORDER.get(relation or "", "#2c3e50")
     badges = "".join(
         f'<span style="background:#fdebd0;border-radius:4px;padding:0 4px;margin-left:4px">{text_html(kind)}</span>'
@@ -150,7 +196,7 @@ def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence
         f'<div style="font-size:0.85em"><b class="author">{text_html(info.author_name)}</b> '
         f'<span style="color:#777">{text_html((info.date or "")[:16].replace("T", " "))}</span>{answer}{badges}</div>'
         f'<div class="subject" style="font-size:0.8em;color:#555">{text_html(info.subject)}</div>'
-        f"{body}</div>"
+        f"{body}{evidence}</div>"
     )
 
 
