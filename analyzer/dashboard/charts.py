@@ -59,7 +59,8 @@ def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
                 domain=["message", "position", "decision", "version", "commit"],
                 range=["circle", "triangle-down", "diamond", "square", "triangle-up"]),
                 legend=alt.Legend(orient="bottom")),
-            tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N"],
+            tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N",
+                     alt.Tooltip("why:N", title="score · signals")],
         )
         .properties(height=alt.Step(28))
     )
