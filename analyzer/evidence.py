@@ -59,7 +59,48 @@ def signals_text(signals: Sequence[str]) -> str:
 
 def why(label: Label) -> str:
     """Score and signals: ``0.71 · model position pin-previous 0.71 · rule cue …``."""
-    return f"{confidence(label):.2f} · {signals_text(label.signals)}"
+    return score_and_signals(confidence(label), label.signals)
+
+
+def score_and_signals(score: float, signals: Sequence[str]) -> str:
+    return f"{score:.2f} · {signals_text(signals)}"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelEvidence:
+    """One label of a message as a reader checks it."""
+
+    kind: str
+    """claim, position, reply, decision or behaviour."""
+    label: str
+    """``pin-previous-behaviour (for)``, ``disagree with its parent``, ``rejected``…"""
+    why: str
+    """Score and signals (:func:`why`)."""
+    sentence: str
+    """The text it comes from (empty when none was recorded)."""
+
+
+def message_evidence(body: str, analysis: MessageAnalysis | None, *, claims: bool = True) -> list[LabelEvidence]:
+    """Every label of a message with its score, signals and evidence sentence (claims
+    first, unless ``claims`` is False); behaviour mentions of one catalogue entry with the
+    same score are one row."""
+    if analysis is None:
+        return []
+    rows = [LabelEvidence("claim", f"{c.position} ({c.stance})", why(c), c.text) for c in analysis.claims] if claims else []
+    rows += [LabelEvidence("position", f"{p.position} ({p.stance}, from {p.basis})", why(p), p.evidence)
+             for p in analysis.positions]
+    for r in analysis.relations:
+        answered = "its parent" if r.quote_index is None else f"quoted block {r.quote_index + 1}"
+        said = body[r.own_start:r.own_end] if r.own_start is not None and r.own_end is not None else ""
+        rows.append(LabelEvidence("reply", f"{r.label} with {answered}", why(r), said))
+    rows += [LabelEvidence("decision", d.kind, why(d), d.evidence) for d in analysis.decisions]
+    named: dict[tuple[str, str], list[str]] = {}
+    for m in analysis.mentions:
+        if m.kind == "behaviour":
+            named.setdefault((m.target, why(m)), []).append(m.text)
+    rows += [LabelEvidence("behaviour", f"{target}{f' ×{len(texts)}' if len(texts) > 1 else ''}", reason, texts[0])
+             for (target, reason), texts in named.items()]
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from analyzer.debate import Debate
-from analyzer.evidence import signals_text, why
+from analyzer.evidence import score_and_signals, why
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 
@@ -158,7 +158,7 @@ class Digest:
 
 def claim_why(claim: views.ClaimRef) -> str:
     """Score and signals of a claim of the graph: ``0.94 · model position … · rule cue …``."""
-    return f"{claim.confidence:.2f} · {signals_text(claim.signals)}"
+    return score_and_signals(claim.confidence, claim.signals)
 
 
 def strongest(claims: Sequence[views.ClaimRef], answered: Mapping[str, int]) -> views.ClaimRef:

@@ -18,7 +18,7 @@ from typing import Literal
 from analyzer.analysis.records import MessageAnalysis
 from analyzer.debate import MessageInfo
 from analyzer.display import shorten
-from analyzer.evidence import confidence, why
+from analyzer.evidence import confidence, message_evidence
 from analyzer.graph.ids import message_anchor
 from analyzer.segment.records import Block
 
@@ -62,38 +62,17 @@ EVIDENCE_FOLDED = '<details class="evidence">'
 EVIDENCE_OPEN = '<details class="evidence" open>'
 
 
-def evidence_rows(body: str, analysis: MessageAnalysis | None) -> list[tuple[str, str, str, str]]:
-    """(kind, label, score and signals, evidence sentence) for every label of a message;
-    behaviour mentions of one catalogue entry are counted on one row."""
-    if analysis is None:
-        return []
-    rows = [("claim", f"{c.position} ({c.stance})", why(c), c.text) for c in analysis.claims]
-    rows += [("position", f"{p.position} ({p.stance}, from {p.basis})", why(p), p.evidence) for p in analysis.positions]
-    for r in analysis.relations:
-        answered = "its parent" if r.quote_index is None else f"quoted block {r.quote_index + 1}"
-        said = body[r.own_start:r.own_end] if r.own_start is not None and r.own_end is not None else ""
-        rows.append(("reply", f"{r.label} with {answered}", why(r), said))
-    rows += [("decision", d.kind, why(d), d.evidence) for d in analysis.decisions]
-    named: dict[tuple[str, str], list[str]] = {}
-    for m in analysis.mentions:
-        if m.kind == "behaviour":
-            named.setdefault((m.target, why(m)), []).append(m.text)
-    rows += [("behaviour", f"{target}{f' ×{len(texts)}' if len(texts) > 1 else ''}", reason, texts[0])
-             for (target, reason), texts in named.items()]
-    return rows
-
-
 def evidence_html(body: str, analysis: MessageAnalysis | None) -> str:
     """The message's labels, each with its score, the signals that fired and the sentence
     it comes from, folded under "Why these labels" (:data:`EVIDENCE_OPEN` unfolds it)."""
-    rows = evidence_rows(body, analysis)
+    rows = message_evidence(body, analysis)
     if not rows:
         return ""
     items = "".join(
-        f'<li><b>{text_html(kind)}</b> {text_html(label)} '
-        f'<span class="why" style="color:#555">{text_html(reason)}</span>'
-        f'{" — “" + text_html(shorten(sentence, 240)) + "”" if sentence.strip() else ""}</li>'
-        for kind, label, reason, sentence in rows
+        f'<li><b>{text_html(row.kind)}</b> {text_html(row.label)} '
+        f'<span class="why" style="color:#555">{text_html(row.why)}</span>'
+        f'{" — “" + text_html(shorten(row.sentence, 240)) + "”" if row.sentence.strip() else ""}</li>'
+        for row in rows
     )
     return (f'{EVIDENCE_FOLDED}<summary style="color:#777;font-size:0.8em">Why these labels ({len(rows)}): '
             f'score · signals · evidence</summary><ul style="font-size:0.8em;margin:0">{items}</ul></details>')
