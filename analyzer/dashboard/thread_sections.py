@@ -62,7 +62,8 @@ def digest(ctx: ThreadContext) -> None:
     _outcome(found)
     st.subheader("Camps")
     if not found.camps:
-        st.info("Nobody argued a policy position in this thread.")
+        st.info("Nobody argued a policy position in this thread." if ctx.cutoff <= 0 else
+                f"No policy position was argued with a confidence of {ctx.cutoff:.2f} or more.")
     for camp in found.camps[:5]:
         _camp(camp, ctx.thread_id)
     if len(found.camps) > 5:

@@ -125,14 +125,16 @@ def confidence_cutoff(*, key: str = "confidence_cutoff") -> float:
     """The confidence below which labels are hidden, from a slider kept in the URL
     (``?min_confidence=0.6``). 0 shows every label the analysis gave: its own thresholds
     were chosen under cross-validation, so the reader raises the bar, never the page."""
-    wanted = st.query_params.get(CUTOFF_KEY)
-    start = parse_cutoff(wanted)
-    if start is None:
-        st.warning(f"?{CUTOFF_KEY}={markdown_text(str(wanted))} is not a number from 0 to 1; showing every label.")
-        start = 0.0
+    if key not in st.session_state:  # a new session (or a link) starts from the URL
+        wanted = st.query_params.get(CUTOFF_KEY)
+        start = parse_cutoff(wanted)
+        if start is None:
+            st.warning(f"?{CUTOFF_KEY}={markdown_text(str(wanted))} is not a number from 0 to 1; showing every label.")
+            start = 0.0
+        st.session_state[key] = start
     with st.sidebar:
         chosen = st.slider(
-            "Hide labels below confidence", 0.0, 1.0, start, CUTOFF_STEP, format="%.2f", key=f"{key}_{start}",
+            "Hide labels below confidence", 0.0, 1.0, step=CUTOFF_STEP, format="%.2f", key=key,
             help="Claims, positions, reply relations, decisions and behaviour mentions whose score is below this "
                  "are left out of every section of the page. Kept in the URL (?min_confidence=).",
         )
