@@ -107,6 +107,8 @@ def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any
     name = person["label"].rsplit(" (", 1)[0]
     panel = page.locator("[data-testid='stHtml']").first
     expect(panel).to_contain_text(name.rstrip("…"), timeout=30_000)
+    # The clicked node's claim, with its score and signals, above the message it opens.
+    expect(page.locator(MAIN)).to_contain_text(f"Clicked: {name.rstrip('…')}", timeout=30_000)
     frame = page.wait_for_selector(GRAPH_FRAME, timeout=30_000).content_frame()
     frame.wait_for_function(f"(n) => {{ try {{ return {CY}.nodes().length > n }} catch (e) {{ return false }} }}",
                             arg=before, timeout=30_000)
@@ -144,6 +146,7 @@ def test_the_confidence_cutoff_hides_labels_and_the_rest_explain_themselves(brow
     main = page.locator(MAIN)
     expect(main).to_contain_text("labels shown (no confidence cut-off)")
     marked = "span.hl.claim-for, span.hl.claim-against"
+    page.wait_for_selector(marked, state="attached", timeout=30_000)  # the message tree is drawn last
     before = page.locator(marked).count()
     assert before > 0
     expect(page.locator("[data-testid='stHtml']").first).to_contain_text("Why these labels")
@@ -156,6 +159,8 @@ def test_the_confidence_cutoff_hides_labels_and_the_rest_explain_themselves(brow
     assert "min_confidence=1.00" in page.url
     hidden = sum(below(real_store, 1.0, thread_id).values())
     expect(main).to_contain_text(f"{hidden} of ")
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length < n", arg=[marked, before],
+                           timeout=30_000)
     after = page.locator(marked).count()
     assert after < before and (after == 0 or claims > below_one)
     _shot(page, "thread-cutoff")
