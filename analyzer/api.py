@@ -28,6 +28,7 @@ from analyzer.dashboard.frames import (
 )
 from analyzer.dashboard.sample import build_sample_store
 from analyzer.debate import Debate
+from analyzer.errors import ConfigError
 from analyzer.evidence import Label, debate_above, why
 from analyzer.graph.build import ArgumentGraph, build_graph
 from analyzer.graph.views import (
@@ -89,7 +90,7 @@ def load_debate(store: Store, thread_ids: Sequence[str] | None = None, *, min_co
     scored below ``min_confidence`` (0–1) are left out, as the dashboard's and the
     reports' cut-off does (``explain`` gives a label's score and signals)."""
     if not 0.0 <= min_confidence <= 1.0:
-        raise ValueError(f"min_confidence must be from 0 to 1, not {min_confidence}")
+        raise ConfigError(f"min_confidence must be from 0 to 1, not {min_confidence}")
     return debate_above(_load_debate(store, thread_ids), min_confidence)[0]
 
 

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from analyzer import api
 from analyzer.cli import app as cli
 from analyzer.debate import Debate
+from analyzer.errors import ConfigError
 from analyzer.evidence import debate_above, signals_text, why
 from analyzer.graph.ids import claim_anchor
 from analyzer.report.markdown import md_text
@@ -95,6 +96,8 @@ def test_a_cutoff_leaves_out_exactly_the_labels_the_store_scores_below_it(gold_d
     assert every_decision - kept_decisions == hidden.decisions
     with api.open_store(gold_db) as store:  # the library's loader applies the same cut
         loaded = api.load_debate(store, min_confidence=cutoff)
+        with pytest.raises(ConfigError, match="from 0 to 1"):
+            api.load_debate(store, min_confidence=cutoff + 1)
     assert sum(len(a.claims) for a in loaded.analyses.values()) == len(wanted)
 
 
@@ -185,3 +188,10 @@ def test_a_bad_cutoff_in_the_url_is_named_and_shows_every_label(gold_db: Path, t
     assert any("not a number from 0 to 1" in w.value for w in app.warning)
     assert [s.value for s in app.sidebar.slider] == [0.0]
     assert any("labels shown (no confidence cut" in c.value.replace("\\", "") for c in app.caption)
+
+
+def test_a_cutoff_outside_0_to_1_is_refused(gold_db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--all", "--db", str(gold_db), "-o", str(tmp_path),
+                                      "--min-confidence", "1.5"])
+    assert result.exit_code == 2 and "--min-confidence" in result.output
+    assert not list(tmp_path.iterdir())
