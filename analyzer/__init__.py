@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArgumentGraph", "Debate", "PeopleFrames", "Store", "ThreadOverview", "Timeline", "TimelineEvent",
     "WorkflowReport", "add_sources", "argument_graph", "behaviour_frame", "behaviour_index", "camps",
-    "claims_frame", "contested_claims", "corpus_timeline", "decisions_frame", "events_frame",
+    "claims_frame", "contested_claims", "corpus_timeline", "decisions_frame", "events_frame", "explain",
     "interaction_matrix", "list_thread_ids", "load_debate", "open_store", "people_frames", "person_names",
     "position_matrix", "sample_store", "stance_chart", "stance_over_time", "thread_timeline", "threads",
     "timeline_chart",

@@ -6,6 +6,7 @@ graphs, timelines and tables. Everything here returns plain records or DataFrame
     debate = api.load_debate(store)
     graph = api.argument_graph(debate)
     api.camps(graph); api.claims_frame(debate); api.thread_timeline(debate, thread_id)
+    sure = api.load_debate(store, min_confidence=0.7)   # labels scored 0.7 or more
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from analyzer.dashboard.frames import (
 )
 from analyzer.dashboard.sample import build_sample_store
 from analyzer.debate import Debate
+from analyzer.errors import ConfigError
+from analyzer.evidence import Label, debate_above, why
 from analyzer.graph.build import ArgumentGraph, build_graph
 from analyzer.graph.views import (
     behaviour_index,
@@ -49,7 +52,7 @@ from analyzer.workflow import WorkflowOptions, WorkflowReport, update_store
 __all__ = [
     "ArgumentGraph", "Debate", "PeopleFrames", "Store", "ThreadOverview", "Timeline", "TimelineEvent",
     "WorkflowReport", "add_sources", "argument_graph", "behaviour_frame", "behaviour_index", "camps",
-    "claims_frame", "contested_claims", "corpus_timeline", "decisions_frame", "events_frame",
+    "claims_frame", "contested_claims", "corpus_timeline", "decisions_frame", "events_frame", "explain",
     "interaction_matrix", "list_thread_ids", "load_debate", "open_store", "people_frames", "person_names",
     "position_matrix", "sample_store", "stance_chart", "stance_over_time", "thread_timeline", "threads",
     "timeline_chart",
@@ -82,9 +85,19 @@ def threads(store: Store, *, list_id: str | None = None, since: str | None = Non
     return thread_overviews(store, list_id=list_id, since=since)
 
 
-def load_debate(store: Store, thread_ids: Sequence[str] | None = None) -> Debate:
-    """The given threads (all when None) with messages, people and analysis."""
-    return _load_debate(store, thread_ids)
+def load_debate(store: Store, thread_ids: Sequence[str] | None = None, *, min_confidence: float = 0.0) -> Debate:
+    """The given threads (all when None) with messages, people and analysis; labels
+    scored below ``min_confidence`` (0–1) are left out, as the dashboard's and the
+    reports' cut-off does (``explain`` gives a label's score and signals)."""
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ConfigError(f"min_confidence must be from 0 to 1, not {min_confidence}")
+    return debate_above(_load_debate(store, thread_ids), min_confidence)[0]
+
+
+def explain(label: Label) -> str:
+    """A label's score and the signals that fired for it, in one line:
+    ``0.94 · model position pin-previous-behaviour 0.94 · model stance for 0.89 · rule cue pin.keep-old``."""
+    return why(label)
 
 
 def argument_graph(debate: Debate, thread_ids: Sequence[str] | None = None) -> ArgumentGraph:

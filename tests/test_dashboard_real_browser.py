@@ -19,6 +19,7 @@ from analyzer import api
 from analyzer.dashboard import argument_map, queries
 from analyzer.dashboard.digest import DecisionEvent, outcome
 from tests.conftest import ROOT, require_shared
+from tests.test_label_evidence import below
 from tests.test_dashboard_browser import CY, GRAPH_FRAME, browser, expect, serve_dashboard  # noqa: F401
 
 ARTEFACTS = ROOT / "build" / "artefacts"
@@ -106,6 +107,8 @@ def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any
     name = person["label"].rsplit(" (", 1)[0]
     panel = page.locator("[data-testid='stHtml']").first
     expect(panel).to_contain_text(name.rstrip("…"), timeout=30_000)
+    # The clicked node's claim, with its score and signals, above the message it opens.
+    expect(page.locator(MAIN)).to_contain_text(f"Clicked: {name.rstrip('…')}", timeout=30_000)
     frame = page.wait_for_selector(GRAPH_FRAME, timeout=30_000).content_frame()
     frame.wait_for_function(f"(n) => {{ try {{ return {CY}.nodes().length > n }} catch (e) {{ return false }} }}",
                             arg=before, timeout=30_000)
@@ -129,4 +132,36 @@ def test_search_finds_an_identifier_prefix_and_opens_the_message(browser: Any, s
     page.wait_for_url("**/thread**", timeout=30_000)
     expect(page.locator(f"{MAIN}")).to_contain_text("Outcome:", timeout=30_000)
     _shot(page, "search-opened")
+    page.close()
+
+
+def test_the_confidence_cutoff_hides_labels_and_the_rest_explain_themselves(browser: Any, server: str,
+                                                                            real_store: Path) -> None:
+    with sqlite3.connect(real_store) as connection:
+        thread_id, claims, below_one = connection.execute(
+            "SELECT thread_id, count(*), sum(confidence < 1.0) FROM claims GROUP BY thread_id "
+            "ORDER BY count(*) DESC LIMIT 1").fetchone()
+    assert below_one > 0, "the cut-off must have something to hide"
+    page = _open(browser, f"{server}/thread?scope={thread_id}", "Outcome:")
+    main = page.locator(MAIN)
+    expect(main).to_contain_text("labels shown (no confidence cut-off)")
+    marked = "span.hl.claim-for, span.hl.claim-against"
+    page.wait_for_selector(marked, state="attached", timeout=30_000)  # the message tree is drawn last
+    before = page.locator(marked).count()
+    assert before > 0
+    expect(page.locator("[data-testid='stHtml']").first).to_contain_text("Why these labels")
+    assert "score" in main.inner_text()
+    thumb = page.locator("[data-testid='stSidebar'] [data-testid='stSlider'] input[type='range']")
+    thumb.focus()
+    page.keyboard.press("End")  # the top of the range: every label scored below 1.00 is hidden
+    expect(main).to_contain_text("labels below 1.00 left out", timeout=60_000)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+    assert "min_confidence=1.00" in page.url
+    hidden = sum(below(real_store, 1.0, thread_id).values())
+    expect(main).to_contain_text(f"{hidden} of ")
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length < n", arg=[marked, before],
+                           timeout=30_000)
+    after = page.locator(marked).count()
+    assert after < before and (after == 0 or claims > below_one)
+    _shot(page, "thread-cutoff")
     page.close()

@@ -139,9 +139,12 @@ def test_body_html_escapes_text_and_marks_offsets() -> None:
     shown = markup.body_html(HOSTILE, blocks, markup.highlights(analysis))
     assert "<script" not in shown and "<img" not in shown and "<b>" not in shown
     assert "&lt;script&gt;" in shown and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in shown
-    assert 'title="pin-previous-behaviour (for); behaviour: X&quot;&gt;&lt;script&gt;"' in shown
+    # The tooltip names the claim with its score (the analysis' confidence, 0.9 here).
+    assert 'title="pin-previous-behaviour (for) 0.90; behaviour: X&quot;&gt;&lt;script&gt;"' in shown
     assert shown.count("<details>") == 1 and "quoted text (1 lines)" in shown
     assert 'class="hl decision"' in shown and 'class="hl claim-for"' in shown
+    why = markup.evidence_html(HOSTILE, analysis)  # the labels' evidence: text from mail, escaped too
+    assert "<script" not in why and "<img" not in why and "&lt;script&gt;" in why and "X&quot;&gt;" in why
 
 
 def test_overlapping_highlights_stay_flat_and_cover_exactly_their_text() -> None:

@@ -69,10 +69,15 @@ def report_command(
     ] = None,
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: html, md, pdf.")] = "html,md,pdf",
     graph: Annotated[str, typer.Option(help="Graph view: summary (positions, top claims, camps) or full.")] = "summary",
+    min_confidence: Annotated[float, typer.Option(
+        "--min-confidence", min=0.0, max=1.0, metavar="X",
+        help="Leave out claims, positions, reply relations, decisions and behaviour mentions scored below X "
+             "(0-1); the report says how many it left out.")] = 0.0,
 ) -> None:
     """Write the report of one thread, or of the corpus with --all: argument graph and
     timeline as inline SVG, contested claims, camps, who answers whom, each claim linked
-    to its sentence. The corpus report adds the behaviour index and participants x positions."""
+    to its sentence, each label with its score and the signals that fired. The corpus
+    report adds the behaviour index and participants x positions."""
     if graph not in ("summary", "full"):
         fail("--graph must be summary or full")
     if output.exists() and not output.is_dir():
@@ -83,7 +88,8 @@ def report_command(
 
         chosen = _formats(formats)
         debate, one = _load(db, thread_id, every, kernel_tree)
-        return write_report(debate, output, thread_id=one, formats=chosen, graph_view=cast("GraphView", graph))
+        return write_report(debate, output, thread_id=one, formats=chosen, graph_view=cast("GraphView", graph),
+                            min_confidence=min_confidence)
 
     for path in guarded(run):
         out.print(str(path), highlight=False, soft_wrap=True)

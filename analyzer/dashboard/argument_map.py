@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.dashboard.digest import strongest
+from analyzer.dashboard.digest import claim_why, strongest
 from analyzer.display import shorten
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
@@ -41,16 +41,27 @@ class MapNodes:
     edges: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)
     expands: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    """Node -> the claim it stands for, with its score and signals (shown on a click)."""
     hidden: int = 0
 
-    def add(self, node: str, data: dict[str, Any], message_id: str | None) -> None:
+    def add(self, node: str, data: dict[str, Any], message_id: str | None,
+            claim: views.ClaimRef | None = None) -> None:
         self.elements[node] = {"data": {"id": node, **data}}
         if message_id:
             self.messages[node] = message_id
+        if claim is not None:
+            self.notes[node] = claim_note(claim)
 
     def link(self, source: str, target: str, relation: str) -> None:
         edge = f"{source}>{target}"
         self.edges[edge] = {"data": {"id": edge, "source": source, "target": target, "relation": relation}}
+
+
+def claim_note(claim: views.ClaimRef) -> str:
+    """``Name: position (for), 0.94 · model … — “sentence”``."""
+    return (f"{claim.author_name}: {claim.position} ({claim.stance}), {claim_why(claim)} — "
+            f"“{shorten(claim.text, 300)}”")
 
 
 def _person_node(person: str, position: str) -> str:
@@ -77,7 +88,7 @@ def argument_map(ag: ArgumentGraph, *, expanded: Iterable[str] = (), excluded: f
     for position in positions[:budget]:
         node = anchor(f"position:{position}")
         best = strongest([c for c in claims if c.position == position], answered)
-        shown.add(node, {"kind": "position", "label": position}, best.message_id)
+        shown.add(node, {"kind": "position", "label": position}, best.message_id, best)
         shown.expands[node] = node
     pairs = sorted(by_pair, key=lambda k: (-len(by_pair[k]), -answered[strongest(by_pair[k], answered).node_id], k))
     _people(shown, pairs, by_pair, answered, opened, budget)
@@ -105,7 +116,7 @@ def _people(shown: MapNodes, pairs: list[tuple[str, str]], by_pair: dict[tuple[s
         node = _person_node(person, position)
         side = _side(mine)
         shown.add(node, {"kind": "person", "stance": side,
-                         "label": f"{shorten(best.author_name, 22)} ({len(mine)})"}, best.message_id)
+                         "label": f"{shorten(best.author_name, 22)} ({len(mine)})"}, best.message_id, best)
         shown.expands[node] = node
         shown.link(position_node, node, side)
 
@@ -124,7 +135,7 @@ def _claims(shown: MapNodes, pairs: list[tuple[str, str]], by_pair: dict[tuple[s
                 break
             node = anchor(claim.node_id)
             shown.add(node, {"kind": "claim", "stance": claim.stance, "label": shorten(claim.text, 70)},
-                      claim.message_id)
+                      claim.message_id, claim)
             shown.link(person_node, node, claim.stance)
 
 

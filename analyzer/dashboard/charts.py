@@ -59,7 +59,8 @@ def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
                 domain=["message", "position", "decision", "version", "commit"],
                 range=["circle", "triangle-down", "diamond", "square", "triangle-up"]),
                 legend=alt.Legend(orient="bottom")),
-            tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N"],
+            tooltip=["date:T", "actor:N", "kind:N", "label:N", "detail:N",
+                     alt.Tooltip("why:N", title="score · signals")],
         )
         .properties(height=alt.Step(28))
     )
@@ -204,6 +205,8 @@ class GraphElements:
     """Cytoscape node id -> what a click on it opens up (argument map people and positions)."""
     hidden: int = 0
     """Nodes left out to keep within the budget."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """Cytoscape node id -> the claim behind it with its score and signals (argument map)."""
 
     @property
     def node_count(self) -> int:
@@ -314,7 +317,7 @@ def map_elements(ag: ArgumentGraph, *, expanded: Sequence[str] = (), excluded: f
     """The layered argument map (:mod:`analyzer.dashboard.argument_map`) as Cytoscape elements."""
     shown = argument_map.argument_map(ag, expanded=expanded, excluded=excluded)
     return GraphElements(argument_map.elements(shown), _stylesheet(), argument_map.LAYOUT, shown.messages,
-                         shown.expands, shown.hidden)
+                         shown.expands, shown.hidden, shown.notes)
 
 
 def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: GraphView, *,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from analyzer.debate import Debate
+from analyzer.evidence import score_and_signals, why
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 
@@ -51,6 +52,8 @@ class DecisionEvent:
     """Display name of who decided."""
     message_id: str
     evidence: str = ""
+    why: str = ""
+    """Score and signals of the decision (:func:`analyzer.evidence.why`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class Outcome:
     date: str | None = None
     message_id: str | None = None
     evidence: str = ""
+    why: str = ""
 
     @property
     def settled(self) -> bool:
@@ -79,7 +83,8 @@ def outcome(decisions: Iterable[DecisionEvent]) -> Outcome:
         current = event
     if current is None:
         return Outcome("open")
-    return Outcome(SETTLING[current.kind], current.actor, current.date, current.message_id, current.evidence)
+    return Outcome(SETTLING[current.kind], current.actor, current.date, current.message_id, current.evidence,
+                   current.why)
 
 
 def decision_events(debate: Debate, thread_id: str) -> list[DecisionEvent]:
@@ -93,7 +98,8 @@ def decision_events(debate: Debate, thread_id: str) -> list[DecisionEvent]:
             continue
         for d in analysis.decisions:
             actor = debate.actor_of(d.actor, info)
-            events.append(DecisionEvent(d.kind, d.date or info.date, names.get(actor, actor), message_id, d.evidence))
+            events.append(DecisionEvent(d.kind, d.date or info.date, names.get(actor, actor), message_id, d.evidence,
+                                        why(d)))
     return events
 
 
@@ -105,6 +111,8 @@ class Voice:
     claims: int
     sentence: str
     message_id: str
+    why: str = ""
+    """Score and signals of that sentence's claim."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,7 @@ class ContestedView:
     disagree: int
     mixed: int
     agree: int
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +154,11 @@ class Digest:
     camps: tuple[CampView, ...]
     contested: tuple[ContestedView, ...]
     behaviours: tuple[BehaviourArgued, ...]
+
+
+def claim_why(claim: views.ClaimRef) -> str:
+    """Score and signals of a claim of the graph: ``0.94 · model position … · rule cue …``."""
+    return score_and_signals(claim.confidence, claim.signals)
 
 
 def strongest(claims: Sequence[views.ClaimRef], answered: Mapping[str, int]) -> views.ClaimRef:
@@ -174,7 +188,7 @@ def camps(ag: ArgumentGraph, *, excluded: frozenset[str] = frozenset()) -> list[
                     continue
                 side = [c for c in mine if c.stance == ("for" if people is camp.supporters else "against")] or mine
                 best = strongest(side, answered)
-                voices.append(Voice(best.author_name, len(mine), best.text, best.message_id))
+                voices.append(Voice(best.author_name, len(mine), best.text, best.message_id, claim_why(best)))
             sides.append(tuple(sorted(voices, key=lambda v: (-v.claims, v.person))))
         if any(sides):
             result.append(CampView(camp.position, *sides))
@@ -193,7 +207,7 @@ def digest(debate: Debate, ag: ArgumentGraph, thread_id: str, *, excluded: froze
         if (c.claim.message_id, c.claim.text) not in seen and len(hot) < contested:
             seen.add((c.claim.message_id, c.claim.text))
             hot.append(ContestedView(c.claim.author_name, c.claim.position, c.claim.stance, c.claim.text,
-                                     c.claim.message_id, c.disagree, c.mixed, c.agree))
+                                     c.claim.message_id, c.disagree, c.mixed, c.agree, claim_why(c.claim)))
     argued = [
         BehaviourArgued(behaviour, len({u.message_id for u in uses}),
                         tuple(sorted({names.get(u.author, u.author) for u in uses if u.author not in excluded})))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analyzer.debate import Debate
+from analyzer.evidence import signals_text
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.views import BehaviourUse, Interaction, PositionMatrix, StancePoint
@@ -39,8 +40,9 @@ def claims_frame(debate: Debate) -> pd.DataFrame:
             continue
         rows += [{"date": _when(info.date), "thread_id": info.thread_id, "message_id": message_id,
                   "author": info.author_name, "position": c.position, "stance": c.stance,
-                  "confidence": c.confidence, "text": c.text} for c in analysis.claims]
-    columns = ["date", "thread_id", "message_id", "author", "position", "stance", "confidence", "text"]
+                  "confidence": c.confidence, "signals": signals_text(c.signals), "text": c.text}
+                 for c in analysis.claims]
+    columns = ["date", "thread_id", "message_id", "author", "position", "stance", "confidence", "signals", "text"]
     return pd.DataFrame(rows, columns=columns).sort_values(["date", "message_id"], ignore_index=True)
 
 
@@ -71,8 +73,8 @@ def events_frame(timeline: Timeline, debate: Debate) -> pd.DataFrame:
         relation = analysis.relation if analysis else None
         mark = e.kind if e.kind != "message" else (relation.label if relation else "post")
         rows.append({"date": _when(e.date), "thread_id": e.thread_id, "message_id": e.message_id, "kind": e.kind,
-                     "actor": e.person, "label": e.label, "detail": e.detail, "mark": mark})
-    columns = ["date", "thread_id", "message_id", "kind", "actor", "label", "detail", "mark"]
+                     "actor": e.person, "label": e.label, "detail": e.detail, "mark": mark, "why": e.why})
+    columns = ["date", "thread_id", "message_id", "kind", "actor", "label", "detail", "mark", "why"]
     return pd.DataFrame(rows, columns=columns)
 
 

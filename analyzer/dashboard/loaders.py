@@ -32,9 +32,11 @@ from analyzer.dashboard.config import load_config
 from analyzer.dashboard.digest import Digest
 from analyzer.dashboard.digest import digest as make_digest
 from analyzer.debate import Debate
+from analyzer.evidence import HiddenLabels, debate_above
 from analyzer.graph.build import ArgumentGraph, build_graph
 from analyzer.store.db import Store
 from analyzer.store.debate import load_debate
+from analyzer.segment.records import Block
 from analyzer.store.structure import load_segmentation, postings_in_thread
 from analyzer.thread.records import SeriesVersion
 from analyzer.timeline.build import corpus_timeline, thread_timeline
@@ -232,32 +234,45 @@ def debate(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> Debate:
     return _memo("debate", db, rev, (thread_ids,), load)
 
 
-def argument_graph(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> ArgumentGraph:
-    return _memo("argument_graph", db, rev, (thread_ids,), lambda: build_graph(debate(db, rev, thread_ids)))
+def shown(db: str, rev: str, thread_ids: tuple[str, ...] | None, cutoff: float = 0.0) -> tuple[Debate, HiddenLabels]:
+    """The debate without its labels below ``cutoff``, and what that left out: a pass
+    over the cached debate's analysis records (bodies are shared, never reloaded)."""
+    full = debate(db, rev, thread_ids)
+    return debate_above(full, cutoff) if cutoff > 0 else (full, _counted(db, rev, thread_ids))
 
 
-def digest(db: str, rev: str, thread_id: str) -> Digest:
+def _counted(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> HiddenLabels:
+    return _memo("labels", db, rev, (thread_ids,), lambda: debate_above(debate(db, rev, thread_ids), 0.0)[1])
+
+
+def argument_graph(db: str, rev: str, thread_ids: tuple[str, ...] | None, cutoff: float = 0.0) -> ArgumentGraph:
+    return _memo("argument_graph", db, rev, (thread_ids, cutoff),
+                 lambda: build_graph(shown(db, rev, thread_ids, cutoff)[0]))
+
+
+def digest(db: str, rev: str, thread_id: str, cutoff: float = 0.0) -> Digest:
     excluded = frozenset(bots(db, rev))
-    return _memo("digest", db, rev, (thread_id,), lambda: make_digest(
-        debate(db, rev, (thread_id,)), argument_graph(db, rev, (thread_id,)), thread_id, excluded=excluded))
+    return _memo("digest", db, rev, (thread_id, cutoff), lambda: make_digest(
+        shown(db, rev, (thread_id,), cutoff)[0], argument_graph(db, rev, (thread_id,), cutoff), thread_id,
+        excluded=excluded))
 
 
 def graph_elements(db: str, rev: str, thread_id: str, view: charts.GraphView,
-                   expanded: tuple[str, ...] = ()) -> charts.GraphElements:
-    return _memo("graph_elements", db, rev, (thread_id, view, expanded), lambda: charts.graph_elements(
-        argument_graph(db, rev, (thread_id,)), debate(db, rev, (thread_id,)), thread_id, view, expanded=expanded,
-        excluded=frozenset(bots(db, rev))))
+                   expanded: tuple[str, ...] = (), cutoff: float = 0.0) -> charts.GraphElements:
+    return _memo("graph_elements", db, rev, (thread_id, view, expanded, cutoff), lambda: charts.graph_elements(
+        argument_graph(db, rev, (thread_id,), cutoff), shown(db, rev, (thread_id,), cutoff)[0], thread_id, view,
+        expanded=expanded, excluded=frozenset(bots(db, rev))))
 
 
-def events(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
+def events(db: str, rev: str, thread_ids: tuple[str, ...] | None, cutoff: float = 0.0) -> pd.DataFrame:
     """One thread's timeline with its messages; several threads' decision timeline."""
     def build() -> pd.DataFrame:
-        shown = debate(db, rev, thread_ids)
+        kept = shown(db, rev, thread_ids, cutoff)[0]
         if thread_ids is not None and len(thread_ids) == 1:
-            return frames.events_frame(thread_timeline(shown, thread_ids[0]), shown)
-        return frames.events_frame(corpus_timeline(shown), shown)
+            return frames.events_frame(thread_timeline(kept, thread_ids[0]), kept)
+        return frames.events_frame(corpus_timeline(kept), kept)
 
-    return _memo("events", db, rev, (thread_ids,), build)
+    return _memo("events", db, rev, (thread_ids, cutoff), build)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,40 +282,61 @@ class MessageView:
     label: str
     """Plain text for pickers: author and date."""
     html: str
+    """The card with its labels' evidence folded (:func:`markup.evidence_html`)."""
+
+    @property
+    def open_html(self) -> str:
+        """The card with its labels' evidence unfolded (the message panel)."""
+        return self.html.replace(markup.EVIDENCE_FOLDED, markup.EVIDENCE_OPEN, 1)
 
 
-def thread_messages(db: str, rev: str, thread_id: str) -> list[MessageView]:
-    """The thread's messages in tree order, each as safe HTML with quotes folded and the
-    analysis highlighted."""
-    def build() -> list[MessageView]:
-        shown = debate(db, rev, (thread_id,))
-        thread = shown.thread(thread_id)
-        depths = {m.message_id: m.depth for m in thread.members}
-        cards = []
+def _segmentations(db: str, rev: str, thread_id: str) -> dict[str, tuple[Block, ...]]:
+    """Each message's blocks, read once per thread whatever the cut-off."""
+    def load() -> dict[str, tuple[Block, ...]]:
+        blocks = {}
         with _opened(db) as store:
-            for message_id in thread.message_ids:
-                info = shown.messages.get(message_id)
-                if info is None:
-                    continue
-                label = f"{info.author_name} — {(info.date or '')[:16].replace('T', ' ')}"
-                cards.append(MessageView(message_id, depths[message_id], label, _card(store, shown, message_id)))
+            for message_id in debate(db, rev, (thread_id,)).thread(thread_id).message_ids:
+                segmentation = load_segmentation(store, message_id)
+                blocks[message_id] = tuple(segmentation.blocks) if segmentation else ()
+        return blocks
+
+    return _memo("segmentations", db, rev, (thread_id,), load)
+
+
+def thread_messages(db: str, rev: str, thread_id: str, cutoff: float = 0.0) -> list[MessageView]:
+    """The thread's messages in tree order, each as safe HTML with quotes folded, the
+    analysis above ``cutoff`` highlighted and its evidence listed."""
+    def build() -> list[MessageView]:
+        kept = shown(db, rev, (thread_id,), cutoff)[0]
+        thread = kept.thread(thread_id)
+        depths = {m.message_id: m.depth for m in thread.members}
+        blocks = _segmentations(db, rev, thread_id)
+        cards = []
+        for message_id in thread.message_ids:
+            info = kept.messages.get(message_id)
+            if info is None:
+                continue
+            label = f"{info.author_name} — {(info.date or '')[:16].replace('T', ' ')}"
+            cards.append(MessageView(message_id, depths[message_id], label,
+                                     _card(kept, message_id, blocks.get(message_id, ()))))
         return cards
 
-    return _memo("thread_messages", db, rev, (thread_id,), build)
+    return _memo("thread_messages", db, rev, (thread_id, cutoff), build)
 
 
-def _card(store: Store, shown: Debate, message_id: str) -> str:
+def _card(shown: Debate, message_id: str, blocks: tuple[Block, ...]) -> str:
     info = shown.messages[message_id]
     analysis = shown.analyses.get(message_id)
-    segmentation = load_segmentation(store, message_id)
-    body = markup.body_html(info.body, segmentation.blocks if segmentation else (), markup.highlights(analysis))
+    body = markup.body_html(info.body, blocks, markup.highlights(analysis))
     relation = analysis.relation.label if analysis and analysis.relation else None
     decisions = [d.kind for d in analysis.decisions] if analysis else []
-    return markup.message_card(info, relation=relation, decisions=decisions, body=body)
+    return markup.message_card(info, relation=relation, decisions=decisions, body=body,
+                               evidence=markup.evidence_html(info.body, analysis))
 
 
-def claims(db: str, rev: str, thread_ids: tuple[str, ...] | None) -> pd.DataFrame:
-    return _memo("claims", db, rev, (thread_ids,), lambda: frames.claims_frame(debate(db, rev, thread_ids)))
+def claims(db: str, rev: str, thread_ids: tuple[str, ...] | None, cutoff: float = 0.0) -> pd.DataFrame:
+    return _memo("claims", db, rev, (thread_ids, cutoff),
+                 lambda: frames.claims_frame(shown(db, rev, thread_ids, cutoff)[0]))
 
 
 def exists(db: Path) -> bool:

@@ -17,6 +17,8 @@ from typing import Literal
 
 from analyzer.analysis.records import MessageAnalysis
 from analyzer.debate import MessageInfo
+from analyzer.display import shorten
+from analyzer.evidence import confidence, message_evidence
 from analyzer.graph.ids import message_anchor
 from analyzer.segment.records import Block
 
@@ -47,12 +49,33 @@ def highlights(analysis: MessageAnalysis | None) -> list[Highlight]:
     if analysis is None:
         return []
     found = [
-        Highlight(c.start, c.end, "claim-for" if c.stance == "for" else "claim-against", f"{c.position} ({c.stance})")
+        Highlight(c.start, c.end, "claim-for" if c.stance == "for" else "claim-against",
+                  f"{c.position} ({c.stance}) {confidence(c):.2f}")
         for c in analysis.claims
     ]
     found += [Highlight(m.start, m.end, "mention", f"{m.kind}: {m.target}") for m in analysis.mentions]
-    found += [Highlight(d.start, d.end, "decision", f"decision: {d.kind}") for d in analysis.decisions]
+    found += [Highlight(d.start, d.end, "decision", f"decision: {d.kind} {confidence(d):.2f}") for d in analysis.decisions]
     return found
+
+
+EVIDENCE_FOLDED = '<details class="evidence">'
+EVIDENCE_OPEN = '<details class="evidence" open>'
+
+
+def evidence_html(body: str, analysis: MessageAnalysis | None) -> str:
+    """The message's labels, each with its score, the signals that fired and the sentence
+    it comes from, folded under "Why these labels" (:data:`EVIDENCE_OPEN` unfolds it)."""
+    rows = message_evidence(body, analysis)
+    if not rows:
+        return ""
+    items = "".join(
+        f'<li><b>{text_html(row.kind)}</b> {text_html(row.label)} '
+        f'<span class="why" style="color:#555">{text_html(row.why)}</span>'
+        f'{" — “" + text_html(shorten(row.sentence, 240)) + "”" if row.sentence.strip() else ""}</li>'
+        for row in rows
+    )
+    return (f'{EVIDENCE_FOLDED}<summary style="color:#777;font-size:0.8em">Why these labels ({len(rows)}): '
+            f'score · signals · evidence</summary><ul style="font-size:0.8em;margin:0">{items}</ul></details>')
 
 
 def body_html(body: str, blocks: Sequence[Block], marks: Sequence[Highlight]) -> str:
@@ -135,9 +158,11 @@ def markdown_text(text: str) -> str:
 RELATION_BORDER = {"agree": "#2e8b57", "disagree": "#c0392b", "mixed": "#d68910", "neutral": "#7f8c8d"}
 
 
-def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence[str], body: str) -> str:
+def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence[str], body: str,
+                 evidence: str = "") -> str:
     """One message: who, when, how it answers its parent, what it decided, then its body
-    (already HTML from :func:`body_html`)."""
+    (already HTML from :func:`body_html`) and the evidence of its labels (HTML from
+    :func:`evidence_html`)."""
     border = RELATION_BORDER.get(relation or "", "#2c3e50")
     badges = "".join(
         f'<span style="background:#fdebd0;border-radius:4px;padding:0 4px;margin-left:4px">{text_html(kind)}</span>'
@@ -150,7 +175,7 @@ def message_card(info: MessageInfo, *, relation: str | None, decisions: Sequence
         f'<div style="font-size:0.85em"><b class="author">{text_html(info.author_name)}</b> '
         f'<span style="color:#777">{text_html((info.date or "")[:16].replace("T", " "))}</span>{answer}{badges}</div>'
         f'<div class="subject" style="font-size:0.8em;color:#555">{text_html(info.subject)}</div>'
-        f"{body}</div>"
+        f"{body}{evidence}</div>"
     )
 
 

@@ -18,12 +18,16 @@ from analyzer.dashboard.markup import indented, markdown_text
 from analyzer.display import shorten
 
 PAGE_SIZE = 20
+NOTE_KEY = "clicked_note"
+"""Session state: (message id, the clicked map node's claim with its score and signals)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ThreadContext:
     db: widgets.Db
     thread_id: str
+    cutoff: float = 0.0
+    """Labels below this confidence are hidden in every section."""
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -44,13 +48,22 @@ def header(ctx: ThreadContext) -> None:
                              f"{' …' if len(people) > 12 else ''}"))
 
 
+def confidence(ctx: ThreadContext) -> None:
+    """How many labels the cut-off hides, and how to read the scores shown."""
+    _, hidden = loaders.shown(ctx.db.path, ctx.db.rev, ctx.scope, ctx.cutoff)
+    st.caption(f"{markdown_text(hidden.sentence())} Set the cut-off in the sidebar. Each label shows its score "
+               "(0–1) and the signals that fired: model (a learned head's probability), rule cue, structure "
+               "(trailers, series postings).")
+
+
 def digest(ctx: ThreadContext) -> None:
     """Outcome, camps with each person's strongest sentence, contested claims, behaviours."""
-    found = loaders.digest(ctx.db.path, ctx.db.rev, ctx.thread_id)
+    found = loaders.digest(ctx.db.path, ctx.db.rev, ctx.thread_id, ctx.cutoff)
     _outcome(found)
     st.subheader("Camps")
     if not found.camps:
-        st.info("Nobody argued a policy position in this thread.")
+        st.info("Nobody argued a policy position in this thread." if ctx.cutoff <= 0 else
+                f"No policy position was argued with a confidence of {ctx.cutoff:.2f} or more.")
     for camp in found.camps[:5]:
         _camp(camp, ctx.thread_id)
     if len(found.camps) > 5:
@@ -65,6 +78,7 @@ def digest(ctx: ThreadContext) -> None:
                       type="tertiary", on_click=_show, args=(c.message_id,), help="Read the message")
             st.markdown(f"“{markdown_text(shorten(c.sentence, 240))}” — :red[{c.disagree} disagree], "
                         f":orange[{c.mixed} mixed], :green[{c.agree} agree]")
+            st.caption(f"score {markdown_text(c.why)}")
     with right:
         st.subheader("Behaviours argued")
         if not found.behaviours:
@@ -82,6 +96,8 @@ def _outcome(found: Digest) -> None:
     st.markdown(f"### Outcome: :{_streamlit_colour(colour)}-background[{o.kind}]{markdown_text(detail + when)}")
     if o.message_id:
         st.markdown(f"“{markdown_text(shorten(o.evidence, 300))}”")
+        if o.why:
+            st.caption(f"score {markdown_text(o.why)}")
         st.button("Read the deciding message ↗", key="outcome_evidence", type="tertiary", on_click=_show,
                   args=(o.message_id,))
     st.caption("Outcome rule: the latest applied / NAK / changes-requested / withdrawn decision wins; within one "
@@ -114,12 +130,12 @@ def _voice(voice: Voice, *, key: str) -> None:
     """The person (a click opens the message of their strongest sentence) and that sentence."""
     st.button(f"**{markdown_text(voice.person)}** ({voice.claims} claim{'s' if voice.claims != 1 else ''}) ↗", key=key, type="tertiary", on_click=_show,
               args=(voice.message_id,), help="Read the message")
-    st.caption(f"“{markdown_text(shorten(voice.sentence, 220))}”")
+    st.caption(f"“{markdown_text(shorten(voice.sentence, 220))}” — score {markdown_text(voice.why)}")
 
 
 def argument_map(ctx: ThreadContext) -> None:
     """The layered argument map (or the reply tree) beside the message panel."""
-    cards = loaders.thread_messages(ctx.db.path, ctx.db.rev, ctx.thread_id)
+    cards = loaders.thread_messages(ctx.db.path, ctx.db.rev, ctx.thread_id, ctx.cutoff)
     labels = {card.message_id: card.label for card in cards}
     view = st.segmented_control(
         "Graph", ["map", "replies"], default="map", key="thread_graph_view",
@@ -128,11 +144,11 @@ def argument_map(ctx: ThreadContext) -> None:
     expanded_key = f"map_expanded_{ctx.thread_id}"
     expanded = tuple(st.session_state.get(expanded_key, ()))
     graph = loaders.graph_elements(ctx.db.path, ctx.db.rev, ctx.thread_id, cast(charts.GraphView, view),
-                                   expanded if view == "map" else ())
+                                   expanded if view == "map" else (), ctx.cutoff)
     if graph.node_count == 0 and view == "map":
         st.caption("Nobody argued a position here: showing who answered whom.")
         view = "replies"
-        graph = loaders.graph_elements(ctx.db.path, ctx.db.rev, ctx.thread_id, "replies")
+        graph = loaders.graph_elements(ctx.db.path, ctx.db.rev, ctx.thread_id, "replies", (), ctx.cutoff)
     left, right = st.columns([3, 2])
     with left:
         key = f"graph-{view}-{ctx.thread_id}-{len(expanded)}"
@@ -148,7 +164,10 @@ def argument_map(ctx: ThreadContext) -> None:
     with right:
         message_id = st.selectbox("Message", list(labels), key=widgets.MESSAGE_KEY, format_func=labels.__getitem__)
         st.query_params["message"] = message_id
-        st.html(next(card.html for card in cards if card.message_id == message_id))
+        note = st.session_state.get(NOTE_KEY)
+        if note and note[0] == message_id:
+            st.caption(f"Clicked: {markdown_text(note[1])}")
+        st.html(next(card.open_html for card in cards if card.message_id == message_id))
 
 
 def _on_click(ctx: ThreadContext, graph: charts.GraphElements, selection: object, key: str, expanded_key: str,
@@ -160,6 +179,7 @@ def _on_click(ctx: ThreadContext, graph: charts.GraphElements, selection: object
     clicked = charts.selected_message(graph, {"nodes": nodes[-1:]})
     if clicked:
         st.session_state[widgets.MESSAGE_KEY] = clicked
+        st.session_state[NOTE_KEY] = (clicked, graph.notes[nodes[-1]]) if nodes[-1] in graph.notes else None
     opens = graph.expands.get(nodes[-1])
     if opens and opens not in expanded:
         st.session_state[expanded_key] = (*expanded, opens)
@@ -168,11 +188,12 @@ def _on_click(ctx: ThreadContext, graph: charts.GraphElements, selection: object
 
 def timeline(ctx: ThreadContext) -> None:
     st.subheader("Timeline")
-    st.altair_chart(charts.thread_timeline_chart(loaders.events(ctx.db.path, ctx.db.rev, ctx.scope)), width="stretch")
+    st.altair_chart(charts.thread_timeline_chart(loaders.events(ctx.db.path, ctx.db.rev, ctx.scope, ctx.cutoff)),
+                    width="stretch")
 
 
 def messages(ctx: ThreadContext) -> None:
-    cards = loaders.thread_messages(ctx.db.path, ctx.db.rev, ctx.thread_id)
+    cards = loaders.thread_messages(ctx.db.path, ctx.db.rev, ctx.thread_id, ctx.cutoff)
     st.subheader("Messages")
     offset = widgets.pager(len(cards), PAGE_SIZE, key="thread_page", noun="messages")
     st.html("".join(indented(card.html, card.depth, card.message_id) for card in cards[offset: offset + PAGE_SIZE]))

@@ -104,6 +104,48 @@ def scope_picker(db: Db, *, allow_all: bool = True) -> str | None:
     return None if chosen == ALL else str(chosen)
 
 
+CUTOFF_KEY = "min_confidence"
+"""Query parameter: the confidence below which the Thread page hides labels."""
+CUTOFF_STEP = 0.05
+
+
+def parse_cutoff(value: str | None) -> float | None:
+    """A cut-off from the URL, rounded to the slider's step; None when it is not a
+    number from 0 to 1."""
+    try:
+        number = float(value) if value is not None else 0.0
+    except ValueError:
+        return None
+    if not 0.0 <= number <= 1.0:
+        return None
+    return round(round(number / CUTOFF_STEP) * CUTOFF_STEP, 2)
+
+
+def confidence_cutoff(*, key: str = "confidence_cutoff") -> float:
+    """The confidence below which labels are hidden, from a slider kept in the URL
+    (``?min_confidence=0.6``). 0 shows every label the analysis gave: its own thresholds
+    were chosen under cross-validation, so the reader raises the bar, never the page."""
+    if key not in st.session_state:  # a new session (or a link) starts from the URL
+        wanted = st.query_params.get(CUTOFF_KEY)
+        start = parse_cutoff(wanted)
+        if start is None:
+            st.warning(f"?{CUTOFF_KEY}={markdown_text(str(wanted))} is not a number from 0 to 1; showing every label.")
+            start = 0.0
+        st.session_state[key] = start
+    with st.sidebar:
+        chosen = st.slider(
+            "Hide labels below confidence", 0.0, 1.0, step=CUTOFF_STEP, format="%.2f", key=key,
+            help="Claims, positions, reply relations, decisions and behaviour mentions whose score is below this "
+                 "are left out of every section of the page. Kept in the URL (?min_confidence=).",
+        )
+    cutoff = round(float(chosen), 2)
+    if cutoff > 0:
+        st.query_params[CUTOFF_KEY] = f"{cutoff:.2f}"
+    elif CUTOFF_KEY in st.query_params:
+        del st.query_params[CUTOFF_KEY]
+    return cutoff
+
+
 def as_scope(thread_id: str | None) -> tuple[str, ...] | None:
     return None if thread_id is None else (thread_id,)
 

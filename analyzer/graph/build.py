@@ -58,6 +58,11 @@ def build_graph(debate: Debate, thread_ids: Sequence[str] | None = None) -> Argu
     return ArgumentGraph(graph, chosen)
 
 
+def signals_attribute(signals: Sequence[str]) -> str:
+    """What fired for a label, one signal a line (GraphML attributes are plain strings)."""
+    return "\n".join(signals)
+
+
 def thread_graph(debate: Debate, thread_id: str) -> ArgumentGraph:
     return build_graph(debate, [thread_id])
 
@@ -113,7 +118,8 @@ def _add_analysis(graph: nx.MultiDiGraph, debate: Debate, info: MessageInfo, ana
 def _add_claim(graph: nx.MultiDiGraph, info: MessageInfo, author: str, claim: Claim) -> None:
     node = claim_node(claim)
     graph.add_node(node, kind="claim", label=claim.text, text=claim.text, position=claim.position,
-                   stance=claim.stance, confidence=claim.confidence, start=claim.start, end=claim.end,
+                   stance=claim.stance, confidence=claim.confidence, signals=signals_attribute(claim.signals),
+                   start=claim.start, end=claim.end,
                    message_id=claim.message_id, thread_id=info.thread_id, author=info.author_id,
                    author_name=info.author_name, date=info.date or "")
     position = position_node(claim.position)
@@ -130,7 +136,8 @@ def _add_decision(graph: nx.MultiDiGraph, debate: Debate, info: MessageInfo, dec
     graph.add_node(node, kind="decision", label=decision.kind, decision=decision.kind,
                    message_id=decision.message_id, thread_id=info.thread_id, actor=actor_id,
                    date=decision.date or info.date or "", evidence=decision.evidence,
-                   start=decision.start, end=decision.end, confidence=decision.confidence)
+                   start=decision.start, end=decision.end, confidence=decision.confidence,
+                   signals=signals_attribute(decision.signals))
     graph.add_edge(node, actor, key="decided-by", kind="decided-by")
     graph.add_edge(node, message_node(info.message_id), key="stated-in", kind="stated-in")
 
@@ -142,7 +149,8 @@ def _add_response(graph: nx.MultiDiGraph, debate: Debate, relation: Relation) ->
         for target in targets:
             if source in graph and target in graph and source != target:
                 graph.add_edge(source, target, key="responds-to", kind="responds-to", label=relation.label,
-                               confidence=relation.confidence, message_id=relation.message_id,
+                               confidence=relation.confidence, signals=signals_attribute(relation.signals),
+                               message_id=relation.message_id,
                                to_message_id=relation.to_message_id)
 
 

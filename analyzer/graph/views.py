@@ -31,6 +31,9 @@ class ClaimRef:
     start: int
     end: int
     date: str
+    confidence: float = 1.0
+    signals: tuple[str, ...] = ()
+    """What fired for the claim (``analyzer.analysis.records.Claim.signals``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,8 @@ def _nodes(ag: ArgumentGraph, kind: str) -> list[tuple[str, dict[str, Any]]]:
 def claim_ref(ag: ArgumentGraph, node_id: str) -> ClaimRef:
     d = ag.graph.nodes[node_id]
     return ClaimRef(node_id, d["message_id"], d["thread_id"], d["author"], d["author_name"], d["position"],
-                    d["stance"], d["text"], d["start"], d["end"], d["date"])
+                    d["stance"], d["text"], d["start"], d["end"], d["date"], float(d.get("confidence", 1.0)),
+                    tuple(s for s in str(d.get("signals", "")).split("\n") if s))
 
 
 def claims(ag: ArgumentGraph) -> list[ClaimRef]:

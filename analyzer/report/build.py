@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from jinja2 import Environment
 
 from analyzer.debate import Debate
+from analyzer.evidence import HiddenLabels, debate_above
 from analyzer.graph.build import ArgumentGraph, build_graph
 from analyzer.graph.draw import GraphView, graph_svg
 from analyzer.graph import views
@@ -50,13 +51,23 @@ class Report:
     """Thread reports only: the series postings with a message in the thread."""
     notes: tuple[str, ...] = ()
     """Corpus reports only: what each bounded section shows of the whole."""
+    hidden: HiddenLabels = HiddenLabels()
+    """The labels the confidence cut-off left out (none without a cut-off)."""
+
+    @property
+    def confidence_note(self) -> str:
+        return (f"{self.hidden.sentence()} Each label shows its score (0–1) and the signals that fired: "
+                "model (a learned head's probability), rule cue, structure (trailers, series postings).")
 
     @property
     def decisions(self) -> tuple[TimelineEvent, ...]:
         return self.timeline.of_kind("decision")
 
 
-def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_view: GraphView = "summary") -> Report:
+def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_view: GraphView = "summary",
+                  min_confidence: float = 0.0) -> Report:
+    """The report of one thread, without the labels below ``min_confidence``."""
+    debate, hidden = debate_above(debate, min_confidence, [thread_id])
     ag = build_graph(debate, [thread_id])
     thread = debate.thread(thread_id)
     timeline = thread_timeline(debate, thread_id)
@@ -69,15 +80,18 @@ def thread_report(debate: Debate, thread_id: str, env: Environment, *, graph_vie
         report,
         messages=tuple(model.message_view(debate, debate.messages[m]) for m in present),
         postings=model.postings(debate, thread_id, frozenset(present)),
+        hidden=hidden,
     )
 
 
 def corpus_report(debate: Debate, env: Environment, *, graph_view: GraphView = "summary",
-                  limits: CorpusLimits = CorpusLimits()) -> Report:
+                  limits: CorpusLimits = CorpusLimits(), min_confidence: float = 0.0) -> Report:
     """A summary of the whole debate whose size does not grow with it: the top threads
     (each linking to its own report), the most contested claims, the behaviour index with
     counts, the most active people and the latest decisions; messages are cited, as
-    excerpts, only where a claim, decision or behaviour use shown needs them."""
+    excerpts, only where a claim, decision or behaviour use shown needs them. Labels below
+    ``min_confidence`` are left out."""
+    debate, hidden = debate_above(debate, min_confidence)
     ag = build_graph(debate)
     dates = sorted(d for t in debate.threads for d in (t.first_date, t.last_date) if d)
     subtitle = (f"{len(debate.threads)} threads, {len(debate.messages)} messages from "
@@ -96,14 +110,15 @@ def corpus_report(debate: Debate, env: Environment, *, graph_view: GraphView = "
         stance_history=corpus.bounded_stances(ag, people, limits.stances_per_person),
         threads=rows, behaviours=corpus.bounded_behaviours(ag, debate, limits),
         position_matrix=model.position_matrix(ag, people),
-        notes=_notes(debate, ag, limits, len(people)),
+        notes=_notes(debate, ag, limits, len(people)), hidden=hidden,
     )
     drawn = {c.message_id for camp in report.camps for c in views.top_claims(ag, camp.position)}
     cited = sorted((debate.messages[m] for m in _cited(report) | drawn if m in debate.messages),
                    key=lambda info: (info.date or "", info.message_id))
     shown = frozenset(info.message_id for info in cited)
     return replace(report, timeline_svg=timeline_svg(env, timeline, shown),
-                   messages=tuple(corpus.excerpt_view(debate, info, limits.excerpt) for info in cited))
+                   messages=tuple(corpus.excerpt_view(debate, info, limits.excerpt, limits.labels_per_message)
+                                  for info in cited))
 
 
 def _notes(debate: Debate, ag: ArgumentGraph, limits: CorpusLimits, people: int) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from analyzer.debate import Debate, MessageInfo
+from analyzer.evidence import message_evidence
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.ids import claim_anchor, lore_url, message_anchor
@@ -45,6 +46,8 @@ class CorpusLimits:
     """Latest decisions, versions and commits on the timeline."""
     excerpt: int = 400
     """Characters of a cited message shown when it has no claim to show."""
+    labels_per_message: int = 6
+    """Labels other than claims (with their evidence) listed under a cited message."""
 
 
 def top_people(ag: ArgumentGraph, limit: int) -> list[str]:
@@ -122,9 +125,9 @@ def latest_events(timeline: Timeline, limit: int) -> Timeline:
     return Timeline(timeline.title, tuple(chosen))
 
 
-def excerpt_view(debate: Debate, info: MessageInfo, limit: int) -> MessageView:
+def excerpt_view(debate: Debate, info: MessageInfo, limit: int, labels: int = 6) -> MessageView:
     """A cited message as its highlighted claim sentences (or its first ``limit``
-    characters when it has none), not its whole body."""
+    characters when it has none) and its first ``labels`` other labels, not its whole body."""
     analysis = debate.analyses.get(info.message_id)
     claims = sorted(analysis.claims, key=lambda c: (c.start, c.end)) if analysis else []
     pieces: list[Piece] = []
@@ -140,4 +143,5 @@ def excerpt_view(debate: Debate, info: MessageInfo, limit: int) -> MessageView:
         message_anchor(info.message_id), info.message_id, lore_url(info.message_id), info.subject,
         info.author_name, info.date or "", "", relation.label if relation else "", tuple(pieces),
         tuple(claim_view(debate, c) for c in claims),
-        tuple(d.kind for d in analysis.decisions) if analysis else (), max(len(info.body) - shown, 0))
+        tuple(d.kind for d in analysis.decisions) if analysis else (), max(len(info.body) - shown, 0),
+        tuple(message_evidence(info.body, analysis, claims=False)[:labels]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.display import visible
+from analyzer.display import shorten, visible
 from analyzer.graph.ids import anchor, lore_url
 from analyzer.report.build import Report
 from analyzer.report.model import ClaimView, MatrixView, MessageView, ThreadRow
@@ -24,7 +24,7 @@ def md_text(text: str) -> str:
 
 def _claim(claim: ClaimView) -> str:
     return (f"[“{md_text(claim.text)}”](#{claim.anchor}) — {md_text(claim.author)}, `{claim.position}` "
-            f"({claim.stance}), [message](#{claim.message_anchor}), [lore]({claim.lore_url})")
+            f"({claim.stance}), [message](#{claim.message_anchor}), [lore]({claim.lore_url}), score {md_text(claim.why)}")
 
 
 def _table(matrix: MatrixView | None) -> list[str]:
@@ -41,12 +41,14 @@ def render_markdown(report: Report, *, graph_image: str | None = None) -> str:
     """The report as Markdown; ``graph_image`` is the file name of the graph SVG written beside it."""
     out = [f"# {md_text(report.title)}", "", md_text(report.subtitle), ""]
     out += [*(f"- {md_text(note)}" for note in report.notes), ""] if report.notes else []
+    out += [md_text(report.confidence_note), ""]
     out += ["## Argument graph", ""]
     out += [f"![Argument graph]({graph_image})", ""] if graph_image else []
     out += ["## Timeline", "", "| date | event | what | |", "|---|---|---|---|"]
     shown = {m.message_id for m in report.messages}
-    out += [f"| {e.date[:16].replace('T', ' ')} | {e.kind} | {md_text(e.label)}: {md_text(e.detail)} | "
-            f"{_event_link(e, shown)} |" for e in report.timeline.events if e.kind != "message"]
+    out += [f"| {e.date[:16].replace('T', ' ')} | {e.kind} | {md_text(e.label)}: {md_text(e.detail)}"
+            f"{' (score ' + md_text(e.why) + ')' if e.why else ''} | {_event_link(e, shown)} |"
+            for e in report.timeline.events if e.kind != "message"]
     out += ["", "## Most contested claims", ""]
     out += [f"{i}. {_claim(c.claim)} — {c.disagree} disagree, {c.mixed} mixed, {c.agree} agree"
             for i, c in enumerate(report.contested, 1)] or ["No claim drew disagreement."]
@@ -114,5 +116,9 @@ def _message(message: MessageView) -> list[str]:
         head += f" · {message.relation}"
     out = [f'<a id="{message.anchor}"></a>', "", f"### {md_text(message.subject)}", "", head + f" · [lore]({message.lore_url})", ""]
     for claim in message.claims:
-        out.append(f'- <a id="{claim.anchor}"></a>**{claim.position} ({claim.stance})**: “{md_text(claim.text)}”')
+        out.append(f'- <a id="{claim.anchor}"></a>**{claim.position} ({claim.stance})**: “{md_text(claim.text)}” '
+                   f'— score {md_text(claim.why)}')
+    for label in message.labels:
+        said = f": “{md_text(shorten(label.sentence, 240))}”" if label.sentence.strip() else ""
+        out.append(f"- {label.kind} **{md_text(label.label)}**{said} — score {md_text(label.why)}")
     return [*out, ""]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from analyzer.analysis.records import Claim
 from analyzer.debate import Debate, MessageInfo
+from analyzer.evidence import LabelEvidence, message_evidence, score_and_signals, why
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
 from analyzer.graph.ids import anchor, claim_anchor, lore_url, message_anchor
@@ -32,6 +33,8 @@ class ClaimView:
     stance: str
     text: str
     date: str
+    why: str = ""
+    """Score and signals (:func:`analyzer.evidence.why`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,9 @@ class MessageView:
     decisions: tuple[str, ...]
     truncated: int = 0
     """Characters of the body left out."""
+    labels: tuple[LabelEvidence, ...] = ()
+    """The message's other labels (positions, reply relations, decisions, behaviours),
+    each with its score, signals and evidence sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +175,13 @@ def postings(debate: Debate, thread_id: str, shown: frozenset[str]) -> tuple[Pos
 def claim_view(debate: Debate, claim: Claim) -> ClaimView:
     info = debate.messages[claim.message_id]
     return ClaimView(claim_anchor(claim), claim.message_id, message_anchor(claim.message_id), lore_url(claim.message_id),
-                     info.author_name, claim.position, claim.stance, claim.text, info.date or "")
+                     info.author_name, claim.position, claim.stance, claim.text, info.date or "", why(claim))
 
 
 def ref_view(ref: views.ClaimRef) -> ClaimView:
     return ClaimView(anchor(ref.node_id), ref.message_id, message_anchor(ref.message_id), lore_url(ref.message_id),
-                     ref.author_name, ref.position, ref.stance, ref.text, ref.date)
+                     ref.author_name, ref.position, ref.stance, ref.text, ref.date,
+                     score_and_signals(ref.confidence, ref.signals))
 
 
 def contested(ag: ArgumentGraph, limit: int = 10) -> tuple[ContestedView, ...]:
@@ -268,7 +275,8 @@ def message_view(debate: Debate, info: MessageInfo) -> MessageView:
         message_anchor(info.message_id), info.message_id, lore_url(info.message_id), info.subject,
         info.author_name, info.date or "", message_anchor(parent) if parent else "",
         relation.label if relation else "", body_pieces(info.body[:shown], claims),
-        tuple(claim_view(debate, c) for c in claims), decisions, max(len(info.body) - shown, 0))
+        tuple(claim_view(debate, c) for c in claims), decisions, max(len(info.body) - shown, 0),
+        tuple(message_evidence(info.body, analysis, claims=False)))
 
 
 def body_pieces(body: str, claims: Sequence[Claim]) -> tuple[Piece, ...]:

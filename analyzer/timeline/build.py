@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from analyzer.debate import Debate, MergedCommit, MessageInfo
+from analyzer.evidence import why
 from analyzer.graph.ids import claim_node, message_node
 from analyzer.thread.records import SeriesVersion
 from analyzer.thread.subject import parse_subject
@@ -76,7 +77,7 @@ def _position_events(debate: Debate, messages: Iterable[MessageInfo]) -> Iterato
             seen.add((info.thread_id, claim.position))
             yield TimelineEvent(info.date or "", "position", info.thread_id,
                                 f"{claim.position} first argued ({claim.stance})", info.message_id,
-                                info.author_name, claim.text, claim_node(claim))
+                                info.author_name, claim.text, claim_node(claim), why(claim))
 
 
 def _decision_events(debate: Debate, messages: Iterable[MessageInfo]) -> Iterator[TimelineEvent]:
@@ -90,7 +91,7 @@ def _decision_events(debate: Debate, messages: Iterable[MessageInfo]) -> Iterato
                 # A new posting withdraws the version it replaces, not itself.
                 word = "previous version superseded"
             yield TimelineEvent(decision.date or info.date or "", "decision", info.thread_id, f"{word} by {name}",
-                                info.message_id, name, decision.evidence, message_node(info.message_id))
+                                info.message_id, name, decision.evidence, message_node(info.message_id), why(decision))
 
 
 def _is_posting(subject: str) -> bool:

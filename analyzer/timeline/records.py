@@ -25,6 +25,9 @@ class TimelineEvent:
     """The sentence or subject that shows it."""
     node_id: str = ""
     """Argument-graph node to link to (a claim for positions, else the message)."""
+    why: str = ""
+    """Score and signals of the label behind a position or decision event
+    (:func:`analyzer.evidence.why`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,11 @@ db = widgets.database(widgets.config())
 thread_id = widgets.scope_picker(db, allow_all=False)
 if thread_id is None:
     st.stop()
-context = sections.ThreadContext(db, thread_id)
+context = sections.ThreadContext(db, thread_id, widgets.confidence_cutoff())
 
 sections.header(context)
 widgets.legend()
+sections.confidence(context)
 sections.digest(context)
 sections.argument_map(context)
 show_series_postings(db.path, db.rev, thread_id)
