@@ -7,6 +7,7 @@ signals that fired beside its sentence."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -195,3 +196,37 @@ def test_a_cutoff_outside_0_to_1_is_refused(gold_db: Path, tmp_path: Path) -> No
                                       "--min-confidence", "1.5"])
     assert result.exit_code == 2 and "--min-confidence" in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def rules_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    gold = require_shared("gold")
+    db = tmp_path_factory.mktemp("evidence-rules") / "gold.db"
+    runner = CliRunner()
+    ingested = runner.invoke(cli, ["ingest", *(str(p) for p in sorted(gold.glob("*.mbox"))), "--db", str(db),
+                                   "--no-progress"])
+    assert ingested.exit_code == 0, ingested.output
+    analysed = runner.invoke(cli, ["analyze", "--db", str(db), "--method", "rules", "-j", "1", "--no-progress"])
+    assert analysed.exit_code == 0, analysed.output
+    return db
+
+
+def test_the_rules_say_which_cue_or_structure_gave_each_label(rules_db: Path) -> None:
+    """--method rules: every claim names its cue, every message position its cues and its
+    sentence (or the author's other messages), every relation made by cues names them."""
+    with sqlite3.connect(rules_db) as connection:
+        claims = connection.execute("SELECT signals FROM claims").fetchall()
+        positions = connection.execute("SELECT basis, signals, evidence FROM message_positions").fetchall()
+        relations = connection.execute("SELECT label, signals FROM relations").fetchall()
+        decisions = connection.execute("SELECT kind, signals FROM decisions").fetchall()
+    assert claims and positions and relations and decisions
+    assert all(any(s.startswith("rule:") for s in json.loads(row[0])) for row in claims)
+    for basis, signals, evidence in positions:
+        listed = json.loads(signals)
+        if basis == "claims":
+            assert evidence and listed and all(s.startswith("rule:") for s in listed)
+        else:
+            assert listed and listed[0].startswith("structure:")
+    explained = [json.loads(s) for label, s in relations if label != "neutral"]
+    assert sum(1 for s in explained if s) >= 0.8 * len(explained)
+    assert all(json.loads(s) for _, s in decisions)

@@ -74,7 +74,10 @@ def decisions_from(
         weight = mark.weight * actor.weight
         totals[mark.label] = totals.get(mark.label, 0.0) + weight
         start, end = tight(text, mark.sentence_start, mark.sentence_end)
-        decision = _decision(message_id, mark.label, actor, offset + start, offset + end, text[start:end], weight)
+        decision = replace(
+            _decision(message_id, mark.label, actor, offset + start, offset + end, text[start:end], weight),
+            signals=(f"rule:{mark.cue_id}",),
+        )
         if mark.label not in best or weight > best[mark.label][0]:
             best[mark.label] = (weight, decision)
     tagged = [] if "author" in actor.roles else _trailer_decisions(trailers, message_id, actor, sender, present)
@@ -152,9 +155,10 @@ def superseding(message_id: str, body: str, subject: str, previous: PreviousVers
     version's number, when several do); without one, its subject (span 0-0: the subject is not in the body)."""
     lines = list(_CHANGELOG.finditer(body))
     found = next((m for m in lines if _first_version(m.group()) == previous.version), lines[0] if lines else None)
+    why = (f"structure:a new version replaces v{previous.version}",)
     if found is None:
-        return _decision(message_id, "withdrawn", actor, 0, 0, f"{subject} (replaces v{previous.version})", 4.0)
+        return replace(_decision(message_id, "withdrawn", actor, 0, 0, f"{subject} (replaces v{previous.version})", 4.0), signals=why)
     text = found.group()
     start = found.start() + len(text) - len(text.lstrip())
     end = found.start() + len(text.rstrip())
-    return _decision(message_id, "withdrawn", actor, start, end, body[start:end], 9.0)
+    return replace(_decision(message_id, "withdrawn", actor, start, end, body[start:end], 9.0), signals=(*why, "structure:change log line"))

@@ -21,10 +21,14 @@ class PositionSettings:
 def claims_from_marks(marks: Iterable[Marked], *, message_id: str, offset: int, text: str) -> list[Claim]:
     """One Claim per (sentence, position, stance); the confidence grows with the cue weight."""
     merged: dict[tuple[int, int, str, str], float] = defaultdict(float)
+    cues: dict[tuple[int, int, str, str], set[str]] = defaultdict(set)
     for mark in marks:
-        merged[(mark.sentence_start, mark.sentence_end, mark.label, mark.stance)] += mark.weight
+        key = (mark.sentence_start, mark.sentence_end, mark.label, mark.stance)
+        merged[key] += mark.weight
+        cues[key].add(mark.cue_id)
     claims = []
     for (start, end, position, stance), weight in sorted(merged.items()):
+        signals = rule_signals(cues[(start, end, position, stance)])
         start, end = tight(text, start, end)
         claims.append(
             Claim(
@@ -35,9 +39,19 @@ def claims_from_marks(marks: Iterable[Marked], *, message_id: str, offset: int, 
                 start=offset + start,
                 end=offset + end,
                 text=text[start:end],
+                signals=signals,
             )
         )
     return claims
+
+
+MAX_SIGNALS = 6
+"""Signals kept per label: enough to say why, short enough to read."""
+
+
+def rule_signals(cue_ids: Iterable[str]) -> tuple[str, ...]:
+    """``rule:<cue id>`` for each cue that fired, in a stable order."""
+    return tuple(f"rule:{c}" for c in sorted(set(cue_ids)))[:MAX_SIGNALS]
 
 
 def tight(text: str, start: int, end: int) -> tuple[int, int]:
@@ -56,14 +70,22 @@ def message_positions(claims: Sequence[Claim], settings: PositionSettings = Posi
     """The positions a message argues: per position, the stance with the most cue weight,
     kept when it reaches the threshold and clearly beats the other stance."""
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"for": 0.0, "against": 0.0})
+    why: dict[tuple[str, str], list[str]] = defaultdict(list)
     for claim in claims:
         totals[claim.position][claim.stance] += claim_weight(claim)
+        why[(claim.position, claim.stance)] += claim.signals
     taken = []
     for position, scores in sorted(totals.items()):
         stance: Stance = "for" if scores["for"] >= scores["against"] else "against"
         other = scores["against" if stance == "for" else "for"]
         if scores[stance] >= settings.threshold and scores[stance] - other >= settings.margin:
-            taken.append(PositionTaken(position, stance, scores[stance]))
+            best = max((c for c in claims if c.position == position and c.stance == stance), key=lambda c: c.confidence)
+            taken.append(
+                PositionTaken(
+                    position, stance, scores[stance], evidence=best.text, evidence_start=best.start,
+                    evidence_end=best.end, signals=rule_signals(s.removeprefix("rule:") for s in why[(position, stance)]),
+                )
+            )
     return taken
 
 
@@ -125,5 +147,10 @@ def with_profile(
         ):
             continue
         score = round(standing.score / standing.messages * settings.factor, 3)
-        added.append(PositionTaken(position, "for" if stance == "for" else "against", score, "profile"))
+        added.append(
+            PositionTaken(
+                position, "for" if stance == "for" else "against", score, "profile",
+                signals=(f"structure:the author argued it in {standing.messages} other messages of the thread",),
+            )
+        )
     return added

@@ -24,6 +24,7 @@ from analyzer.analysis.positions import (
     author_profiles,
     claims_from_marks,
     message_positions,
+    rule_signals,
     with_profile,
 )
 from analyzer.analysis.records import Claim, Decision, MessageAnalysis, PositionTaken, Relation, RelationLabel, ThreadAnalysis
@@ -181,17 +182,21 @@ def _relations(
         if block[1] is not None:
             relations.append(block[1])
     label: RelationLabel
+    signals: tuple[str, ...]
     if _is_series_part(message, context):
         label, confidence = "neutral", 0.9
+        signals = ("structure:patch of a series under its cover letter",)
     elif _argues_on(message, results, context):
         label, confidence = "agree", 0.6
+        signals = ("structure:argues on, beside the parent, in the thread's debate",)
     else:
+        signals = rule_signals(s.removeprefix("rule:") for r in relations for s in r.signals if s.startswith("rule:"))
         label, confidence = label_of(total + _message_attitude(message, parent_id, context, settings), settings)
         if label in ("agree", "disagree") and any(r.label == "mixed" and r.to_message_id == parent_id for r in relations):
             # One answer that both concedes and holds its ground ("Yes, ... My concern is
             # ...") makes the reply mixed, however the other answers lean.
             label = "mixed"
-    relations.append(Relation(message.message_id, parent_id, label, confidence))
+    relations.append(Relation(message.message_id, parent_id, label, confidence, signals=signals))
     return relations
 
 
@@ -215,13 +220,17 @@ def _block_relation(
     attitude = attitude_of(cues, answers_question=quote is not None and quote.text.rstrip().endswith("?"))
     if quote is None:
         return attitude, None
+    signals = rule_signals(m.cue_id for m in cues)
     if quote.source_message_id is not None and quote.source_start is not None and quote.source_end is not None:
         quoted = [
             c for c in context.claims.get(quote.source_message_id, [])
             if c.start < quote.source_end and c.end > quote.source_start
         ]
         answer = [c for c in context.claims[message.message_id] if own.start <= c.start < own.end]
-        attitude = attitude + claim_attitude(answer, quoted, settings.claim_weight)
+        sides = claim_attitude(answer, quoted, settings.claim_weight)
+        if sides != Attitude():
+            signals += ("structure:its claims against the quoted claims",)
+        attitude = attitude + sides
     label, confidence = label_of(attitude, settings)
     relation = Relation(
         message_id=message.message_id,
@@ -233,6 +242,7 @@ def _block_relation(
         own_end=own.end,
         to_start=quote.source_start,
         to_end=quote.source_end,
+        signals=signals,
     )
     return attitude, relation
 
