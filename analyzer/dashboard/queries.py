@@ -23,6 +23,7 @@ import pandas as pd
 
 from analyzer.dashboard import senders
 from analyzer.dashboard.digest import DecisionEvent, Outcome, outcome
+from analyzer.store import search as full_text
 
 Scope = tuple[str, ...] | None
 ThreadOrder = Literal["last", "disputes", "messages", "first"]
@@ -143,10 +144,19 @@ def _thread_where(query: ThreadQuery) -> tuple[str, dict[str, object]]:
                        "WHERE x.thread_id = t.thread_id AND a.person_id IN (SELECT value FROM json_each(:people)))")
         params["people"] = json.dumps(list(query.people))
     if query.text.strip():
-        clauses.append("t.thread_id IN (SELECT x.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-                       "JOIN thread_members x USING (message_id) WHERE messages_fts MATCH :text)")
-        params["text"] = fts_query(query.text)
+        clauses.append(_matching_threads(query.text, params))
     return " AND ".join(clauses), params
+
+
+def _matching_threads(text: str, params: dict[str, object]) -> str:
+    """The condition that keeps threads with a message matching ``text`` (its parameters
+    added to ``params``)."""
+    compiled = full_text.compile_query(text)
+    if compiled is None:  # only operators or punctuation: nothing to narrow by
+        return "1"
+    params |= full_text.match_params(compiled)
+    return (f"t.thread_id IN (SELECT x.thread_id FROM {full_text.FROM} JOIN thread_members x USING (message_id) "
+            f"WHERE {full_text.match_sql(compiled)})")
 
 
 _ORDER: dict[str, str] = {
@@ -505,58 +515,30 @@ def people(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *,
 
 # -- search ------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()]+')
-_OPERATORS = frozenset({"AND", "OR", "NOT"})
+SEARCH_COLUMNS = ("date", "subject", "author", "snippet", "message_id", "thread_id")
 
 
 def fts_query(text: str) -> str:
-    """A search box's text as an FTS5 query that understands kernel identifiers.
-
-    Every bare term is a prefix search (``SUPPRESS_EOI`` finds SUPPRESS_EOI_BROADCAST, and
-    ``GICD_IIDR`` finds "GICD_IIDR." at the end of a sentence, since the index keeps ``_``
-    and ``.`` inside tokens); ``KVM_CAP_*`` is the prefix KVM_CAP_; "quoted phrases",
-    AND / OR / NOT and parentheses keep their FTS5 meaning."""
-    parts = []
-    for token in _TOKEN.findall(text):
-        if token in _OPERATORS or token in "()" or (token.startswith('"') and token.endswith('"') and len(token) > 1):
-            parts.append(token)
-            continue
-        stem = token.rstrip("*").replace('"', "")
-        if stem:
-            parts.append('"' + stem + '"*')
-    while parts and parts[-1] in _OPERATORS:
-        parts.pop()
-    return " ".join(parts)
-
-
-SEARCH_COLUMNS = ("date", "subject", "author", "snippet", "message_id", "thread_id")
+    """The FTS5 query the index is asked for ``text`` (see :mod:`analyzer.store.search`:
+    bare terms are prefixes of words or of identifiers' parts, identifiers are then checked
+    as written); empty when ``text`` asks for nothing."""
+    compiled = full_text.compile_query(text)
+    return "" if compiled is None else compiled.match
 
 
 def search(connection: sqlite3.Connection, text: str, *, scope: Scope = None, limit: int = 25,
            offset: int = 0) -> Page:
-    """One page of the messages matching ``text`` (best first) and the true number of hits.
-    A query SQLite cannot parse is searched as plain words."""
-    query = fts_query(text)
-    if not query:
-        return Page(pd.DataFrame(columns=list(SEARCH_COLUMNS)), 0, offset)
-    try:
-        return _search(connection, query, scope, limit, offset)
-    except sqlite3.OperationalError:
-        words = " ".join('"' + w.replace('"', "") + '"*' for w in re.findall(r"[^\s\"()*]+", text))
-        if not words:
-            return Page(pd.DataFrame(columns=list(SEARCH_COLUMNS)), 0, offset)
-        return _search(connection, words, scope, limit, offset)
-
-
-def _search(connection: sqlite3.Connection, query: str, scope: Scope, limit: int, offset: int) -> Page:
-    params: dict[str, object] = {"query": query, "scope": _scope(scope), "limit": limit, "offset": offset}
-    matched = f"""FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN thread_members tm USING (message_id)
-        WHERE messages_fts MATCH :query AND {_IN_SCOPE.format(column="tm.thread_id")}"""
-    sql = f"""SELECT m.date, m.subject, m.author_name, snippet(messages_fts, 2, '«', '»', '…', 14), m.message_id,
-                     tm.thread_id {matched} ORDER BY rank LIMIT :limit OFFSET :offset"""
-    frame = _dates(_frame(connection, sql, params, SEARCH_COLUMNS), "date")
-    total = connection.execute(f"SELECT count(*) {matched}", params).fetchone()[0]
-    return Page(frame, int(total), offset)
+    """One page of the messages matching ``text`` (best first) and the true number of hits;
+    the same matching as ``analyzer search``."""
+    params: dict[str, object] = {"scope": _scope(scope), "limit": limit, "offset": offset}
+    hits = f"""FROM {full_text.FROM} JOIN thread_members tm USING (message_id)
+        WHERE {{matched}} AND {_IN_SCOPE.format(column="tm.thread_id")}"""
+    rows = full_text.run(connection, text, f"""
+        SELECT m.date, m.subject, m.author_name, snippet(messages_fts, 2, '«', '»', '…', 14), m.message_id,
+               tm.thread_id {hits} ORDER BY rank LIMIT :limit OFFSET :offset""", params)
+    frame = _dates(pd.DataFrame([tuple(r) for r in rows], columns=list(SEARCH_COLUMNS)), "date")
+    counted = full_text.run(connection, text, f"SELECT count(*) {hits}", params)
+    return Page(frame, int(counted[0][0]) if counted else 0, offset)
 
 
 # -- what could not be read -----------------------------------------------------------
