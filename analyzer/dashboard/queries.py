@@ -324,31 +324,26 @@ _BEHAVIOUR_MESSAGES = f"""
 def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
                offset: int = 0) -> Page:
     """One page of behaviours, most disputed first: messages and threads naming each,
-    people who named it, and disagreeing or mixed replies made by or to those messages."""
+    people who named it, and disagreeing or mixed replies made by or to those messages.
+    Added up from the per-thread totals (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
                                  "offset": offset}
+    scoped = _IN_SCOPE.format(column="thread_id")
     sql = f"""
-        WITH named AS ({_BEHAVIOUR_MESSAGES}),
-        disputed AS (
-            SELECT target, count(*) AS disputes FROM (
-                SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
-                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
-                UNION
-                SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
-                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed'))
-            GROUP BY target),
-        counted AS (
-            SELECT n.target, count(DISTINCT n.message_id) AS messages, count(DISTINCT n.thread_id) AS threads,
-                   count(DISTINCT CASE WHEN {_NOT_BOT.format(column="a.person_id")} THEN a.person_id END) AS people,
-                   max(m.date) AS last
-            FROM named n JOIN messages m USING (message_id) LEFT JOIN message_authors a USING (message_id)
-            GROUP BY n.target)
-        SELECT c.target, coalesce(d.disputes, 0) AS disputes, c.messages, c.threads, c.people, c.last
-        FROM counted c LEFT JOIN disputed d ON d.target = c.target
-        ORDER BY disputes DESC, c.messages DESC, c.target LIMIT :limit OFFSET :offset"""
+        WITH counted AS (
+            SELECT target, sum(disputes) AS disputes, sum(messages) AS messages, count(*) AS threads, max(last) AS last
+            FROM thread_behaviour_totals WHERE {scoped} GROUP BY target
+            ORDER BY disputes DESC, messages DESC, target LIMIT :limit OFFSET :offset)
+        SELECT c.target, c.disputes, c.messages, c.threads,
+            (SELECT count(DISTINCT person_id) FROM thread_behaviour_people p
+             WHERE p.target = c.target AND {_IN_SCOPE.format(column="p.thread_id")}
+               AND {_NOT_BOT.format(column="p.person_id")}),
+            c.last
+        FROM counted c ORDER BY c.disputes DESC, c.messages DESC, c.target"""
     frame = _dates(_frame(connection, sql, params, ["behaviour", "disputes", "messages", "threads", "people", "last"]),
                    "last")
-    total = connection.execute(f"SELECT count(DISTINCT target) FROM ({_BEHAVIOUR_MESSAGES})", params).fetchone()[0]
+    total = connection.execute(f"SELECT count(DISTINCT target) FROM thread_behaviour_totals WHERE {scoped}",
+                               params).fetchone()[0]
     return Page(frame, int(total), offset)
 
 
@@ -451,21 +446,14 @@ def camps(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, 
 
 def interactions(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 15) -> pd.DataFrame:
     """Who answered whom and how (one count per reply, answered message and label), among
-    the ``people`` who took part in most such exchanges."""
+    the ``people`` who took part in most such exchanges. Added up from the per-thread
+    totals (:mod:`analyzer.store.summaries`)."""
     sql = f"""
-        WITH pairs AS (
-            SELECT DISTINCT r.message_id, r.to_message_id, r.label FROM relations r
-            WHERE {_IN_SCOPE.format(column="r.thread_id")} AND r.label IN ('agree', 'disagree', 'mixed', 'neutral')),
-        named AS (
-            SELECT fa.person_id AS source, ta.person_id AS target, pairs.label FROM pairs
-            JOIN message_authors fa ON fa.message_id = pairs.message_id
-            JOIN message_authors ta ON ta.message_id = pairs.to_message_id
-            WHERE fa.person_id != ta.person_id AND {_NOT_BOT.format(column="fa.person_id")}
-              AND {_NOT_BOT.format(column="ta.person_id")})
-        SELECT fp.name, tp.name, sum(label = 'agree'), sum(label = 'disagree'), sum(label = 'mixed'),
-               sum(label = 'neutral'), named.source, named.target
-        FROM named JOIN people fp ON fp.person_id = named.source JOIN people tp ON tp.person_id = named.target
-        GROUP BY named.source, named.target"""
+        SELECT fp.name, tp.name, sum(x.agree), sum(x.disagree), sum(x.mixed), sum(x.neutral), x.source, x.target
+        FROM thread_reply_totals x JOIN people fp ON fp.person_id = x.source JOIN people tp ON tp.person_id = x.target
+        WHERE {_IN_SCOPE.format(column="x.thread_id")} AND {_NOT_BOT.format(column="x.source")}
+          AND {_NOT_BOT.format(column="x.target")}
+        GROUP BY x.source, x.target"""
     frame = _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots))},
                    ["from", "to", "agree", "disagree", "mixed", "neutral", "source", "target"])
     if frame.empty:
@@ -493,23 +481,21 @@ def stance_by_month(connection: sqlite3.Connection, scope: Scope, bots: Sequence
 def people(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
            offset: int = 0) -> Page:
     """One page of the people who posted, most messages first: threads, claims, and the
-    disagreeing or mixed replies they wrote."""
+    disagreeing or mixed replies they wrote. Added up from the per-thread totals
+    (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
                                  "offset": offset}
-    base = f"""FROM message_authors a JOIN thread_members tm USING (message_id)
-        WHERE {_IN_SCOPE.format(column="tm.thread_id")} AND {_NOT_BOT.format(column="a.person_id")}"""
+    posted = f"""SELECT person_id, sum(messages) AS messages, sum(messages > 0) AS threads, sum(claims) AS claims,
+                        sum(disputes) AS disputes
+        FROM thread_people_totals
+        WHERE {_IN_SCOPE.format(column="thread_id")} AND {_NOT_BOT.format(column="person_id")}
+        GROUP BY person_id HAVING sum(messages) > 0"""
     sql = f"""
-        WITH posted AS (SELECT a.person_id, count(*) AS messages, count(DISTINCT tm.thread_id) AS threads {base}
-                        GROUP BY a.person_id ORDER BY messages DESC, a.person_id LIMIT :limit OFFSET :offset)
-        SELECT p.name, posted.messages, posted.threads,
-            (SELECT count(*) FROM claims c JOIN message_authors x USING (message_id)
-             WHERE x.person_id = posted.person_id AND {_IN_SCOPE.format(column="c.thread_id")}),
-            (SELECT count(*) FROM relations r JOIN message_authors x USING (message_id)
-             WHERE x.person_id = posted.person_id AND r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
-               AND {_IN_SCOPE.format(column="r.thread_id")})
+        WITH posted AS ({posted} ORDER BY messages DESC, person_id LIMIT :limit OFFSET :offset)
+        SELECT p.name, posted.messages, posted.threads, posted.claims, posted.disputes
         FROM posted JOIN people p USING (person_id) ORDER BY posted.messages DESC, p.person_id"""
     frame = _frame(connection, sql, params, ["person", "messages", "threads", "claims", "disputes"])
-    total = connection.execute(f"SELECT count(DISTINCT a.person_id) {base}", params).fetchone()[0]
+    total = connection.execute(f"SELECT count(*) FROM ({posted})", params).fetchone()[0]
     return Page(frame, int(total), offset)
 
 
