@@ -36,7 +36,7 @@ CREATE TABLE thread_behaviour_people (
     thread_id TEXT NOT NULL,
     target TEXT NOT NULL,
     person_id TEXT NOT NULL,
-    PRIMARY KEY (thread_id, target, person_id)
+    PRIMARY KEY (target, thread_id, person_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE thread_reply_totals (
