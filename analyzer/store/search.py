@@ -57,37 +57,48 @@ from ``messages`` and rebuilt from it; no stored data changes."""
 
 _TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()]+')
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
-_SEPARATOR = re.compile(r"\w[_.]+\w")
+_INNER_SEPARATOR = re.compile(r"\w[_.]+\w")
 _WORD = re.compile(r"[^\W_]")
 _TEXT = "lower(m.subject || ' ' || m.author_name || ' ' || m.body)"
 
 
 @dataclass(frozen=True, slots=True)
 class Term:
+    """A bare word or identifier (``KVM_CAP_*`` is the term ``KVM_CAP_``)."""
+
     word: str
 
     @property
     def identifier(self) -> bool:
-        return bool(_SEPARATOR.search(self.word))
+        """Whether the word has ``_`` or ``.`` inside it, between word characters."""
+        return bool(_INNER_SEPARATOR.search(self.word))
 
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
+    """A "quoted phrase"."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class Both:
+    """Every item matches (AND, or terms side by side)."""
+
     items: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Either:
+    """Any item matches (OR)."""
+
     items: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Without:
+    """``kept`` matches and ``dropped`` does not (NOT)."""
+
     kept: Node
     dropped: Node
 
