@@ -28,9 +28,9 @@ CREATE TABLE thread_behaviour_totals (
     messages INTEGER NOT NULL,
     disputes INTEGER NOT NULL,
     last TEXT,
-    PRIMARY KEY (thread_id, target)
+    PRIMARY KEY (target, thread_id)
 ) WITHOUT ROWID;
-CREATE INDEX thread_behaviour_totals_target ON thread_behaviour_totals(target);
+CREATE INDEX thread_behaviour_totals_thread ON thread_behaviour_totals(thread_id);
 
 CREATE TABLE thread_behaviour_people (
     thread_id TEXT NOT NULL,
@@ -38,6 +38,7 @@ CREATE TABLE thread_behaviour_people (
     person_id TEXT NOT NULL,
     PRIMARY KEY (target, thread_id, person_id)
 ) WITHOUT ROWID;
+CREATE INDEX thread_behaviour_people_thread ON thread_behaviour_people(thread_id);
 
 CREATE TABLE thread_reply_totals (
     thread_id TEXT NOT NULL,
@@ -47,8 +48,9 @@ CREATE TABLE thread_reply_totals (
     disagree INTEGER NOT NULL,
     mixed INTEGER NOT NULL,
     neutral INTEGER NOT NULL,
-    PRIMARY KEY (thread_id, source, target)
+    PRIMARY KEY (source, target, thread_id)
 ) WITHOUT ROWID;
+CREATE INDEX thread_reply_totals_thread ON thread_reply_totals(thread_id);
 
 CREATE TABLE thread_people_totals (
     thread_id TEXT NOT NULL,
@@ -56,8 +58,9 @@ CREATE TABLE thread_people_totals (
     messages INTEGER NOT NULL,
     claims INTEGER NOT NULL,
     disputes INTEGER NOT NULL,
-    PRIMARY KEY (thread_id, person_id)
+    PRIMARY KEY (person_id, thread_id)
 ) WITHOUT ROWID;
+CREATE INDEX thread_people_totals_thread ON thread_people_totals(thread_id);
 """
 
 TABLES = ("thread_behaviour_totals", "thread_behaviour_people", "thread_reply_totals", "thread_people_totals")
@@ -117,6 +120,8 @@ def _refresh_sql(chosen: str) -> list[str]:
     ]
 
 
+# Keyed by what the views group by (behaviour, person, pair of people) so that adding up
+# reads each key's rows in order; the thread index serves refresh and narrow scopes.
 SCHEMA = _TABLES + "".join(statement + ";\n" for statement in _refresh_sql("1"))
 """Migration 8: the per-thread totals, filled from every thread already analysed."""
 
