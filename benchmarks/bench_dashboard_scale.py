@@ -34,6 +34,11 @@ _COPIES = {
     "decisions": ("thread_id", ["thread_id", "message_id"]),
     "mentions": ("thread_id", ["thread_id", "message_id"]),
     "message_positions": ("thread_id", ["thread_id", "message_id"]),
+    # the per-thread totals (analyzer/store/summaries.py), when the store has them
+    "thread_behaviour_totals": ("thread_id", ["thread_id"]),
+    "thread_behaviour_people": ("thread_id", ["thread_id"]),
+    "thread_reply_totals": ("thread_id", ["thread_id"]),
+    "thread_people_totals": ("thread_id", ["thread_id"]),
 }
 
 
@@ -49,6 +54,8 @@ def replicate(source: Path, target: Path, copies: int) -> None:
             suffix = f"{MARK}{k}"
             _copy_messages(connection, suffix)
             for table, (key, renamed) in _COPIES.items():
+                if not _columns(connection, table):
+                    continue
                 columns = [c for c in _columns(connection, table) if c != "id"]
                 chosen = [f"{c} || :s" if c in renamed else f'"{c}"' for c in columns]
                 connection.execute(

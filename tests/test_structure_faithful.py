@@ -23,6 +23,7 @@ from analyzer.store.structure import (
     needs_rebuild,
     posting_of,
     postings_in_thread,
+    SERIES_PATCHES,
     rebuild_structure,
     structure_state,
 )
@@ -233,12 +234,14 @@ def test_show_lists_the_posting_of_a_patch(series_db: Path) -> None:
 
 
 def test_a_store_from_before_the_migration_is_rebuilt_to_fill_it(tmp_path: Path) -> None:
+    # a store at version 5, from before migration 6 (series_patches) asked for a rebuild
     db = tmp_path / "old.db"
     connection = sqlite3.connect(db)
-    for script in MIGRATIONS[:-1]:
+    assert MIGRATIONS[5] == SERIES_PATCHES
+    for script in MIGRATIONS[:5]:
         connection.executescript(script)
     connection.execute("INSERT INTO structure_state VALUES ('messages', '0:0')")
-    connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    connection.execute("PRAGMA user_version = 5")
     connection.commit()
     connection.close()
     with Store.open(db) as store:

@@ -195,11 +195,14 @@ def rejections_command(db: DbOption = Path(DEFAULT_DB)) -> None:
 
 @commands.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help='FTS5 query, e.g. SUPPRESS_EOI_BROADCAST or "bug for bug".')],
+    query: Annotated[str, typer.Argument(
+        help='Words, identifiers or any of their parts (SUPPRESS_EOI, EOI_BROADCAST, num_LPIs, KVM_CAP_*), '
+             '"phrases", AND / OR / NOT: as the dashboard\'s Search.')],
     db: DbOption = Path(DEFAULT_DB),
     limit: Annotated[int, typer.Option(help="Most results to show.")] = 20,
 ) -> None:
-    """Full-text search over subjects, authors and bodies."""
+    """Full-text search over subjects, authors and bodies, identifiers found by any of
+    their parts (the dashboard's Search: same hits, same order)."""
 
     def run() -> list[tuple[str, str, str, str]]:
         with Store.open(db) as store:

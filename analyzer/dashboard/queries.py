@@ -23,6 +23,7 @@ import pandas as pd
 
 from analyzer.dashboard import senders
 from analyzer.dashboard.digest import DecisionEvent, Outcome, outcome
+from analyzer.store import search as full_text
 
 Scope = tuple[str, ...] | None
 ThreadOrder = Literal["last", "disputes", "messages", "first"]
@@ -143,10 +144,19 @@ def _thread_where(query: ThreadQuery) -> tuple[str, dict[str, object]]:
                        "WHERE x.thread_id = t.thread_id AND a.person_id IN (SELECT value FROM json_each(:people)))")
         params["people"] = json.dumps(list(query.people))
     if query.text.strip():
-        clauses.append("t.thread_id IN (SELECT x.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-                       "JOIN thread_members x USING (message_id) WHERE messages_fts MATCH :text)")
-        params["text"] = fts_query(query.text)
+        clauses.append(_matching_threads(query.text, params))
     return " AND ".join(clauses), params
+
+
+def _matching_threads(text: str, params: dict[str, object]) -> str:
+    """The condition that keeps threads with a message matching ``text`` (its parameters
+    added to ``params``)."""
+    compiled = full_text.compile_query(text)
+    if compiled is None:  # only operators or punctuation: nothing to narrow by
+        return "1"
+    params |= full_text.match_params(compiled)
+    return (f"t.thread_id IN (SELECT x.thread_id FROM {full_text.FROM} JOIN thread_members x USING (message_id) "
+            f"WHERE {full_text.match_sql(compiled)})")
 
 
 _ORDER: dict[str, str] = {
@@ -314,31 +324,26 @@ _BEHAVIOUR_MESSAGES = f"""
 def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
                offset: int = 0) -> Page:
     """One page of behaviours, most disputed first: messages and threads naming each,
-    people who named it, and disagreeing or mixed replies made by or to those messages."""
+    people who named it, and disagreeing or mixed replies made by or to those messages.
+    Added up from the per-thread totals (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
                                  "offset": offset}
+    scoped = _IN_SCOPE.format(column="thread_id")
     sql = f"""
-        WITH named AS ({_BEHAVIOUR_MESSAGES}),
-        disputed AS (
-            SELECT target, count(*) AS disputes FROM (
-                SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
-                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
-                UNION
-                SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
-                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed'))
-            GROUP BY target),
-        counted AS (
-            SELECT n.target, count(DISTINCT n.message_id) AS messages, count(DISTINCT n.thread_id) AS threads,
-                   count(DISTINCT CASE WHEN {_NOT_BOT.format(column="a.person_id")} THEN a.person_id END) AS people,
-                   max(m.date) AS last
-            FROM named n JOIN messages m USING (message_id) LEFT JOIN message_authors a USING (message_id)
-            GROUP BY n.target)
-        SELECT c.target, coalesce(d.disputes, 0) AS disputes, c.messages, c.threads, c.people, c.last
-        FROM counted c LEFT JOIN disputed d ON d.target = c.target
-        ORDER BY disputes DESC, c.messages DESC, c.target LIMIT :limit OFFSET :offset"""
+        WITH counted AS (
+            SELECT target, sum(disputes) AS disputes, sum(messages) AS messages, count(*) AS threads, max(last) AS last
+            FROM thread_behaviour_totals WHERE {scoped} GROUP BY target
+            ORDER BY disputes DESC, messages DESC, target LIMIT :limit OFFSET :offset)
+        SELECT c.target, c.disputes, c.messages, c.threads,
+            (SELECT count(DISTINCT person_id) FROM thread_behaviour_people p
+             WHERE p.target = c.target AND {_IN_SCOPE.format(column="p.thread_id")}
+               AND {_NOT_BOT.format(column="p.person_id")}),
+            c.last
+        FROM counted c ORDER BY c.disputes DESC, c.messages DESC, c.target"""
     frame = _dates(_frame(connection, sql, params, ["behaviour", "disputes", "messages", "threads", "people", "last"]),
                    "last")
-    total = connection.execute(f"SELECT count(DISTINCT target) FROM ({_BEHAVIOUR_MESSAGES})", params).fetchone()[0]
+    total = connection.execute(f"SELECT count(DISTINCT target) FROM thread_behaviour_totals WHERE {scoped}",
+                               params).fetchone()[0]
     return Page(frame, int(total), offset)
 
 
@@ -441,21 +446,14 @@ def camps(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, 
 
 def interactions(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 15) -> pd.DataFrame:
     """Who answered whom and how (one count per reply, answered message and label), among
-    the ``people`` who took part in most such exchanges."""
+    the ``people`` who took part in most such exchanges. Added up from the per-thread
+    totals (:mod:`analyzer.store.summaries`)."""
     sql = f"""
-        WITH pairs AS (
-            SELECT DISTINCT r.message_id, r.to_message_id, r.label FROM relations r
-            WHERE {_IN_SCOPE.format(column="r.thread_id")} AND r.label IN ('agree', 'disagree', 'mixed', 'neutral')),
-        named AS (
-            SELECT fa.person_id AS source, ta.person_id AS target, pairs.label FROM pairs
-            JOIN message_authors fa ON fa.message_id = pairs.message_id
-            JOIN message_authors ta ON ta.message_id = pairs.to_message_id
-            WHERE fa.person_id != ta.person_id AND {_NOT_BOT.format(column="fa.person_id")}
-              AND {_NOT_BOT.format(column="ta.person_id")})
-        SELECT fp.name, tp.name, sum(label = 'agree'), sum(label = 'disagree'), sum(label = 'mixed'),
-               sum(label = 'neutral'), named.source, named.target
-        FROM named JOIN people fp ON fp.person_id = named.source JOIN people tp ON tp.person_id = named.target
-        GROUP BY named.source, named.target"""
+        SELECT fp.name, tp.name, sum(x.agree), sum(x.disagree), sum(x.mixed), sum(x.neutral), x.source, x.target
+        FROM thread_reply_totals x JOIN people fp ON fp.person_id = x.source JOIN people tp ON tp.person_id = x.target
+        WHERE {_IN_SCOPE.format(column="x.thread_id")} AND {_NOT_BOT.format(column="x.source")}
+          AND {_NOT_BOT.format(column="x.target")}
+        GROUP BY x.source, x.target"""
     frame = _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots))},
                    ["from", "to", "agree", "disagree", "mixed", "neutral", "source", "target"])
     if frame.empty:
@@ -483,80 +481,50 @@ def stance_by_month(connection: sqlite3.Connection, scope: Scope, bots: Sequence
 def people(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
            offset: int = 0) -> Page:
     """One page of the people who posted, most messages first: threads, claims, and the
-    disagreeing or mixed replies they wrote."""
+    disagreeing or mixed replies they wrote. Added up from the per-thread totals
+    (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
                                  "offset": offset}
-    base = f"""FROM message_authors a JOIN thread_members tm USING (message_id)
-        WHERE {_IN_SCOPE.format(column="tm.thread_id")} AND {_NOT_BOT.format(column="a.person_id")}"""
+    posted = f"""SELECT person_id, sum(messages) AS messages, sum(messages > 0) AS threads, sum(claims) AS claims,
+                        sum(disputes) AS disputes
+        FROM thread_people_totals
+        WHERE {_IN_SCOPE.format(column="thread_id")} AND {_NOT_BOT.format(column="person_id")}
+        GROUP BY person_id HAVING sum(messages) > 0"""
     sql = f"""
-        WITH posted AS (SELECT a.person_id, count(*) AS messages, count(DISTINCT tm.thread_id) AS threads {base}
-                        GROUP BY a.person_id ORDER BY messages DESC, a.person_id LIMIT :limit OFFSET :offset)
-        SELECT p.name, posted.messages, posted.threads,
-            (SELECT count(*) FROM claims c JOIN message_authors x USING (message_id)
-             WHERE x.person_id = posted.person_id AND {_IN_SCOPE.format(column="c.thread_id")}),
-            (SELECT count(*) FROM relations r JOIN message_authors x USING (message_id)
-             WHERE x.person_id = posted.person_id AND r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
-               AND {_IN_SCOPE.format(column="r.thread_id")})
+        WITH posted AS ({posted} ORDER BY messages DESC, person_id LIMIT :limit OFFSET :offset)
+        SELECT p.name, posted.messages, posted.threads, posted.claims, posted.disputes
         FROM posted JOIN people p USING (person_id) ORDER BY posted.messages DESC, p.person_id"""
     frame = _frame(connection, sql, params, ["person", "messages", "threads", "claims", "disputes"])
-    total = connection.execute(f"SELECT count(DISTINCT a.person_id) {base}", params).fetchone()[0]
+    total = connection.execute(f"SELECT count(*) FROM ({posted})", params).fetchone()[0]
     return Page(frame, int(total), offset)
 
 
 # -- search ------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()]+')
-_OPERATORS = frozenset({"AND", "OR", "NOT"})
+SEARCH_COLUMNS = ("date", "subject", "author", "snippet", "message_id", "thread_id")
 
 
 def fts_query(text: str) -> str:
-    """A search box's text as an FTS5 query that understands kernel identifiers.
-
-    Every bare term is a prefix search (``SUPPRESS_EOI`` finds SUPPRESS_EOI_BROADCAST, and
-    ``GICD_IIDR`` finds "GICD_IIDR." at the end of a sentence, since the index keeps ``_``
-    and ``.`` inside tokens); ``KVM_CAP_*`` is the prefix KVM_CAP_; "quoted phrases",
-    AND / OR / NOT and parentheses keep their FTS5 meaning."""
-    parts = []
-    for token in _TOKEN.findall(text):
-        if token in _OPERATORS or token in "()" or (token.startswith('"') and token.endswith('"') and len(token) > 1):
-            parts.append(token)
-            continue
-        stem = token.rstrip("*").replace('"', "")
-        if stem:
-            parts.append('"' + stem + '"*')
-    while parts and parts[-1] in _OPERATORS:
-        parts.pop()
-    return " ".join(parts)
-
-
-SEARCH_COLUMNS = ("date", "subject", "author", "snippet", "message_id", "thread_id")
+    """The FTS5 query the index is asked for ``text`` (see :mod:`analyzer.store.search`:
+    bare terms are prefixes of words or of identifiers' parts, identifiers are then checked
+    as written); empty when ``text`` asks for nothing."""
+    compiled = full_text.compile_query(text)
+    return "" if compiled is None else compiled.match
 
 
 def search(connection: sqlite3.Connection, text: str, *, scope: Scope = None, limit: int = 25,
            offset: int = 0) -> Page:
-    """One page of the messages matching ``text`` (best first) and the true number of hits.
-    A query SQLite cannot parse is searched as plain words."""
-    query = fts_query(text)
-    if not query:
-        return Page(pd.DataFrame(columns=list(SEARCH_COLUMNS)), 0, offset)
-    try:
-        return _search(connection, query, scope, limit, offset)
-    except sqlite3.OperationalError:
-        words = " ".join('"' + w.replace('"', "") + '"*' for w in re.findall(r"[^\s\"()*]+", text))
-        if not words:
-            return Page(pd.DataFrame(columns=list(SEARCH_COLUMNS)), 0, offset)
-        return _search(connection, words, scope, limit, offset)
-
-
-def _search(connection: sqlite3.Connection, query: str, scope: Scope, limit: int, offset: int) -> Page:
-    params: dict[str, object] = {"query": query, "scope": _scope(scope), "limit": limit, "offset": offset}
-    matched = f"""FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN thread_members tm USING (message_id)
-        WHERE messages_fts MATCH :query AND {_IN_SCOPE.format(column="tm.thread_id")}"""
-    sql = f"""SELECT m.date, m.subject, m.author_name, snippet(messages_fts, 2, '«', '»', '…', 14), m.message_id,
-                     tm.thread_id {matched} ORDER BY rank LIMIT :limit OFFSET :offset"""
-    frame = _dates(_frame(connection, sql, params, SEARCH_COLUMNS), "date")
-    total = connection.execute(f"SELECT count(*) {matched}", params).fetchone()[0]
-    return Page(frame, int(total), offset)
+    """One page of the messages matching ``text`` (best first) and the true number of hits;
+    the same matching as ``analyzer search``."""
+    params: dict[str, object] = {"scope": _scope(scope), "limit": limit, "offset": offset}
+    hits = f"""FROM {full_text.FROM} JOIN thread_members tm USING (message_id)
+        WHERE {{matched}} AND {_IN_SCOPE.format(column="tm.thread_id")}"""
+    rows = full_text.run(connection, text, f"""
+        SELECT m.date, m.subject, m.author_name, snippet(messages_fts, 2, '«', '»', '…', 14), m.message_id,
+               tm.thread_id {hits} ORDER BY rank LIMIT :limit OFFSET :offset""", params)
+    frame = _dates(pd.DataFrame([tuple(r) for r in rows], columns=list(SEARCH_COLUMNS)), "date")
+    counted = full_text.run(connection, text, f"SELECT count(*) {hits}", params)
+    return Page(frame, int(counted[0][0]) if counted else 0, offset)
 
 
 # -- what could not be read -----------------------------------------------------------

@@ -23,6 +23,7 @@ from analyzer.analysis.records import (
     ThreadAnalysis,
 )
 from analyzer.store.db import Store
+from analyzer.store import summaries
 from analyzer.store.failures import StageFailure, forget_failures, replace_failures
 
 SCHEMA = """
@@ -130,7 +131,8 @@ def save_thread_analysis(
     store: Store, analysis: ThreadAnalysis, fingerprint: str, failures: Sequence[StageFailure] = ()
 ) -> None:
     """Replace everything stored for the thread with ``analysis`` and the messages that
-    could not be analysed (``failures``), atomically with the thread's done mark."""
+    could not be analysed (``failures``), atomically with the thread's done mark and its
+    totals (:mod:`analyzer.store.summaries`)."""
     db = store.connection
     tid = analysis.thread_id
     with store.transaction():
@@ -146,6 +148,7 @@ def save_thread_analysis(
             "analysed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
             (tid, fingerprint),
         )
+        summaries.refresh(store, [tid])
 
 
 def forget_threads(store: Store, thread_ids: Iterable[str]) -> int:
@@ -156,6 +159,7 @@ def forget_threads(store: Store, thread_ids: Iterable[str]) -> int:
             for table in (*_RESULT_TABLES, "analysed_threads"):
                 store.connection.execute(f"DELETE FROM {table} WHERE thread_id = ?", (tid,))
             replace_failures(store, "analyze", tid, (), version="")
+        summaries.refresh(store, gone)
     return len(gone)
 
 

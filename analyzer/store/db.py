@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import StoreError
+from analyzer.store import search as full_text
 from analyzer.records import Address, IngestCounts, Message, Provenance, Rejection
 
 
@@ -257,21 +258,10 @@ class Store:
             yield self._stored(row)
 
     def search(self, query: str, *, limit: int = 50) -> list[StoredMessage]:
-        """Full-text search over subject, author and body. FTS5 query syntax works
-        (``"bug for bug" OR quirk*``); a query that is not valid FTS5, such as a
-        register name ``GICD_TYPER.num_LPIs``, is searched as plain words instead."""
-        sql = (
-            "SELECT m.* FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-            "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?"
-        )
-        try:
-            rows = self.connection.execute(sql, (query, limit)).fetchall()
-        except sqlite3.OperationalError:
-            words = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-            if not words:
-                return []
-            rows = self.connection.execute(sql, (words, limit)).fetchall()
-        return [self._stored(row) for row in rows]
+        """Messages matching ``query``, best first: the dashboard's search
+        (:mod:`analyzer.store.search`), which finds identifiers by any of their parts
+        (``EOI_BROADCAST``, ``num_LPIs``, ``KVM_CAP_*``), "phrases" and AND / OR / NOT."""
+        return [self._stored(row) for row in full_text.matching_rows(self.connection, query, "m.*", limit=limit)]
 
     def _stored(self, row: sqlite3.Row) -> StoredMessage:
         return StoredMessage(

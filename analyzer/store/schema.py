@@ -4,7 +4,7 @@ Later stages append migrations here; never edit one that has shipped."""
 
 from __future__ import annotations
 
-from analyzer.store import analysis, failures, structure
+from analyzer.store import analysis, failures, search, structure, summaries
 
 MIGRATIONS: list[str] = [
     # 1: messages, where each came from, rejections, runs, incremental cursors, full text
@@ -104,6 +104,10 @@ MIGRATIONS: list[str] = [
     failures.SCHEMA,
     # 6: the messages of every series posting (analyzer/store/structure.py)
     structure.SERIES_PATCHES,
+    # 7: the full-text index splits identifiers into their parts (analyzer/store/search.py)
+    search.IDENTIFIER_PARTS,
+    # 8: per-thread totals behind the cross-thread views (analyzer/store/summaries.py)
+    summaries.SCHEMA,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,6 +26,7 @@ from analyzer.segment.records import (
     Segmentation,
     Trailer,
 )
+from analyzer.store import summaries
 from analyzer.store.db import Store
 from analyzer.store.failures import failed_versions, failure_of, forget_failures, replace_failures
 from analyzer.store.failures import StageFailure
@@ -222,6 +223,8 @@ def rebuild_structure(
     with store.transaction():
         _write_threads(store, threading.threads)
         _write_people(store, people, authors)
+        # threads and authors changed under every thread's totals
+        summaries.refresh(store)
         _write_series(store, series)
         if not segment:
             _forget_state(store)

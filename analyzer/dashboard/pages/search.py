@@ -1,4 +1,5 @@
-"""Search: messages matching kernel identifiers (prefixes such as SUPPRESS_EOI, KVM_CAP_*),
+"""Search: messages matching kernel identifiers by any of their parts (SUPPRESS_EOI,
+KVM_CAP_*, EOI_BROADCAST inside KVM_X2APIC_API_DISABLE_SUPPRESS_EOI_BROADCAST),
 phrases and boolean queries, with the true number of hits, a page at a time; selecting a
 hit opens its message."""
 
@@ -16,8 +17,9 @@ if "q" in st.query_params and "search_query" not in st.session_state:
     st.session_state["search_query"] = st.query_params["q"]
 text = st.text_input("Search messages", placeholder='SUPPRESS_EOI  KVM_CAP_*  "bug for bug" OR quirk',
                      key="search_query",
-                     help="Every word is a prefix: GICD_IIDR finds GICD_IIDR and GICD_IIDR_REV; KVM_CAP_* "
-                          "finds every capability. \"Quoted phrases\", AND, OR, NOT and parentheses work.")
+                     help="Every word is a prefix of a word or of an identifier's part: GICD_IIDR finds GICD_IIDR_REV, "
+                          "EOI_BROADCAST finds SUPPRESS_EOI_BROADCAST, num_LPIs finds GICD_TYPER.num_LPIs; "
+                          "KVM_CAP_* finds every capability. \"Quoted phrases\", AND, OR, NOT and parentheses work.")
 st.query_params["q"] = text
 if not text.strip():
     st.stop()

@@ -1,0 +1,141 @@
+"""Per-thread totals behind the dashboard's cross-thread views: for each thread, how many
+messages named each behaviour (and by whom, and how many disputing replies they drew),
+who answered whom and how, and how much each person posted, claimed and disputed.
+
+The Behaviours, People and who-answered-whom views add these rows up (a ``GROUP BY`` over
+a few rows per thread) instead of scanning every mention, reply and author. Each thread's
+rows are a function of the analysis, thread and author tables restricted to that thread,
+written by :func:`refresh` in the same transaction as what they summarise: a thread's
+analysis saved or forgotten (:mod:`analyzer.store.analysis`), or the threads and people
+rebuilt (:mod:`analyzer.store.structure`, every thread). So the sums are, row for row,
+what the same questions asked of the full tables give.
+
+SCHEMA is migration 8 of analyzer/store/schema.py; it fills the tables from what the store
+already holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from analyzer.store.db import Store
+
+_TABLES = """
+CREATE TABLE thread_behaviour_totals (
+    thread_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    messages INTEGER NOT NULL,
+    disputes INTEGER NOT NULL,
+    last TEXT,
+    PRIMARY KEY (target, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_behaviour_totals_thread ON thread_behaviour_totals(thread_id);
+
+CREATE TABLE thread_behaviour_people (
+    thread_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    PRIMARY KEY (target, thread_id, person_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_behaviour_people_thread ON thread_behaviour_people(thread_id);
+
+CREATE TABLE thread_reply_totals (
+    thread_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    agree INTEGER NOT NULL,
+    disagree INTEGER NOT NULL,
+    mixed INTEGER NOT NULL,
+    neutral INTEGER NOT NULL,
+    PRIMARY KEY (source, target, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_reply_totals_thread ON thread_reply_totals(thread_id);
+
+CREATE TABLE thread_people_totals (
+    thread_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    messages INTEGER NOT NULL,
+    claims INTEGER NOT NULL,
+    disputes INTEGER NOT NULL,
+    PRIMARY KEY (person_id, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_people_totals_thread ON thread_people_totals(thread_id);
+"""
+
+TABLES = ("thread_behaviour_totals", "thread_behaviour_people", "thread_reply_totals", "thread_people_totals")
+DISPUTING = "('disagree', 'mixed')"
+
+
+def _refresh_sql(chosen: str) -> list[str]:
+    """The statements that rebuild the rows of the threads ``chosen`` (an SQL condition on
+    a thread id column, written ``{c}``)."""
+    on = chosen.format
+    named = f"""SELECT DISTINCT target, message_id, thread_id FROM mentions
+                WHERE kind = 'behaviour' AND {on(c="thread_id")}"""
+    return [
+        *(f"DELETE FROM {table} WHERE {on(c='thread_id')}" for table in TABLES),
+        f"""INSERT INTO thread_behaviour_totals(thread_id, target, messages, disputes, last)
+        WITH named AS ({named}),
+        disputed AS (
+            SELECT thread_id, target, count(*) AS disputes FROM (
+                SELECT n.thread_id, n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
+                WHERE r.quote_index IS NULL AND r.label IN {DISPUTING}
+                UNION
+                SELECT n.thread_id, n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
+                WHERE r.quote_index IS NULL AND r.label IN {DISPUTING})
+            GROUP BY thread_id, target)
+        SELECT n.thread_id, n.target, count(DISTINCT n.message_id), coalesce(max(d.disputes), 0), max(m.date)
+        FROM named n JOIN messages m USING (message_id)
+        LEFT JOIN disputed d ON d.thread_id = n.thread_id AND d.target = n.target
+        GROUP BY n.thread_id, n.target""",
+        f"""INSERT INTO thread_behaviour_people(thread_id, target, person_id)
+        SELECT DISTINCT n.thread_id, n.target, a.person_id FROM ({named}) n
+        JOIN messages m USING (message_id) JOIN message_authors a USING (message_id)""",
+        f"""INSERT INTO thread_reply_totals(thread_id, source, target, agree, disagree, mixed, neutral)
+        WITH pairs AS (
+            SELECT DISTINCT r.thread_id, r.message_id, r.to_message_id, r.label FROM relations r
+            WHERE {on(c="r.thread_id")} AND r.label IN ('agree', 'disagree', 'mixed', 'neutral'))
+        SELECT pairs.thread_id, fa.person_id, ta.person_id, sum(label = 'agree'), sum(label = 'disagree'),
+               sum(label = 'mixed'), sum(label = 'neutral')
+        FROM pairs JOIN message_authors fa ON fa.message_id = pairs.message_id
+        JOIN message_authors ta ON ta.message_id = pairs.to_message_id
+        WHERE fa.person_id != ta.person_id
+        GROUP BY pairs.thread_id, fa.person_id, ta.person_id""",
+        f"""INSERT INTO thread_people_totals(thread_id, person_id, messages, claims, disputes)
+        SELECT thread_id, person_id, sum(messages), sum(claims), sum(disputes) FROM (
+            SELECT tm.thread_id, a.person_id, count(*) AS messages, 0 AS claims, 0 AS disputes
+            FROM message_authors a JOIN thread_members tm USING (message_id) WHERE {on(c="tm.thread_id")}
+            GROUP BY tm.thread_id, a.person_id
+            UNION ALL
+            SELECT c.thread_id, a.person_id, 0, count(*), 0
+            FROM claims c JOIN message_authors a USING (message_id) WHERE {on(c="c.thread_id")}
+            GROUP BY c.thread_id, a.person_id
+            UNION ALL
+            SELECT r.thread_id, a.person_id, 0, 0, count(*)
+            FROM relations r JOIN message_authors a USING (message_id)
+            WHERE {on(c="r.thread_id")} AND r.quote_index IS NULL AND r.label IN {DISPUTING}
+            GROUP BY r.thread_id, a.person_id)
+        GROUP BY thread_id, person_id""",
+    ]
+
+
+# Keyed by what the views group by (behaviour, person, pair of people) so that adding up
+# reads each key's rows in order; the thread index serves refresh and narrow scopes.
+SCHEMA = _TABLES + "".join(statement + ";\n" for statement in _refresh_sql("1"))
+"""Migration 8: the per-thread totals, filled from every thread already analysed."""
+
+_CHOSEN = _refresh_sql("{c} IN (SELECT value FROM json_each(:threads))")
+_EVERY = _refresh_sql("1")
+
+
+def refresh(store: Store, thread_ids: Iterable[str] | None = None) -> None:
+    """Rebuild the totals of ``thread_ids`` (every thread when None) from the tables they
+    summarise. Runs inside the caller's transaction, so they change together."""
+    if thread_ids is None:
+        for statement in _EVERY:
+            store.connection.execute(statement)
+        return
+    chosen = json.dumps(sorted(set(thread_ids)))
+    for statement in _CHOSEN:
+        store.connection.execute(statement, {"threads": chosen})

@@ -1,0 +1,75 @@
+"""A store written before migrations 7 (identifier parts in the full-text index) and 8
+(per-thread totals) is brought up to date when opened, and loses nothing: every stored
+row is still there, search finds identifiers by their parts, the totals equal the
+full-table SQL.
+
+The version-6 store is the real test store (archive + gold threads) taken back to what
+version 6 held: the full-text index as migration 1 made it (identifiers kept whole), no
+totals tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from analyzer.store.db import Store
+from analyzer.store.schema import MIGRATIONS, SCHEMA_VERSION
+from analyzer.store.summaries import TABLES
+from tests.test_summaries import assert_same_as_reference, _scopes
+
+VERSION_6_INDEX = """
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    subject, author_name, body, content='messages', content_rowid='id',
+    tokenize = "unicode61 tokenchars '_.'"
+);
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, subject, author_name, body)
+    VALUES ('delete', old.id, old.subject, old.author_name, old.body);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, subject, author_name, body)
+    VALUES ('delete', old.id, old.subject, old.author_name, old.body);
+    INSERT INTO messages_fts(rowid, subject, author_name, body)
+    VALUES (new.id, new.subject, new.author_name, new.body);
+END;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+"""
+
+
+def _version_6(real_store: Path, path: Path) -> None:
+    source, target = sqlite3.connect(real_store), sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.executescript(VERSION_6_INDEX + "".join(f"DROP TABLE {t};" for t in TABLES) + "PRAGMA user_version = 6;")
+    target.close()
+
+
+def _stored_rows(connection: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table but the full-text index's own (derived from messages)."""
+    names = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+             if not r[0].startswith("messages_fts") and r[0] not in TABLES]
+    return {name: sorted((tuple(r) for r in connection.execute(f'SELECT * FROM "{name}"')), key=repr) for name in names}
+
+
+def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp_path: Path) -> None:
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 8
+    path = tmp_path / "v6.db"
+    _version_6(real_store, path)
+    old = sqlite3.connect(path)
+    before = _stored_rows(old)
+    infix_before = old.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '\"EOI_BROADCAST\"*'").fetchone()
+    old.close()
+    assert infix_before == (0,), "version 6 could not find an identifier's infix"
+    with Store.open(path) as store:
+        assert store.schema_version == 8
+        assert _stored_rows(store.connection) == before
+        assert {m.message_id for m in store.search("EOI_BROADCAST", limit=100)} == {
+            mid for (mid,) in store.connection.execute(
+                "SELECT message_id FROM messages WHERE instr(lower(body || subject), 'eoi_broadcast') > 0")} != set()
+        assert store.search("num_LPIs")
+        assert_same_as_reference(store.connection, _scopes(store.connection))
+    with Store.open(path) as again:  # opening a current store changes nothing
+        assert again.schema_version == 8 and _stored_rows(again.connection) == before

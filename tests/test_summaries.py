@@ -1,0 +1,176 @@
+"""The per-thread totals (analyzer/store/summaries.py) give exactly what the full-table SQL
+gave for the Behaviours, People and who-answered-whom views — on the real store (archive
+plus gold threads), and still after a thread is analysed again, forgotten, or its people
+merged by a structure rebuild.
+
+``REFERENCE`` holds the queries the dashboard ran before the totals existed (every mention,
+reply and author scanned), kept here as the definition the totals must meet."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analyzer.analysis.records import ThreadAnalysis
+from analyzer.dashboard import queries
+from analyzer.store.analysis import forget_threads, load_analyses, save_thread_analysis
+from analyzer.store.db import Store
+from analyzer.store.structure import load_thread, rebuild_structure
+
+_IN_SCOPE = "(:scope IS NULL OR {column} IN (SELECT value FROM json_each(:scope)))"
+_NOT_BOT = "{column} NOT IN (SELECT value FROM json_each(:bots))"
+_NAMED = f"""SELECT DISTINCT target, message_id, thread_id FROM mentions
+    WHERE kind = 'behaviour' AND {_IN_SCOPE.format(column="thread_id")}"""
+REFERENCE = {
+    "behaviours": f"""
+        WITH named AS ({_NAMED}),
+        disputed AS (
+            SELECT target, count(*) AS disputes FROM (
+                SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
+                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
+                UNION
+                SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
+                WHERE r.quote_index IS NULL AND r.label IN ('disagree', 'mixed'))
+            GROUP BY target),
+        counted AS (
+            SELECT n.target, count(DISTINCT n.message_id) AS messages, count(DISTINCT n.thread_id) AS threads,
+                   count(DISTINCT CASE WHEN {_NOT_BOT.format(column="a.person_id")} THEN a.person_id END) AS people,
+                   max(m.date) AS last
+            FROM named n JOIN messages m USING (message_id) LEFT JOIN message_authors a USING (message_id)
+            GROUP BY n.target)
+        SELECT c.target, coalesce(d.disputes, 0) AS disputes, c.messages, c.threads, c.people, c.last
+        FROM counted c LEFT JOIN disputed d ON d.target = c.target
+        ORDER BY disputes DESC, c.messages DESC, c.target""",
+    "people": f"""
+        WITH posted AS (SELECT a.person_id, count(*) AS messages, count(DISTINCT tm.thread_id) AS threads
+                        FROM message_authors a JOIN thread_members tm USING (message_id)
+                        WHERE {_IN_SCOPE.format(column="tm.thread_id")} AND {_NOT_BOT.format(column="a.person_id")}
+                        GROUP BY a.person_id)
+        SELECT p.name, posted.messages, posted.threads,
+            (SELECT count(*) FROM claims c JOIN message_authors x USING (message_id)
+             WHERE x.person_id = posted.person_id AND {_IN_SCOPE.format(column="c.thread_id")}),
+            (SELECT count(*) FROM relations r JOIN message_authors x USING (message_id)
+             WHERE x.person_id = posted.person_id AND r.quote_index IS NULL AND r.label IN ('disagree', 'mixed')
+               AND {_IN_SCOPE.format(column="r.thread_id")})
+        FROM posted JOIN people p USING (person_id) ORDER BY posted.messages DESC, p.person_id""",
+    "interactions": f"""
+        WITH pairs AS (
+            SELECT DISTINCT r.message_id, r.to_message_id, r.label FROM relations r
+            WHERE {_IN_SCOPE.format(column="r.thread_id")} AND r.label IN ('agree', 'disagree', 'mixed', 'neutral')),
+        named AS (
+            SELECT fa.person_id AS source, ta.person_id AS target, pairs.label FROM pairs
+            JOIN message_authors fa ON fa.message_id = pairs.message_id
+            JOIN message_authors ta ON ta.message_id = pairs.to_message_id
+            WHERE fa.person_id != ta.person_id AND {_NOT_BOT.format(column="fa.person_id")}
+              AND {_NOT_BOT.format(column="ta.person_id")})
+        SELECT fp.name, tp.name, sum(label = 'agree'), sum(label = 'disagree'), sum(label = 'mixed'),
+               sum(label = 'neutral')
+        FROM named JOIN people fp ON fp.person_id = named.source JOIN people tp ON tp.person_id = named.target
+        GROUP BY named.source, named.target ORDER BY named.source, named.target""",
+}
+COLUMNS = {
+    "behaviours": ["behaviour", "disputes", "messages", "threads", "people", "last"],
+    "people": ["person", "messages", "threads", "claims", "disputes"],
+    "interactions": ["from", "to", "agree", "disagree", "mixed", "neutral"],
+}
+
+
+def reference(connection: sqlite3.Connection, view: str, scope: tuple[str, ...] | None,
+              bots: tuple[str, ...]) -> pd.DataFrame:
+    params = {"scope": None if scope is None else json.dumps(list(scope)), "bots": json.dumps(list(bots))}
+    rows = connection.execute(REFERENCE[view], params).fetchall()
+    return pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS[view])
+
+
+def totals(connection: sqlite3.Connection, view: str, scope: tuple[str, ...] | None,
+           bots: tuple[str, ...]) -> pd.DataFrame:
+    if view == "interactions":
+        everyone = queries.interactions(connection, scope, bots, people=100_000)
+        return everyone.sort_values(["from", "to"]).reset_index(drop=True)
+    page = getattr(queries, view)(connection, scope, bots, limit=100_000)
+    assert page.total == len(page.rows)
+    rows = page.rows.copy()
+    if view == "behaviours":
+        rows["last"] = rows["last"].map(lambda d: None if pd.isna(d) else d)
+    return rows
+
+
+def assert_same_as_reference(connection: sqlite3.Connection, scopes: list[tuple[str, ...] | None]) -> None:
+    bots = tuple(queries.automated_people(connection))
+    for scope in scopes:
+        for view in REFERENCE:
+            expected = reference(connection, view, scope, bots)
+            if view == "behaviours":
+                expected["last"] = pd.to_datetime(expected["last"], utc=True, errors="coerce", format="ISO8601")
+                expected["last"] = expected["last"].map(lambda d: None if pd.isna(d) else d)
+            if view == "interactions":
+                expected = expected.sort_values(["from", "to"]).reset_index(drop=True)
+            pd.testing.assert_frame_equal(totals(connection, view, scope, bots), expected, check_dtype=False)
+
+
+def _scopes(connection: sqlite3.Connection) -> list[tuple[str, ...] | None]:
+    debated = tuple(r[0] for r in connection.execute(
+        "SELECT thread_id FROM relations WHERE label IN ('disagree', 'mixed') GROUP BY thread_id "
+        "ORDER BY count(*) DESC, thread_id LIMIT 12"))
+    return [None, debated, debated[:1]]
+
+
+@pytest.fixture()
+def store(real_store: Path, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the real store to change."""
+    copy = tmp_path / "copy.db"
+    source, target = sqlite3.connect(real_store), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    with Store.open(copy) as opened:
+        yield opened
+
+
+def test_totals_equal_the_full_table_sql_on_the_real_store(real_store: Path) -> None:
+    connection = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
+    assert connection.execute("SELECT count(*) FROM thread_behaviour_totals").fetchone()[0] > 0
+    assert connection.execute("SELECT count(*) FROM thread_reply_totals").fetchone()[0] > 0
+    assert_same_as_reference(connection, _scopes(connection))
+
+
+def test_a_thread_analysed_again_or_forgotten_keeps_the_totals_right(store: Store) -> None:
+    connection = store.connection
+    scopes = _scopes(connection)
+    thread_id = str(scopes[1][0])
+    analyses = load_analyses(store, [thread_id])
+    thread = load_thread(store, thread_id)
+    assert thread is not None and len(analyses) > 2
+    before = totals(connection, "behaviours", (thread_id,), ())
+    # analysed again with a different result: the later half of its messages now says nothing
+    kept = [analyses[m] for m in thread.message_ids if m in analyses][: len(analyses) // 2]
+    save_thread_analysis(store, ThreadAnalysis(thread_id, tuple(kept)), "changed")
+    assert_same_as_reference(connection, scopes)
+    assert not totals(connection, "behaviours", (thread_id,), ()).equals(before) or before.empty
+    forget_threads(store, [thread_id])
+    assert connection.execute("SELECT count(*) FROM thread_reply_totals WHERE thread_id = ?",
+                              (thread_id,)).fetchone()[0] == 0
+    assert_same_as_reference(connection, scopes)
+
+
+def test_people_merged_by_a_structure_rebuild_keep_the_totals_right(store: Store, tmp_path: Path) -> None:
+    connection = store.connection
+    scopes = _scopes(connection)
+    # the two people who exchanged most labelled replies become one: their replies to each
+    # other leave who-answered-whom, their messages add up
+    source, target = connection.execute(
+        "SELECT source, target FROM thread_reply_totals GROUP BY source, target "
+        "ORDER BY sum(agree + disagree + mixed + neutral) DESC LIMIT 1").fetchone()
+    emails = {pid: connection.execute("SELECT email FROM person_addresses WHERE person_id = ? ORDER BY email LIMIT 1",
+                                      (pid,)).fetchone()[0] for pid in (source, target)}
+    aliases = tmp_path / "aliases"
+    aliases.write_text(f"Merged Person <{emails[source]}> <{emails[target]}>\n")
+    people_before = connection.execute("SELECT count(*) FROM people").fetchone()[0]
+    rebuild_structure(store, aliases=aliases, segment=False)
+    assert connection.execute("SELECT count(*) FROM people").fetchone()[0] == people_before - 1
+    assert_same_as_reference(connection, scopes)
