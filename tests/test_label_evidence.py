@@ -230,3 +230,22 @@ def test_the_rules_say_which_cue_or_structure_gave_each_label(rules_db: Path) ->
     explained = [json.loads(s) for label, s in relations if label != "neutral"]
     assert sum(1 for s in explained if s) >= 0.8 * len(explained)
     assert all(json.loads(s) for _, s in decisions)
+
+
+def test_export_leaves_out_the_claims_below_the_cutoff(gold_db: Path, tmp_path: Path) -> None:
+    thread_id = biggest_thread(gold_db)
+
+    def claims(*extra: str) -> list[float]:
+        target = tmp_path / f"graph{len(extra)}.json"
+        result = CliRunner().invoke(cli, ["export", thread_id, "--db", str(gold_db), "--format", "json",
+                                          "-o", str(target), *extra])
+        assert result.exit_code == 0, result.output
+        graph = json.loads(target.read_text())
+        return [n["confidence"] for n in graph["nodes"] if n.get("kind") == "claim"]
+
+    every, kept = claims(), claims("--min-confidence", "0.8")
+    assert kept and all(c >= 0.8 for c in kept)
+    with sqlite3.connect(gold_db) as connection:
+        stored_below = connection.execute("SELECT count(*) FROM claims WHERE confidence < 0.8 AND thread_id = ?",
+                                          (thread_id,)).fetchone()[0]
+    assert stored_below > 0 and len(every) - len(kept) == stored_below

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Optional, cast
 
 import typer
 
-from analyzer.cli.common import DEFAULT_DB, DbOption, fail, guarded, out
+from analyzer.cli.common import DEFAULT_DB, DbOption, err, fail, guarded, out
 from analyzer.debate import Debate
 from analyzer.errors import AnalyzerError
 
@@ -102,16 +102,23 @@ def export_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="graphml, json (node-link), aif (AIF JSON for OVA/AIFdb) or dot.")] = "graphml",
     db: DbOption = Path(DEFAULT_DB),
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+    min_confidence: Annotated[float, typer.Option(
+        "--min-confidence", min=0.0, max=1.0, metavar="X",
+        help="Leave out labels scored below X (0-1); how many is said on standard error.")] = 0.0,
 ) -> None:
     """Export the argument graph of one thread, or of the corpus with --all."""
 
     def run() -> str:
+        from analyzer.evidence import debate_above
         from analyzer.graph.build import build_graph
         from analyzer.graph.export import EXPORT_FORMATS, export_text
 
         if fmt not in EXPORT_FORMATS:
             raise AnalyzerError(f"unknown --format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
         debate, one = _load(db, thread_id, every)
+        if min_confidence > 0:
+            debate, hidden = debate_above(debate, min_confidence)
+            err.print(hidden.sentence(), highlight=False, markup=False)
         text = export_text(build_graph(debate, None if one is None else [one]), fmt)
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
