@@ -39,17 +39,22 @@ BELOW = {
 }
 
 
-@pytest.fixture(scope="module")
-def gold_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _analysed_gold(folder: Path, *analyze: str) -> Path:
+    """The gold threads of ../shared ingested and analysed (``analyze``: extra options)."""
     gold = require_shared("gold")
-    db = tmp_path_factory.mktemp("evidence") / "gold.db"
+    db = folder / "gold.db"
     runner = CliRunner()
     ingested = runner.invoke(cli, ["ingest", *(str(p) for p in sorted(gold.glob("*.mbox"))), "--db", str(db),
                                    "--no-progress"])
     assert ingested.exit_code == 0, ingested.output
-    analysed = runner.invoke(cli, ["analyze", "--db", str(db), "-j", "1", "--no-progress"])
+    analysed = runner.invoke(cli, ["analyze", "--db", str(db), "-j", "1", "--no-progress", *analyze])
     assert analysed.exit_code == 0, analysed.output
     return db
+
+
+@pytest.fixture(scope="module")
+def gold_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _analysed_gold(tmp_path_factory.mktemp("evidence"))
 
 
 @pytest.fixture(scope="module")
@@ -200,15 +205,7 @@ def test_a_cutoff_outside_0_to_1_is_refused(gold_db: Path, tmp_path: Path) -> No
 
 @pytest.fixture(scope="module")
 def rules_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    gold = require_shared("gold")
-    db = tmp_path_factory.mktemp("evidence-rules") / "gold.db"
-    runner = CliRunner()
-    ingested = runner.invoke(cli, ["ingest", *(str(p) for p in sorted(gold.glob("*.mbox"))), "--db", str(db),
-                                   "--no-progress"])
-    assert ingested.exit_code == 0, ingested.output
-    analysed = runner.invoke(cli, ["analyze", "--db", str(db), "--method", "rules", "-j", "1", "--no-progress"])
-    assert analysed.exit_code == 0, analysed.output
-    return db
+    return _analysed_gold(tmp_path_factory.mktemp("evidence-rules"), "--method", "rules")
 
 
 def test_the_rules_say_which_cue_or_structure_gave_each_label(rules_db: Path) -> None:

@@ -14,29 +14,12 @@ from pathlib import Path
 
 from analyzer.store.db import Store
 from analyzer.store.schema import MIGRATIONS, SCHEMA_VERSION
+from analyzer.store.search import rebuilt_index
 from analyzer.store.summaries import TABLES
 from tests.test_summaries import assert_same_as_reference, _scopes
 
-VERSION_6_INDEX = """
-DROP TRIGGER messages_fts_delete;
-DROP TRIGGER messages_fts_update;
-DROP TABLE messages_fts;
-CREATE VIRTUAL TABLE messages_fts USING fts5(
-    subject, author_name, body, content='messages', content_rowid='id',
-    tokenize = "unicode61 tokenchars '_.'"
-);
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, subject, author_name, body)
-    VALUES ('delete', old.id, old.subject, old.author_name, old.body);
-END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, subject, author_name, body)
-    VALUES ('delete', old.id, old.subject, old.author_name, old.body);
-    INSERT INTO messages_fts(rowid, subject, author_name, body)
-    VALUES (new.id, new.subject, new.author_name, new.body);
-END;
-INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
-"""
+VERSION_6_INDEX = rebuilt_index("unicode61 tokenchars '_.'")
+"""The index as migrations 1-6 left it: identifiers kept whole."""
 
 
 def _version_6(real_store: Path, path: Path) -> None:

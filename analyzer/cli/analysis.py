@@ -101,6 +101,16 @@ def _fingerprint_files(method: str) -> tuple[Path, ...]:
     return tuple(model_files())
 
 
+RelationVectorsOption = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--relation-vectors/--no-relation-vectors",
+        help="Sentence vectors of a reply's openings and answered quotes as relation features "
+        "(default: as the shipped models were trained).",
+    ),
+]
+
+
 @commands.command("analyze")
 def analyze_command(
     db: DbOption = Path(DEFAULT_DB),
@@ -255,14 +265,7 @@ def eval_command(
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features (MiniLM).")
     ] = True,
-    relation_vectors: Annotated[
-        Optional[bool],
-        typer.Option(
-            "--relation-vectors/--no-relation-vectors",
-            help="Sentence vectors of a reply's openings and answered quotes as relation features "
-            "(default: as the shipped models were trained).",
-        ),
-    ] = None,
+    relation_vectors: RelationVectorsOption = None,
     per_thread: Annotated[bool, typer.Option("--per-thread", help="With --cv: also print one row per thread.")] = False,
     score_ids: Annotated[
         Optional[Path],
@@ -419,14 +422,7 @@ def train_command(
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="Sentence vectors (MiniLM) as features.")
     ] = True,
-    relation_vectors: Annotated[
-        Optional[bool],
-        typer.Option(
-            "--relation-vectors/--no-relation-vectors",
-            help="Sentence vectors of a reply's openings and answered quotes as relation features "
-            "(default: as the shipped models were trained).",
-        ),
-    ] = None,
+    relation_vectors: RelationVectorsOption = None,
     catalogue: CatalogueOption = None,
     taxonomy: TaxonomyOption = None,
 ) -> None:

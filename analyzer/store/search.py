@@ -30,13 +30,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-IDENTIFIER_PARTS = """
+def rebuilt_index(tokenize: str) -> str:
+    """SQL that replaces the full-text index (and the triggers that keep it in step with
+    ``messages``) by one built with the FTS5 tokenizer ``tokenize``, rebuilt from the rows."""
+    return f"""
 DROP TRIGGER messages_fts_delete;
 DROP TRIGGER messages_fts_update;
 DROP TABLE messages_fts;
 CREATE VIRTUAL TABLE messages_fts USING fts5(
     subject, author_name, body, content='messages', content_rowid='id',
-    tokenize = "unicode61"
+    tokenize = "{tokenize}"
 );
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, subject, author_name, body)
@@ -51,6 +54,9 @@ END;
 INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 8);
 INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
 """
+
+
+IDENTIFIER_PARTS = rebuilt_index("unicode61")
 """Migration 7: the full-text index splits identifiers at ``_`` and ``.`` into their parts
 (it kept them whole, so only an identifier's prefix could be found). The index is derived
 from ``messages`` and rebuilt from it; no stored data changes."""
