@@ -149,3 +149,15 @@ def test_anchors_and_lore_links_are_safe() -> None:
     assert anchor("message:<script>@x").replace("-", "").isalnum()
     assert lore_url("a/b?c#d@example.org") == "https://lore.kernel.org/all/a%2Fb%3Fc%23d@example.org/"
     assert lore_url("<x@y>") == "https://lore.kernel.org/all/x@y/"
+
+
+def test_a_claim_as_long_as_a_pasted_config_dump_is_drawn() -> None:
+    """A "sentence" of mail can be tens of kilobytes (a config dump read as one sentence);
+    Graphviz refuses quoted strings over 16,384 characters, so tooltips are cut."""
+    dump = " ".join(f"# CONFIG_SENSORS_AD{n} is not set" for n in range(4_000))
+    builder = DebateBuilder()
+    builder.message("<dump@x>", author="rita", body=dump, subject="[PATCH] dump",
+                    claims=[(dump, "pin-previous-behaviour", "against")])
+    svg = graph_svg(build_graph(builder.build()), "full")
+    assert len(dump) > 100_000 and svg.startswith("<svg") and "CONFIG_SENSORS_AD0" in svg
+    assert "CONFIG_SENSORS_AD3999" not in svg

@@ -19,6 +19,7 @@ from typing import Literal
 
 import graphviz
 
+from analyzer.display import shorten
 from analyzer.errors import AnalyzerError
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
@@ -41,8 +42,13 @@ def text_label(text: str, width: int = 38, max_lines: int = 4) -> graphviz.quoti
     return graphviz.nohtml("".join(line.replace("\\", "\\\\") + "\\l" for line in lines))
 
 
-def plain(text: str) -> graphviz.quoting.NoHtml:
-    return graphviz.nohtml(" ".join(text.split()).replace("\\", "\\\\"))
+PLAIN_LIMIT = 1_000
+"""Characters of a one-line attribute (a tooltip): Graphviz refuses a quoted string over
+16,384, and a "sentence" of mail can be a whole pasted config dump."""
+
+
+def plain(text: str, limit: int = PLAIN_LIMIT) -> graphviz.quoting.NoHtml:
+    return graphviz.nohtml(shorten(text, limit).replace("\\", "\\\\"))
 
 
 def _digraph(name: str) -> graphviz.Digraph:
@@ -147,6 +153,8 @@ def render_svg(dot: graphviz.Digraph) -> str:
         raise AnalyzerError("Graphviz 'dot' was not found: install the graphviz package (apt-get install graphviz)") from exc
     except graphviz.CalledProcessError as exc:
         raise AnalyzerError(f"Graphviz could not lay out the graph: {exc.stderr!r}") from exc
+    except BrokenPipeError as exc:
+        raise AnalyzerError("Graphviz stopped reading the graph before its end (it refused the input)") from exc
     svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
     return svg.strip()
 

@@ -15,7 +15,9 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from analyzer.analysis.records import Claim
 from analyzer.debate import Debate, MessageInfo
+from analyzer.display import shorten
 from analyzer.evidence import message_evidence
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
@@ -131,13 +133,18 @@ def excerpt_view(debate: Debate, info: MessageInfo, limit: int, labels: int = 6)
     analysis = debate.analyses.get(info.message_id)
     claims = sorted(analysis.claims, key=lambda c: (c.start, c.end)) if analysis else []
     pieces: list[Piece] = []
+    spans: dict[tuple[int, int], list[Claim]] = {}
     for claim in claims:
+        spans.setdefault((claim.start, claim.end), []).append(claim)
+    # One piece per sentence (several positions may be read in one), cut to ``limit``.
+    for same in spans.values():
         if pieces:
             pieces.append(Piece(" … "))
-        pieces.append(Piece(claim.text, (claim_anchor(claim),), claim.stance, claim.position))
+        first = same[0]
+        pieces.append(Piece(shorten(first.text, limit), tuple(claim_anchor(c) for c in same), first.stance, first.position))
     if not pieces:
         pieces.append(Piece(info.body[:limit]))
-    shown = sum(len(c.text) for c in claims) if claims else min(len(info.body), limit)
+    shown = sum(min(len(c[0].text), limit) for c in spans.values()) if claims else min(len(info.body), limit)
     relation = analysis.relation if analysis else None
     return MessageView(
         message_anchor(info.message_id), info.message_id, lore_url(info.message_id), info.subject,

@@ -12,6 +12,7 @@ from typing import Literal
 
 from analyzer.analysis.records import Claim
 from analyzer.debate import Debate, MessageInfo
+from analyzer.display import shorten
 from analyzer.evidence import LabelEvidence, message_evidence, score_and_signals, why
 from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
@@ -172,15 +173,20 @@ def postings(debate: Debate, thread_id: str, shown: frozenset[str]) -> tuple[Pos
     )
 
 
+CLAIM_TEXT = 600
+"""Characters of a claim's sentence quoted in a report (a "sentence" of mail can be a
+100 kB pasted config dump); the message itself is one click away."""
+
+
 def claim_view(debate: Debate, claim: Claim) -> ClaimView:
     info = debate.messages[claim.message_id]
     return ClaimView(claim_anchor(claim), claim.message_id, message_anchor(claim.message_id), lore_url(claim.message_id),
-                     info.author_name, claim.position, claim.stance, claim.text, info.date or "", why(claim))
+                     info.author_name, claim.position, claim.stance, shorten(claim.text, CLAIM_TEXT), info.date or "", why(claim))
 
 
 def ref_view(ref: views.ClaimRef) -> ClaimView:
     return ClaimView(anchor(ref.node_id), ref.message_id, message_anchor(ref.message_id), lore_url(ref.message_id),
-                     ref.author_name, ref.position, ref.stance, ref.text, ref.date,
+                     ref.author_name, ref.position, ref.stance, shorten(ref.text, CLAIM_TEXT), ref.date,
                      score_and_signals(ref.confidence, ref.signals))
 
 
