@@ -136,6 +136,7 @@ def test_shipped_models_read_hostile_mail_and_every_message_is_analysed() -> Non
         reply(root, "patch@x", body="Here is the fix.\n\n" + patch),
         reply(root, "german@x", body="Das ist nicht rückwärtskompatibel, bitte nicht so übernehmen.\n"),
         reply(root, "line@x", body="A" * 300_000 + "\n"),
+        reply(root, "dump@x", body="My config:\n" + "".join(f"# CONFIG_SENSOR_{i} is not set\n" for i in range(3_000))),
     ]
     threads = thread_inputs(unique_messages(messages))
     analysed = {m.message_id for t in threads for m in reader(t).messages}
@@ -143,6 +144,8 @@ def test_shipped_models_read_hostile_mail_and_every_message_is_analysed() -> Non
     # The quote and the patch are not encoded sentence by sentence: the work stays bounded.
     assert len(recording.texts) < 200
     assert not any("+int x;" in t for t in recording.texts)
+    # A config dump the splitter leaves as one "sentence" is no candidate for a position.
+    assert not any("CONFIG_SENSOR_2999" in t for t in recording.texts)
 
 
 def test_a_megabyte_sentence_is_encoded_as_its_first_characters() -> None:

@@ -21,6 +21,9 @@ MAX_OPENINGS = 8
 QUOTE_TAIL = 600
 """Characters of an answered quote that are read: the end of a quote is what is answered."""
 MIN_WORDS = 3
+MAX_CHARS = 1_000
+"""Longest sentence read for a position: longer "sentences" are logs, config dumps or
+tables the sentence splitter could not cut (a claim about policy is rarely past a few lines)."""
 
 
 class TextVectors(Protocol):
@@ -76,8 +79,8 @@ def decision_rows(views: Sequence[MessageView]) -> Rows:
 
 
 def position_sentences(view: MessageView) -> list[Sentence]:
-    """The sentences of a message that can carry a position: prose of a few words."""
-    return [s for s in view.sentences if len(s.text.split()) >= MIN_WORDS][:MAX_SENTENCES]
+    """The sentences of a message that can carry a position: prose of a few words, not pages."""
+    return [s for s in view.sentences if len(s.text.split()) >= MIN_WORDS and len(s.text) <= MAX_CHARS][:MAX_SENTENCES]
 
 
 def sentence_rows(
