@@ -153,8 +153,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"streamlit did not answer on {url} within 60 s")
 
 
-GRAPH_FRAME = "iframe[title*='cytoscape']"
-CY = "[...document.querySelectorAll('div')].find(d => d._cyreg && d._cyreg.cy)._cyreg.cy"
+GRAPH_NODES = "[data-testid='mlpaGraph'] svg g.node"
 
 
 def expect(locator: Any) -> Any:
@@ -163,28 +162,29 @@ def expect(locator: Any) -> Any:
     return playwright_expect(locator)
 
 
-def _open_thread(browser: Any, url: str, *, replies: bool = True) -> tuple[Any, Any]:
+def _open_thread(browser: Any, url: str, *, replies: bool = True, nodes: int = 0) -> Any:
     """The Thread page with its graph drawn; ``replies`` switches to the reply tree (one
-    node per message) from the default argument map."""
+    node per message, ``nodes`` of them) from the default argument map."""
     page = browser.new_page(viewport={"width": 1400, "height": 1700})
     page.goto(url)
-    page.wait_for_selector(GRAPH_FRAME, timeout=60_000)
+    page.wait_for_selector(GRAPH_NODES, timeout=60_000)
     if replies:
         page.get_by_text("Who answered whom").first.click()
-        page.wait_for_timeout(300)
+        if nodes:
+            page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length === n",
+                                   arg=[GRAPH_NODES, nodes], timeout=30_000)
+        else:
+            page.wait_for_timeout(300)
         page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
-    frame = page.query_selector(GRAPH_FRAME).content_frame()
-    frame.wait_for_function(f"() => {{ try {{ return {CY}.nodes().length > 0 }} catch (e) {{ return false }} }}",
-                            timeout=30_000)
-    return page, frame
+    return page
 
 
 def test_thread_page_draws_graph_and_timeline_and_a_click_shows_the_message(
     browser: Any, server: str, dashboard_db: Path, tmp_path: Path
 ) -> None:
     root = THREAD_A["root_message_id"]
-    page, frame = _open_thread(browser, f"{server}/thread?thread={root}")
-    assert frame.evaluate(f"() => {CY}.nodes().length") == len(THREAD_A["message_ids"])
+    page = _open_thread(browser, f"{server}/thread?thread={root}", nodes=len(THREAD_A["message_ids"]))
+    assert page.locator(GRAPH_NODES).count() == len(THREAD_A["message_ids"])
     page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg",
                            timeout=30_000)
     with api.open_store(dashboard_db) as store:
@@ -192,10 +192,10 @@ def test_thread_page_draws_graph_and_timeline_and_a_click_shows_the_message(
     target = THREAD_A["message_ids"][6]
     info = debate.messages[target]
     assert info.author_name != debate.messages[root].author_name, "the panel must change on the click"
-    where = frame.evaluate(f"(id) => {CY}.getElementById(id).renderedPosition()", anchor(message_node(target)))
-    box = page.query_selector(GRAPH_FRAME).bounding_box()
-    page.mouse.click(box["x"] + where["x"], box["y"] + where["y"])
-    assert frame.evaluate(f"() => {CY}.$(':selected').map(n => n.id())") == [anchor(message_node(target))]
+    node = page.locator(f"{GRAPH_NODES}#{anchor(message_node(target))}")
+    node.click()
+    expect(page.locator(f"{GRAPH_NODES}.mlpa-chosen")).to_have_attribute("id", anchor(message_node(target)),
+                                                                         timeout=20_000)
     panel = page.locator("[data-testid='stHtml']").first
     expect(panel).to_contain_text(info.author_name, timeout=20_000)
     own_line = next(line for line in info.body.splitlines() if len(line) > 20 and not line.startswith(">"))
@@ -210,7 +210,7 @@ def test_thread_page_draws_graph_and_timeline_and_a_click_shows_the_message(
 def test_hostile_mail_is_shown_as_text_and_runs_nothing(
     browser: Any, server: str, canary: tuple[str, list[str]], tmp_path: Path
 ) -> None:
-    page, _ = _open_thread(browser, f"{server}/thread?thread={HOSTILE_ID}")
+    page = _open_thread(browser, f"{server}/thread?thread={HOSTILE_ID}")
     page.locator("[data-testid='stHtml']").first.wait_for(timeout=20_000)
     page.wait_for_timeout(1500)  # give any injected script or image the time to fire
     text = page.locator("section.main, [data-testid='stMain']").first.inner_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pyarrow as pa
@@ -17,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analyzer import api
-from analyzer.dashboard import charts, frames
+from analyzer.dashboard import charts, frames, graph_drawing
 from analyzer.debate import Debate
 from analyzer.graph.ids import anchor, message_node
 from tests.conftest import CORPUS, ROOT
@@ -56,11 +57,13 @@ def run_page(app: AppTest, page: str, **state: object) -> AppTest:
     return app
 
 
-def component_args(app: AppTest) -> dict[str, object]:
-    unknown = [e for e in app.main if type(getattr(e, "proto", None)).__name__ == "ComponentInstance"]
-    assert unknown, "the graph component was not rendered"
-    args: dict[str, object] = json.loads(unknown[0].proto.json_args)
-    return args
+def graph_node_ids(app: AppTest) -> list[str]:
+    """The ids of the nodes the Thread page's graph element draws (its SVG)."""
+    drawn = [e for e in app.main if type(getattr(e, "proto", None)).__name__ == "BidiComponent"]
+    assert drawn, "the graph was not rendered"
+    svg = json.loads(drawn[0].proto.json)["svg"]
+    return [g.get("id", "") for g in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}g")
+            if "node" in g.get("class", "").split()]
 
 
 # -- pages ---------------------------------------------------------------------------
@@ -121,9 +124,7 @@ def test_thread_page_shows_tree_graph_timeline_and_highlights(app: AppTest, deba
     claims = [c for mid in THREAD_A["message_ids"] if mid in debate.analyses for c in debate.analyses[mid].claims]
     assert tree.count('class="hl claim-') >= len(claims) > 0
     assert "<details>" in tree, "quoted text is folded"
-    args = component_args(app)
-    nodes = [e for e in args["elements"] if "source" not in e["data"]]  # type: ignore[attr-defined]
-    assert len(nodes) == len(THREAD_A["message_ids"])
+    assert sorted(graph_node_ids(app)) == sorted(anchor(message_node(m)) for m in THREAD_A["message_ids"])
     assert app.get("vega_lite_chart"), "the timeline chart is rendered"
     assert any(m.value.startswith("### Outcome:") for m in app.markdown), "the digest opens the page"
 
@@ -217,22 +218,31 @@ def test_reply_graph_has_a_node_per_message_and_edges_coloured_by_relation(debat
         relation = analysis.relation if analysis else None
         assert edge["data"]["relation"] == (relation.label if relation else "reply")
     node = anchor(message_node(THREAD_A["message_ids"][2]))
-    assert charts.selected_message(graph, {"nodes": [node], "edges": []}) == THREAD_A["message_ids"][2]
-    assert charts.selected_message(graph, {"nodes": [], "edges": []}) is None
+    assert charts.clicked_message(graph, node) == THREAD_A["message_ids"][2]
+    assert charts.clicked_message(graph, None) is None
 
 
-def test_argument_graph_links_claims_to_their_positions(debate: Debate) -> None:
+def test_graphs_are_drawn_as_svg_with_one_clickable_group_per_node_and_mail_text_escaped(debate: Debate) -> None:
     root = THREAD_A["root_message_id"]
-    graph = charts.argument_graph(api.argument_graph(debate, [root]), debate)
-    claims = [c for mid in THREAD_A["message_ids"] if mid in debate.analyses for c in debate.analyses[mid].claims]
-    # One node per claim: a sentence arguing two positions is two claims.
-    sentences = {(c.message_id, c.start, c.end, c.position, c.stance) for c in claims}
-    kinds = [e["data"].get("kind") for e in graph.elements if "source" not in e["data"]]
-    assert kinds.count("claim") == len(sentences) > 0
-    positions = {e["data"]["label"] for e in graph.elements if e["data"].get("kind") == "position"}
-    assert positions <= {c.position for c in claims} and positions
-    argues = [e for e in graph.elements if e["data"].get("relation") in ("for", "against")]
-    assert len(argues) == len(sentences)
+    for graph in (charts.reply_graph(debate, root), charts.map_elements(api.argument_graph(debate, [root]))):
+        svg = graph_drawing.graph_svg(graph.elements, notes=graph.notes)
+        document = ElementTree.fromstring(svg)
+        groups = {g.get("id"): g.get("class", "").split()
+                  for g in document.iter("{http://www.w3.org/2000/svg}g") if "node" in g.get("class", "").split()}
+        nodes = {e["data"]["id"]: e["data"] for e in graph.elements if "source" not in e["data"]}
+        assert set(groups) == set(nodes) and nodes
+        for node_id, classes in groups.items():
+            assert nodes[node_id].get("kind") in classes
+        edges = [g for g in document.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "edge"]
+        assert len(edges) == sum(1 for e in graph.elements if "source" in e["data"])
+        assert "<title>" not in svg
+    hostile = [{"data": {"id": "q-1", "kind": "person", "stance": "for", "label": "Mallory <script>x()</script>"}},
+               {"data": {"id": "c-2", "kind": "claim", "stance": "against", "label": "a <img src=x onerror=y> & b"}},
+               {"data": {"id": "q-1>c-2", "source": "q-1", "target": "c-2", "relation": "against"}}]
+    svg = graph_drawing.graph_svg(hostile, notes={"c-2": "note </svg><script>z()</script>"})
+    assert "<script" not in svg and "<img" not in svg and "&lt;script&gt;" in svg
+    texts = " ".join(t.text or "" for t in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"))
+    assert "Mallory <script>x()</script>" in texts
 
 
 def test_timeline_chart_carries_one_mark_per_dated_event(debate: Debate) -> None:

@@ -20,7 +20,7 @@ from analyzer.dashboard import argument_map, queries
 from analyzer.dashboard.digest import DecisionEvent, outcome
 from tests.conftest import ROOT, require_shared
 from tests.test_label_evidence import below
-from tests.test_dashboard_browser import CY, GRAPH_FRAME, browser, expect, serve_dashboard  # noqa: F401
+from tests.test_dashboard_browser import GRAPH_NODES, browser, expect, serve_dashboard  # noqa: F401
 
 ARTEFACTS = ROOT / "build" / "artefacts"
 MAIN = "[data-testid='stMain']"
@@ -92,27 +92,24 @@ def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any
         biggest = connection.execute("SELECT thread_id FROM claims GROUP BY thread_id ORDER BY count(*) DESC "
                                      "LIMIT 1").fetchone()[0]
     page = _open(browser, f"{server}/thread?scope={biggest}", "Outcome:")
-    frame = page.wait_for_selector(GRAPH_FRAME, timeout=60_000).content_frame()
-    frame.wait_for_function(f"() => {{ try {{ return {CY}.nodes().length > 0 }} catch (e) {{ return false }} }}",
-                            timeout=30_000)
-    before = frame.evaluate(f"() => {CY}.nodes().length")
+    page.wait_for_selector(GRAPH_NODES, timeout=60_000)
+    nodes = page.locator(GRAPH_NODES)
+    before = nodes.count()
     assert 0 < before <= argument_map.BUDGET
-    kinds = frame.evaluate(f"() => [...new Set({CY}.nodes().map(n => n.data('kind')))]")
-    assert {"position", "person", "claim"} <= set(kinds)
-    person = frame.evaluate(f"() => {{ const n = {CY}.nodes('[kind = \"person\"]').last(); "
-                            "return {id: n.id(), label: n.data('label'), at: n.renderedPosition()} }")
-    page.locator(GRAPH_FRAME).scroll_into_view_if_needed()
-    box = page.query_selector(GRAPH_FRAME).bounding_box()
-    page.mouse.click(box["x"] + person["at"]["x"], box["y"] + person["at"]["y"])
-    name = person["label"].rsplit(" (", 1)[0]
+    kinds = set(nodes.evaluate_all("ns => ns.flatMap(n => [...n.classList])"))
+    assert {"position", "person", "claim"} <= kinds
+    person = page.locator(f"{GRAPH_NODES}.person").last
+    label = person.locator("text").all_text_contents()
+    name = " ".join(label).rsplit(" (", 1)[0]
+    person.scroll_into_view_if_needed()
+    person.click()
     panel = page.locator("[data-testid='stHtml']").first
     expect(panel).to_contain_text(name.rstrip("…"), timeout=30_000)
     # The clicked node's claim, with its score and signals, above the message it opens.
     expect(page.locator(MAIN)).to_contain_text(f"Clicked: {name.rstrip('…')}", timeout=30_000)
-    frame = page.wait_for_selector(GRAPH_FRAME, timeout=30_000).content_frame()
-    frame.wait_for_function(f"(n) => {{ try {{ return {CY}.nodes().length > n }} catch (e) {{ return false }} }}",
-                            arg=before, timeout=30_000)
-    after = frame.evaluate(f"() => {CY}.nodes().length")
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[GRAPH_NODES, before],
+                           timeout=30_000)
+    after = nodes.count()
     assert after <= argument_map.BUDGET + argument_map.EXPANSION
     _shot(page, "argument-map-expanded")
     page.close()

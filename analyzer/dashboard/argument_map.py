@@ -1,8 +1,7 @@
 """The argument map: a thread's argument graph cut to what a reader can take in.
 
-Layered left to right (Cytoscape's ``klay`` layout, a Sugiyama-style layered layout shipped
-with ``st-cytoscape``): positions → the people who argued them (edge coloured by their
-side) → each person's strongest claim. The default view holds at most ``budget`` nodes
+Layered left to right (Graphviz ``dot`` on the server, :mod:`analyzer.dashboard.graph_drawing`):
+positions → the people who argued them (edge coloured by their side) → each person's strongest claim. The default view holds at most ``budget`` nodes
 (40): positions first, then the people with most claims, then one claim each. A click on
 a person or a position *expands* it (every claim of that person, more people of that
 position, up to ``EXPANSION`` nodes each); a click on any node shows the message behind it.
@@ -25,12 +24,6 @@ from analyzer.graph.ids import anchor
 
 BUDGET = 40
 EXPANSION = 12
-LAYOUT: dict[str, Any] = {
-    "name": "klay", "animate": False, "fit": True, "padding": 12,
-    "klay": {"direction": "RIGHT", "inLayerSpacingFactor": 1.2, "edgeSpacingFactor": 0.3,
-             "nodePlacement": "LINEAR_SEGMENTS", "thoroughness": 7, "borderSpacing": 8,
-             "separateConnectedComponents": False, "spacing": 14},
-}
 
 
 @dataclass

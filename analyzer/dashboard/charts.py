@@ -1,9 +1,9 @@
 """Chart builders: pure functions from plain records or frames to chart specifications.
 
 Altair charts for timelines and matrices (Streamlit renders them with its bundled
-Vega), and Cytoscape.js elements for the interactive argument graph (``st-cytoscape``,
-whose JavaScript ships inside the wheel, so the dashboard works offline). Cytoscape draws
-labels on a canvas, never as HTML, and node ids are hashes: mail text cannot become markup.
+Vega), and the nodes and edges of the Thread page's graphs, which
+:mod:`analyzer.dashboard.graph_drawing` lays out with Graphviz (labels become escaped SVG
+text and node ids are hashes: mail text cannot become markup).
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ import pandas as pd
 from analyzer.dashboard import argument_map
 from analyzer.debate import Debate
 from analyzer.display import shorten
-from analyzer.graph import views
 from analyzer.graph.build import ArgumentGraph
-from analyzer.graph.ids import anchor, message_node, position_node
+from analyzer.graph.ids import anchor, message_node
 
 GREEN, RED, AMBER, GREY, BLUE = "#2e8b57", "#c0392b", "#d68910", "#7f8c8d", "#2c5d8f"
 """Colour by meaning, on every page: endorsements and agreement green, refusals and
@@ -194,19 +193,18 @@ def behaviour_chart(behaviours: pd.DataFrame, top: int = 20) -> alt.Chart:
 
 @dataclass(frozen=True, slots=True)
 class GraphElements:
-    """What ``st_cytoscape.cytoscape`` takes, plus where each node's message is."""
+    """A graph for the Thread page (nodes and edges as ``{"data": {...}}`` records, drawn by
+    :mod:`analyzer.dashboard.graph_drawing`), plus where each node's message is."""
 
     elements: list[dict[str, Any]]
-    stylesheet: list[dict[str, Any]]
-    layout: dict[str, Any]
     messages: dict[str, str] = field(default_factory=dict)
-    """Cytoscape node id -> message id shown when the node is clicked."""
+    """Node id -> message id shown when the node is clicked."""
     expands: dict[str, str] = field(default_factory=dict)
-    """Cytoscape node id -> what a click on it opens up (argument map people and positions)."""
+    """Node id -> what a click on it opens up (argument map people and positions)."""
     hidden: int = 0
     """Nodes left out to keep within the budget."""
     notes: dict[str, str] = field(default_factory=dict)
-    """Cytoscape node id -> the claim behind it with its score and signals (argument map)."""
+    """Node id -> the claim behind it with its score and signals (argument map)."""
 
     @property
     def node_count(self) -> int:
@@ -215,7 +213,6 @@ class GraphElements:
 
 def _day(date: str | None) -> str:
     return (date or "")[:10]
-
 
 def reply_graph(debate: Debate, thread_id: str) -> GraphElements:
     """One node per message, an edge from each reply to its parent coloured by how it
@@ -236,88 +233,16 @@ def reply_graph(debate: Debate, thread_id: str) -> GraphElements:
                                "decision": "yes" if decided else "no"}})
         if info.parent_id and info.parent_id in debate.messages and info.parent_id in thread.message_ids:
             parent = anchor(message_node(info.parent_id))
-            edges.append({"data": {"id": f"{node}>{parent}", "source": node, "target": parent,
+            edges.append({"data": {"id": f"{node}>{parent}", "source": node, "target": parent, "kind": "reply",
                                    "relation": relation.label if relation else "reply"}})
-    root = anchor(message_node(thread.message_ids[0])) if thread.message_ids else None
-    layout = {"name": "breadthfirst", "directed": False, "roots": [root] if root else [], "spacingFactor": 1.1,
-              "animate": False}
-    return GraphElements(nodes + edges, _stylesheet(), layout, messages)
+    return GraphElements(nodes + edges, messages)
 
-
-def argument_graph(ag: ArgumentGraph, debate: Debate) -> GraphElements:
-    """Claims around the positions they argue (green for, red against) and who answered
-    which claim how; a click on a claim shows the message it was made in."""
-    nodes: dict[str, dict[str, Any]] = {}
-    edges: list[dict[str, Any]] = []
-    messages: dict[str, str] = {}
-    for claim in views.claims(ag):
-        node, position = anchor(claim.node_id), anchor(position_node(claim.position))
-        messages[node] = claim.message_id
-        nodes[node] = {"data": {"id": node, "kind": "claim", "stance": claim.stance,
-                                "label": f"{shorten(claim.author_name, 20)}: {shorten(claim.text, 40)}"}}
-        nodes.setdefault(position, {"data": {"id": position, "kind": "position", "label": claim.position}})
-        edges.append({"data": {"id": f"{node}>{position}", "source": node, "target": position,
-                               "relation": "for" if claim.stance == "for" else "against"}})
-    for source, target, label, message_id, to_message_id in views.responses(ag):
-        ends = []
-        for end, owner in ((source, message_id), (target, to_message_id)):
-            node = anchor(end)
-            if node not in nodes:
-                info = debate.messages.get(owner)
-                name = info.author_name if info else owner
-                nodes[node] = {"data": {"id": node, "kind": "message", "relation": "post",
-                                        "label": f"{shorten(name, 20)} {_day(info.date if info else None)}"}}
-                messages[node] = owner
-            ends.append(node)
-        edges.append({"data": {"id": f"{ends[0]}>{ends[1]}:{label}", "source": ends[0], "target": ends[1],
-                               "relation": label}})
-    # fcose lays the graph out once (no running simulation); it needs random starting
-    # points, since every node starts at the origin.
-    layout = {"name": "fcose", "animate": False, "randomize": True, "quality": "default", "nodeRepulsion": 8000,
-              "idealEdgeLength": 80}
-    unique_edges = list({e["data"]["id"]: e for e in edges}.values())
-    return GraphElements(list(nodes.values()) + unique_edges, _stylesheet(), layout, messages)
-
-
-def _stylesheet() -> list[dict[str, Any]]:
-    relation_edges = [
-        {"selector": f'edge[relation = "{name}"]', "style": {"line-color": colour, "target-arrow-color": colour}}
-        for name, colour in (RELATION_COLOURS | {"for": STANCE_COLOURS["for"], "against": STANCE_COLOURS["against"]}).items()
-    ]
-    return [
-        {"selector": "node", "style": {"label": "data(label)", "font-size": 9, "text-wrap": "wrap",
-                                       "text-max-width": 140, "width": 16, "height": 16, "text-valign": "bottom",
-                                       "background-color": "#95a5a6"}},
-        {"selector": 'node[kind = "message"]', "style": {"background-color": "#34495e"}},
-        {"selector": 'node[decision = "yes"]', "style": {"shape": "diamond", "width": 22, "height": 22,
-                                                          "background-color": "#d08a00"}},
-        {"selector": 'node[kind = "position"]', "style": {"shape": "round-rectangle", "width": 30, "height": 30,
-                                                           "font-size": 12, "font-weight": "bold",
-                                                           "background-color": "#5d6d7e"}},
-        {"selector": 'node[kind = "person"]', "style": {"shape": "ellipse", "width": 18, "height": 18, "font-size": 10,
-                                                         "text-valign": "top", "text-halign": "center"}},
-        {"selector": 'node[kind = "claim"]', "style": {"shape": "rectangle", "width": 10, "height": 10,
-                                                        "font-size": 10, "text-valign": "center",
-                                                        "text-halign": "right", "text-margin-x": 4,
-                                                        "text-max-width": 420, "text-wrap": "ellipsis"}},
-        {"selector": 'node[kind = "position"]', "style": {"text-valign": "center", "text-halign": "left",
-                                                           "text-margin-x": -4}},
-        {"selector": 'node[stance = "for"]', "style": {"background-color": STANCE_COLOURS["for"]}},
-        {"selector": 'node[stance = "against"]', "style": {"background-color": STANCE_COLOURS["against"]}},
-        {"selector": 'node[stance = "divided"]', "style": {"background-color": STANCE_COLOURS["divided"]}},
-        {"selector": 'node[disputed = "yes"]', "style": {"border-width": 3, "border-color": RED}},
-        {"selector": "node:selected", "style": {"border-width": 3, "border-color": "#f1c40f"}},
-        {"selector": "edge", "style": {"width": 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
-                                       "line-color": "#bdc3c7", "target-arrow-color": "#bdc3c7"}},
-        *relation_edges,
-    ]
 
 
 def map_elements(ag: ArgumentGraph, *, expanded: Sequence[str] = (), excluded: frozenset[str] = frozenset()) -> GraphElements:
-    """The layered argument map (:mod:`analyzer.dashboard.argument_map`) as Cytoscape elements."""
+    """The layered argument map (:mod:`analyzer.dashboard.argument_map`)."""
     shown = argument_map.argument_map(ag, expanded=expanded, excluded=excluded)
-    return GraphElements(argument_map.elements(shown), _stylesheet(), argument_map.LAYOUT, shown.messages,
-                         shown.expands, shown.hidden, shown.notes)
+    return GraphElements(argument_map.elements(shown), shown.messages, shown.expands, shown.hidden, shown.notes)
 
 
 def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: GraphView, *,
@@ -327,9 +252,6 @@ def graph_elements(ag: ArgumentGraph, debate: Debate, thread_id: str, view: Grap
     return map_elements(ag, expanded=expanded, excluded=excluded)
 
 
-def selected_message(graph: GraphElements, selection: Mapping[str, Sequence[str]] | None) -> str | None:
-    """The message of the node a click selected (the last one, if several)."""
-    for node in reversed(list((selection or {}).get("nodes", []))):
-        if node in graph.messages:
-            return graph.messages[node]
-    return None
+def clicked_message(graph: GraphElements, node: str | None) -> str | None:
+    """The message behind the node a click named (None for a node without one)."""
+    return graph.messages.get(node) if node else None

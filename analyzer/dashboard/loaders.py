@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from analyzer.dashboard import charts, frames, markup, queries
+from analyzer.dashboard import charts, frames, graph_drawing, markup, queries
 from analyzer.dashboard.cache import ByteBoundedCache
 from analyzer.dashboard.config import load_config
 from analyzer.dashboard.digest import Digest
@@ -262,6 +262,16 @@ def graph_elements(db: str, rev: str, thread_id: str, view: charts.GraphView,
     return _memo("graph_elements", db, rev, (thread_id, view, expanded, cutoff), lambda: charts.graph_elements(
         argument_graph(db, rev, (thread_id,), cutoff), shown(db, rev, (thread_id,), cutoff)[0], thread_id, view,
         expanded=expanded, excluded=frozenset(bots(db, rev))))
+
+
+def graph_svg(db: str, rev: str, thread_id: str, view: charts.GraphView,
+              expanded: tuple[str, ...] = (), cutoff: float = 0.0) -> str:
+    """:func:`graph_elements` laid out by Graphviz (once per thread, view and expansion)."""
+    def draw() -> str:
+        graph = graph_elements(db, rev, thread_id, view, expanded, cutoff)
+        return graph_drawing.graph_svg(graph.elements, notes=graph.notes)
+
+    return _memo("graph_svg", db, rev, (thread_id, view, expanded, cutoff), draw)
 
 
 def events(db: str, rev: str, thread_ids: tuple[str, ...] | None, cutoff: float = 0.0) -> pd.DataFrame:

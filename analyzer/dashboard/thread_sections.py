@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import cast
 
 import streamlit as st
-from st_cytoscape import cytoscape
 
-from analyzer.dashboard import charts, loaders, widgets
+from analyzer.dashboard import charts, graph_view, loaders, widgets
 from analyzer.dashboard.digest import CampView, Digest, Voice
 from analyzer.dashboard.markup import indented, markdown_text
 from analyzer.display import shorten
@@ -20,6 +19,8 @@ from analyzer.display import shorten
 PAGE_SIZE = 20
 NOTE_KEY = "clicked_note"
 """Session state: (message id, the clicked map node's claim with its score and signals)."""
+CHOSEN_KEY = "graph_chosen_node"
+"""Session state: the graph node clicked last (outlined on the graph)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +153,13 @@ def argument_map(ctx: ThreadContext) -> None:
     left, right = st.columns([3, 2])
     with left:
         key = f"graph-{view}-{ctx.thread_id}-{len(expanded)}"
-        selection = cytoscape(graph.elements, graph.stylesheet, layout=graph.layout, height="600px",
-                              selection_type="single", min_zoom=0.1, max_zoom=2.5, key=key)
+        svg = loaders.graph_svg(ctx.db.path, ctx.db.rev, ctx.thread_id, cast(charts.GraphView, view),
+                                expanded if view == "map" else (), ctx.cutoff)
+        clicked = graph_view.graph(svg, key=key, chosen_key=CHOSEN_KEY)
         hidden = f"; {graph.hidden} more left out (click a person or position to open it up)" if graph.hidden else ""
         st.caption(f"{graph.node_count} nodes{hidden}. Click a node to read its message. "
                    "Positions → people (green for, red against, amber divided) → their strongest claims.")
-    _on_click(ctx, graph, selection, key, expanded_key, expanded)
+    _on_click(graph, clicked, expanded_key, expanded)
     if st.session_state.get(widgets.MESSAGE_KEY) not in labels:
         linked = st.query_params.get("message")
         st.session_state[widgets.MESSAGE_KEY] = linked if linked in labels else next(iter(labels))
@@ -170,17 +172,16 @@ def argument_map(ctx: ThreadContext) -> None:
         st.html(next(card.open_html for card in cards if card.message_id == message_id))
 
 
-def _on_click(ctx: ThreadContext, graph: charts.GraphElements, selection: object, key: str, expanded_key: str,
-              expanded: tuple[str, ...]) -> None:
-    nodes = list((selection or {}).get("nodes", [])) if isinstance(selection, dict) else []
-    if not nodes or st.session_state.get(f"{key}_seen") == nodes[-1]:
+def _on_click(graph: charts.GraphElements, node: str | None, expanded_key: str, expanded: tuple[str, ...]) -> None:
+    """A click on a node shows its message (and the claim behind it); on a person or a
+    position it also opens that node up."""
+    if node is None:
         return
-    st.session_state[f"{key}_seen"] = nodes[-1]
-    clicked = charts.selected_message(graph, {"nodes": nodes[-1:]})
+    clicked = charts.clicked_message(graph, node)
     if clicked:
         st.session_state[widgets.MESSAGE_KEY] = clicked
-        st.session_state[NOTE_KEY] = (clicked, graph.notes[nodes[-1]]) if nodes[-1] in graph.notes else None
-    opens = graph.expands.get(nodes[-1])
+        st.session_state[NOTE_KEY] = (clicked, graph.notes[node]) if node in graph.notes else None
+    opens = graph.expands.get(node)
     if opens and opens not in expanded:
         st.session_state[expanded_key] = (*expanded, opens)
         st.rerun()
