@@ -1,5 +1,5 @@
-"""A store written before migrations 7 (identifier parts in the full-text index) and 8
-(per-thread totals) is brought up to date when opened, and loses nothing: every stored
+"""A store written before migrations 7 (identifier parts in the full-text index), 8
+(per-thread totals) and 9 (behaviours per thread and month) is brought up to date when opened, and loses nothing: every stored
 row is still there, search finds identifiers by their parts, the totals equal the
 full-table SQL.
 
@@ -16,6 +16,8 @@ from analyzer.store.db import Store
 from analyzer.store.schema import MIGRATIONS, SCHEMA_VERSION
 from analyzer.store.search import rebuilt_index
 from analyzer.store.summaries import TABLES
+
+SUMMARY_TABLES = (*TABLES, "thread_behaviour_months")
 from tests.test_summaries import assert_same_as_reference, _scopes
 
 VERSION_6_INDEX = rebuilt_index("unicode61 tokenchars '_.'")
@@ -26,19 +28,19 @@ def _version_6(real_store: Path, path: Path) -> None:
     source, target = sqlite3.connect(real_store), sqlite3.connect(path)
     source.backup(target)
     source.close()
-    target.executescript(VERSION_6_INDEX + "".join(f"DROP TABLE {t};" for t in TABLES) + "PRAGMA user_version = 6;")
+    target.executescript(VERSION_6_INDEX + "".join(f"DROP TABLE {t};" for t in SUMMARY_TABLES) + "PRAGMA user_version = 6;")
     target.close()
 
 
 def _stored_rows(connection: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table but the full-text index's own (derived from messages)."""
     names = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-             if not r[0].startswith("messages_fts") and r[0] not in TABLES]
+             if not r[0].startswith("messages_fts") and r[0] not in SUMMARY_TABLES]
     return {name: sorted((tuple(r) for r in connection.execute(f'SELECT * FROM "{name}"')), key=repr) for name in names}
 
 
 def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp_path: Path) -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 8
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 9
     path = tmp_path / "v6.db"
     _version_6(real_store, path)
     old = sqlite3.connect(path)
@@ -47,7 +49,7 @@ def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp
     old.close()
     assert infix_before == (0,), "version 6 could not find an identifier's infix"
     with Store.open(path) as store:
-        assert store.schema_version == 8
+        assert store.schema_version == 9
         assert _stored_rows(store.connection) == before
         assert {m.message_id for m in store.search("EOI_BROADCAST", limit=100)} == {
             mid for (mid,) in store.connection.execute(
@@ -55,4 +57,4 @@ def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp
         assert store.search("num_LPIs")
         assert_same_as_reference(store.connection, _scopes(store.connection))
     with Store.open(path) as again:  # opening a current store changes nothing
-        assert again.schema_version == 8 and _stored_rows(again.connection) == before
+        assert again.schema_version == 9 and _stored_rows(again.connection) == before

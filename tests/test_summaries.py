@@ -1,5 +1,5 @@
 """The per-thread totals (analyzer/store/summaries.py) give exactly what the full-table SQL
-gave for the Behaviours, People and who-answered-whom views — on the real store (archive
+gave for the Behaviours (and behaviours by month), People and who-answered-whom views — on the real store (archive
 plus gold threads), and still after a thread is analysed again, forgotten, or its people
 merged by a structure rebuild.
 
@@ -73,7 +73,13 @@ REFERENCE = {
         FROM named JOIN people fp ON fp.person_id = named.source JOIN people tp ON tp.person_id = named.target
         GROUP BY named.source, named.target ORDER BY named.source, named.target""",
 }
+REFERENCE["behaviours_by_month"] = f"""
+        SELECT substr(m.date, 1, 7) AS month, n.target, count(DISTINCT n.message_id)
+        FROM ({_NAMED}) n JOIN messages m USING (message_id)
+        WHERE m.date IS NOT NULL
+        GROUP BY month, n.target ORDER BY month, n.target"""
 COLUMNS = {
+    "behaviours_by_month": ["month", "behaviour", "messages"],
     "behaviours": ["behaviour", "disputes", "messages", "threads", "people", "last"],
     "people": ["person", "messages", "threads", "claims", "disputes"],
     "interactions": ["from", "to", "agree", "disagree", "mixed", "neutral"],
@@ -92,6 +98,9 @@ def totals(connection: sqlite3.Connection, view: str, scope: tuple[str, ...] | N
     if view == "interactions":
         everyone = queries.interactions(connection, scope, bots, people=100_000)
         return everyone.sort_values(["from", "to"]).reset_index(drop=True)
+    if view == "behaviours_by_month":
+        named = [r[0] for r in connection.execute("SELECT DISTINCT target FROM mentions WHERE kind = 'behaviour'")]
+        return queries.behaviours_by_month(connection, scope, named)
     page = getattr(queries, view)(connection, scope, bots, limit=100_000)
     assert page.total == len(page.rows)
     rows = page.rows.copy()
@@ -110,6 +119,8 @@ def assert_same_as_reference(connection: sqlite3.Connection, scopes: list[tuple[
                 expected["last"] = expected["last"].map(lambda d: None if pd.isna(d) else d)
             if view == "interactions":
                 expected = expected.sort_values(["from", "to"]).reset_index(drop=True)
+            if view == "behaviours_by_month":
+                expected["month"] = pd.to_datetime(expected["month"] + "-01", utc=True, format="ISO8601")
             pd.testing.assert_frame_equal(totals(connection, view, scope, bots), expected, check_dtype=False)
 
 

@@ -347,12 +347,12 @@ def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str]
 
 
 def behaviours_by_month(connection: sqlite3.Connection, scope: Scope, chosen: Sequence[str]) -> pd.DataFrame:
-    """How many messages named each of the ``chosen`` behaviours, month by month."""
+    """How many messages named each of the ``chosen`` behaviours, month by month (added up
+    from the per-thread monthly totals, :mod:`analyzer.store.summaries`)."""
     sql = f"""
-        SELECT substr(m.date, 1, 7) AS month, n.target, count(DISTINCT n.message_id)
-        FROM ({_BEHAVIOUR_MESSAGES}) n JOIN messages m USING (message_id)
-        WHERE n.target IN (SELECT value FROM json_each(:chosen)) AND m.date IS NOT NULL
-        GROUP BY month, n.target ORDER BY month"""
+        SELECT month, target, sum(messages) FROM thread_behaviour_months
+        WHERE target IN (SELECT value FROM json_each(:chosen)) AND {_IN_SCOPE.format(column="thread_id")}
+        GROUP BY month, target ORDER BY month, target"""
     frame = _frame(connection, sql, {"scope": _scope(scope), "chosen": json.dumps(list(chosen))},
                    ["month", "behaviour", "messages"])
     frame["month"] = pd.to_datetime(frame["month"] + "-01", utc=True, format="ISO8601")

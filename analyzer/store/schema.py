@@ -108,6 +108,8 @@ MIGRATIONS: list[str] = [
     search.IDENTIFIER_PARTS,
     # 8: per-thread totals behind the cross-thread views (analyzer/store/summaries.py)
     summaries.SCHEMA,
+    # 9: messages naming each behaviour per thread and month (analyzer/store/summaries.py)
+    summaries.MONTHS,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,8 +10,9 @@ analysis saved or forgotten (:mod:`analyzer.store.analysis`), or the threads and
 rebuilt (:mod:`analyzer.store.structure`, every thread). So the sums are, row for row,
 what the same questions asked of the full tables give.
 
-SCHEMA is migration 8 of analyzer/store/schema.py; it fills the tables from what the store
-already holds.
+SCHEMA is migration 8 of analyzer/store/schema.py and MONTHS migration 9 (how many messages
+named each behaviour, per thread and month, for "Behaviours by month"); each fills its
+tables from what the store already holds.
 """
 
 from __future__ import annotations
@@ -125,8 +126,36 @@ def _refresh_sql(chosen: str) -> list[str]:
 SCHEMA = _TABLES + "".join(statement + ";\n" for statement in _refresh_sql("1"))
 """Migration 8: the per-thread totals, filled from every thread already analysed."""
 
-_CHOSEN = _refresh_sql("{c} IN (SELECT value FROM json_each(:threads))")
-_EVERY = _refresh_sql("1")
+
+
+def _months_sql(chosen: str) -> list[str]:
+    """Migration 9's statements for the threads ``chosen`` (as in :func:`_refresh_sql`)."""
+    on = chosen.format
+    return [
+        f"DELETE FROM thread_behaviour_months WHERE {on(c='thread_id')}",
+        f"""INSERT INTO thread_behaviour_months(thread_id, target, month, messages)
+        SELECT n.thread_id, n.target, substr(m.date, 1, 7), count(DISTINCT n.message_id)
+        FROM mentions n JOIN messages m USING (message_id)
+        WHERE n.kind = 'behaviour' AND m.date IS NOT NULL AND {on(c="n.thread_id")}
+        GROUP BY n.thread_id, n.target, substr(m.date, 1, 7)""",
+    ]
+
+
+MONTHS = """
+CREATE TABLE thread_behaviour_months (
+    thread_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    month TEXT NOT NULL,
+    messages INTEGER NOT NULL,
+    PRIMARY KEY (target, month, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_behaviour_months_thread ON thread_behaviour_months(thread_id);
+""" + "".join(statement + ";\n" for statement in _months_sql("1"))
+"""Migration 9: messages naming each behaviour per thread and month (``YYYY-MM``)."""
+
+_CHOSEN = [*_refresh_sql("{c} IN (SELECT value FROM json_each(:threads))"),
+           *_months_sql("{c} IN (SELECT value FROM json_each(:threads))")]
+_EVERY = [*_refresh_sql("1"), *_months_sql("1")]
 
 
 def refresh(store: Store, thread_ids: Iterable[str] | None = None) -> None:
