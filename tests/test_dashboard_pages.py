@@ -153,7 +153,7 @@ def test_thread_page_opens_the_message_named_in_the_url(app: AppTest, debate: De
 def test_people_page_shows_matrix_camps_and_stances(app: AppTest, debate: Debate) -> None:
     run_page(app, "people")
     graph = api.argument_graph(debate)
-    camps = app.dataframe[1].value
+    camps = app.table[0].value
     assert set(camps["position"]) == {c.position for c in api.camps(graph)}
     charts_shown = app.get("vega_lite_chart")
     assert len(charts_shown) == 3, "matrix, who-answered-whom and stance over time"

@@ -31,14 +31,10 @@ st.altair_chart(charts.position_matrix_chart(matrix), width="stretch")
 st.subheader("Camps")
 st.caption("Per position: who argued for it, against it, or both equally often (claims in brackets).")
 camps = loaders.camps(db.path, db.rev, scope)
-st.dataframe(
-    pd.DataFrame([{"position": c.position, "people": c.people, "for": ", ".join(c.supporters),
-                   "against": ", ".join(c.opponents), "divided": ", ".join(c.divided)} for c in camps]),
-    hide_index=True, width="stretch",
-    column_config={"for": st.column_config.TextColumn(width="large"),
-                   "against": st.column_config.TextColumn(width="medium"),
-                   "divided": st.column_config.TextColumn(width="small")},
-)
+# A plain table: every name stays readable (cells wrap) and it costs the browser nothing.
+st.table(pd.DataFrame([{"position": c.position, "people": c.people, "for": ", ".join(c.supporters),
+                        "against": ", ".join(c.opponents), "divided": ", ".join(c.divided)} for c in camps]),
+         hide_index=True)
 
 st.subheader("Who answered whom")
 interactions = loaders.interactions(db.path, db.rev, scope)
