@@ -36,6 +36,15 @@ export default function(component) {
   if (box.getAttribute('data-drawn') !== data.key) {
     box.innerHTML = data.svg;
     box.setAttribute('data-drawn', data.key);
+    // A graph much wider than the pane keeps its own size (the pane scrolls): shrunk to
+    // fit, a 180-message reply tree would be unreadable.
+    const svg = box.querySelector('svg');
+    const natural = svg && svg.viewBox.baseVal ? svg.viewBox.baseVal.width * 4 / 3 : 0;
+    if (svg && 0.6 * natural > box.clientWidth) {
+      svg.style.maxWidth = 'none';
+      svg.style.width = Math.round(0.6 * natural) + 'px';
+      svg.style.margin = '0';
+    }
     box.querySelectorAll('g.node').forEach((node) => {
       node.addEventListener('click', (event) => {
         event.preventDefault();
