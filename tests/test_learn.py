@@ -179,3 +179,21 @@ def test_a_batch_of_mixed_lengths_gives_the_vectors_of_each_text_alone() -> None
     alone = np.concatenate([encoder.encode([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-5)
     assert not np.allclose(together[0], together[2])
+
+
+def test_patches_of_a_series_are_not_read_for_positions_but_their_cover_letter_and_replies_are() -> None:
+    catalogue = load_catalogue(None)
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    recording = Recording()
+    reader = LearnedReader(annotator, load_models(), {b.id: b.kind for b in catalogue}, vectors=recording)
+    cover = msg("cover@x", subject="[PATCH v2 0/2] KVM: arm64: keep the old behaviour selectable",
+                body="This series argues that the cover letter sentence must be kept selectable.\n")
+    part = reply(cover, "part@x", subject="[PATCH v2 1/2] KVM: arm64: add the quirk",
+                 body="The commit message sentence explains what the patch changes in detail.\n")
+    answer = reply(part, "answer@x", body="The reviewer sentence says this breaks existing userspace badly.\n")
+    threads = thread_inputs(unique_messages([cover, part, answer]))
+    analysed = {m.message_id for t in threads for m in reader(t).messages}
+    assert analysed == {"cover@x", "part@x", "answer@x"}
+    read = " ".join(recording.texts)
+    assert "cover letter sentence" in read and "reviewer sentence" in read
+    assert "commit message sentence" not in read

@@ -53,6 +53,13 @@ class MessageView:
         return not subject.is_reply and "PATCH" in subject.tags
 
     @property
+    def is_numbered_patch(self) -> bool:
+        """Patch n/m (n >= 1) of a series as posted: a code change and its commit message,
+        where the series is argued in its cover letter and the replies."""
+        subject = parse_subject(self.message.subject)
+        return not subject.is_reply and subject.is_patch and (subject.number or 0) >= 1 and (subject.total or 0) >= 2
+
+    @property
     def own_text(self) -> str:
         return "\n".join(s.text for s in self.sentences)
 
