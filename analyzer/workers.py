@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Literal, Protocol, TypeVar
 
@@ -60,7 +60,7 @@ def local_cores() -> int:
         return os.cpu_count() or 1
 
 
-def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
+def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Generator[R, None, None]:
     """``task`` of each item on ``jobs`` local worker processes, results in item order.
     Workers are spawned, so nothing of the driver's state (open database included) is
     inherited; ``task`` and the items must pickle (module-level functions, plain records)."""
