@@ -224,11 +224,11 @@ def sizes_run(archive: Path, size: int, ingest_jobs: list[str]) -> None:
         stages.append(sampled("structure", [*ANALYZER, "structure", "--db", str(db), "--no-progress", "--json"]))
         stages.append(sampled("analyze (rules)", [*ANALYZER, "analyze", "--db", str(db), "--method", "rules",
                                                   "--no-progress", "--json"]))
-    print("| messages | stage | wall (s) | msg/s | cores busy | writer share | peak RSS MiB: driver | largest worker | git |")
+    print("| messages | stage | wall (s) | msg/s | cores busy | writer (s, share) | peak RSS MiB: driver | largest worker | git |")
     print("|---|---|---|---|---|---|---|---|---|")
     for stage in stages:
         writer = stage.output.get("writer_seconds")
-        share = f"{float(str(writer)) / stage.seconds:.0%}" if writer is not None else ""
+        share = f"{float(str(writer)):.1f}, {float(str(writer)) / stage.seconds:.0%}" if writer is not None else ""
         peaks = [f"{stage.peaks[r]:.0f}" if r in stage.peaks else "-" for r in ("driver", "worker", "git")]
         print(f"| {size:,} | {stage.label} | {stage.seconds:.1f} | {size / stage.seconds:.0f} | "
               f"{stage.cpu_seconds / stage.seconds:.0%} | {share} | {' | '.join(peaks)} |")
