@@ -5,8 +5,9 @@ Three things run at once: a reader thread pulls raw mail from the source
 (:mod:`analyzer.ingest.parser_pool`), and this thread writes parsed batches to SQLite
 while the next ones are parsed. An inbox of several public-inbox epochs is read
 differently: worker processes read and parse slices of all epochs at once
-(:mod:`analyzer.ingest.epochs`) and this thread only writes. Memory stays bounded: only a few batches, each capped
-in messages and in bytes, are in flight at any time. Each batch is one transaction
+(:mod:`analyzer.ingest.epochs`) and this thread only writes. Memory stays bounded: only
+a few batches, each capped in messages and in bytes (an epoch slice in commits, each
+message capped in size), are in flight at any time. Each batch is one transaction
 together with the source cursors it advances, so a killed run resumes where it stopped
 and never stores a message twice.
 """
