@@ -6,7 +6,8 @@ so the work is partitioned by thread: each worker builds its own reader once fro
 ``ReaderSpec`` (plain, picklable settings), reads the threads it is handed and returns plain
 records (``ThreadResult``). Results come back in the order the threads were given, so the
 driver writes them exactly as a one-process run would, one transaction per thread; at most
-``window`` threads are in flight, so memory does not grow with the store.
+``window`` threads are in flight, so memory does not grow with the store. Where the tasks
+run is an ``analyzer.workers.Runner``, the same ones the segmentation of ``structure`` uses.
 
     engine(inputs) -> results, in order
       inline_engine      this process (``-j 1``)
@@ -25,15 +26,20 @@ from analyzer.analysis.inputs import ThreadInput
 from analyzer.analysis.isolate import analyse_isolating_failures
 from analyzer.analysis.records import ThreadAnalysis
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
-from analyzer.errors import ConfigError
 from analyzer.store.failures import StageFailure, failure_of
-from analyzer.workers import Pending, in_order, in_processes, local_cores
+from analyzer.workers import (
+    EngineName as EngineName,
+    Runner,
+    choose_runner,
+    dask_runner,
+    in_this_process,
+    process_runner,
+)
 
 if TYPE_CHECKING:
     from analyzer.nlp.pipeline import PipelineSettings
 
 Method = Literal["learned", "rules"]
-EngineName = Literal["local", "dask"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,52 +105,30 @@ def inline_engine(read: ThreadReader) -> Engine:
     return run
 
 
-def process_engine(spec: ReaderSpec, jobs: int) -> Engine:
-    """``jobs`` worker processes on this machine."""
+def engine_on(spec: ReaderSpec, runner: Runner) -> Engine:
+    """The threads read where ``runner`` runs tasks, each worker building its reader once;
+    in this process (``-j 1``) the reader is built here and dropped with the engine."""
+    if runner is in_this_process:
+        return inline_engine(build_reader(spec))
 
     def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
-        return in_processes(functools.partial(read_in_worker, spec), threads, jobs)
+        return runner(functools.partial(read_in_worker, spec), threads)
 
     return run
+
+
+def process_engine(spec: ReaderSpec, jobs: int) -> Engine:
+    """``jobs`` worker processes on this machine."""
+    return engine_on(spec, process_runner(jobs))
 
 
 def dask_engine(spec: ReaderSpec, scheduler: str, *, window: int | None = None, connect_timeout: float = 20.0) -> Engine:
     """The workers of the Dask cluster whose scheduler listens at ``scheduler``
     (``tcp://host:8786``); they need this package installed, at the same version."""
-
-    def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
-        try:
-            from distributed import Client
-        except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise ConfigError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from exc
-        try:
-            client = Client(scheduler, timeout=connect_timeout)  # type: ignore[no-untyped-call]
-        except (OSError, TimeoutError) as exc:
-            raise ConfigError(f"--scheduler {scheduler}: no Dask scheduler answers there ({exc})") from exc
-        with client:
-            cores = sum(client.nthreads().values()) or 1  # type: ignore[no-untyped-call]
-
-            def submit(thread: ThreadInput) -> Pending[ThreadResult]:
-                future: Pending[ThreadResult] = client.submit(read_in_worker, spec, thread, pure=False)
-                return future
-
-            yield from in_order(submit, threads, window or cores * 4)
-
-    return run
+    return engine_on(spec, dask_runner(scheduler, window=window, connect_timeout=connect_timeout))
 
 
 def choose_engine(spec: ReaderSpec, *, engine: EngineName = "local", jobs: int = 0,
                   scheduler: str | None = None) -> Engine:
-    """The engine the options name; ``jobs`` 0 means every local core, 1 this process."""
-    if engine == "dask":
-        if not scheduler:
-            raise ConfigError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-        return dask_engine(spec, scheduler)
-    if engine != "local":
-        raise ConfigError(f"--engine {engine!r}: choose local or dask")
-    if jobs < 0:
-        raise ConfigError(f"--jobs {jobs}: give a number of processes (0: every core)")
-    count = jobs or local_cores()
-    if count == 1:
-        return inline_engine(build_reader(spec))
-    return process_engine(spec, count)
+    """The engine the options name (``analyzer.workers.choose_runner``)."""
+    return engine_on(spec, choose_runner(engine=engine, jobs=jobs, scheduler=scheduler))

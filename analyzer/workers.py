@@ -1,6 +1,15 @@
-"""Work spread over local worker processes, results handed back in the order given: the
-one way the stages (segmentation, analysis) use every core. Kept free of the stages'
-imports so that any of them can use it."""
+"""Where a stage's tasks run, results handed back in the order given: the one way the
+stages (segmentation, analysis) use every core or a Dask cluster. Kept free of the
+stages' imports so that any of them can use it.
+
+    Runner(task, items) -> task(item) for each item, in item order
+      in_this_process    this process (``-j 1``)
+      process_runner     a pool of local processes (``-j N``, default: every core)
+      dask_runner        a dask.distributed cluster (``--engine dask --scheduler ADDR``)
+
+Tasks are module-level functions of plain records (they must pickle), so a stage runs
+the same code wherever its tasks go and the driver stores results exactly as one process
+would."""
 
 from __future__ import annotations
 
@@ -9,17 +18,28 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
+
+from analyzer.errors import ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 
 
+EngineName = Literal["local", "dask"]
+
+
 class Pending(Protocol[R_co]):
     def result(self) -> R_co: ...
+
+
+class Runner(Protocol):
+    """Runs ``task`` on each item somewhere; yields the results in item order."""
+
+    def __call__(self, task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]: ...
 
 
 def in_order(submit: Callable[[T], Pending[R]], items: Iterable[T], window: int) -> Iterator[R]:
@@ -40,7 +60,7 @@ def local_cores() -> int:
         return os.cpu_count() or 1
 
 
-def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
+def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Generator[R, None, None]:
     """``task`` of each item on ``jobs`` local worker processes, results in item order.
     Workers are spawned, so nothing of the driver's state (open database included) is
     inherited; ``task`` and the items must pickle (module-level functions, plain records)."""
@@ -55,6 +75,57 @@ def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Itera
             raise
 
 
+def in_this_process(task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:
+    return map(task, items)
+
+
+def process_runner(jobs: int) -> Runner:
+    """``jobs`` worker processes on this machine."""
+
+    def run(task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:
+        return in_processes(task, items, jobs)
+
+    return run
+
+
+def dask_runner(scheduler: str, *, window: int | None = None, connect_timeout: float = 20.0) -> Runner:
+    """The workers of the Dask cluster whose scheduler listens at ``scheduler``
+    (``tcp://host:8786``); they need this package installed, at the same version. At most
+    ``window`` tasks (default: four per worker thread) are in flight."""
+
+    def run(task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise ConfigError("--engine dask needs dask.distributed: pip install 'dask[distributed]'") from exc
+        try:
+            client = Client(scheduler, timeout=connect_timeout)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"--scheduler {scheduler}: no Dask scheduler answers there ({exc})") from exc
+        with client:
+            cores = sum(client.nthreads().values()) or 1  # type: ignore[no-untyped-call]
+
+            def submit(item: T) -> Pending[R]:
+                future: Pending[R] = client.submit(task, item, pure=False)
+                return future
+
+            yield from in_order(submit, items, window or cores * 4)
+
+    return run
+
+
+def choose_runner(*, engine: EngineName = "local", jobs: int = 0, scheduler: str | None = None) -> Runner:
+    """The runner the options name; ``jobs`` 0 means every local core, 1 this process."""
+    if engine == "dask":
+        if not scheduler:
+            raise ConfigError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+        return dask_runner(scheduler)
+    if engine != "local":
+        raise ConfigError(f"--engine {engine!r}: choose local or dask")
+    if jobs < 0:
+        raise ConfigError(f"--jobs {jobs}: give a number of processes (0: every core)")
+    count = jobs or local_cores()
+    return in_this_process if count == 1 else process_runner(count)
 
 
 OWNER_POLL = 0.5

@@ -3,6 +3,7 @@ list) on the same store, CPU use (cores busy on average) and peak RSS of each pr
 
     .venv/bin/python benchmarks/bench_scale.py [--messages 600] [--jobs 1,2] [--method learned,rules]
         [--archive ../shared/archives/kvmarm-columbia-0.git] [--dask]
+    .venv/bin/python benchmarks/bench_scale.py --sizes 5000,21367,100000 [--ingest-jobs 1,2]
 
 The store holds the archive's first ``--messages`` messages (structure built once, before
 timing); each run analyses a fresh copy of it with `analyzer analyze --force -j N` in a
@@ -10,6 +11,15 @@ subprocess, sampled every 0.1 s for the RSS of the driver and of each worker. CP
 user+system time of the run and its workers over its wall time. The machine is shared:
 compare the ratios of one run, not figures across runs. With --dask, also a 2-worker
 LocalCluster (processes) at the same store.
+
+With --sizes, memory against archive size instead: for each size, an inbox of that many
+messages in two public-inbox epochs is built from the archive (past its 21,367 messages,
+distinct copies of its threads with rewritten Message-IDs: benchmarks/scaled_inbox.py),
+then ingested (into a fresh store at each of --ingest-jobs: -j 1 reads the epochs one
+after the other and parses in the writer's process, -j 2 reads and parses both epochs at
+once in two workers), structured (every core) and analysed with the rules (every core),
+each stage a subprocess sampled every 0.1 s for the peak RSS of each of its processes.
+Ingest also gives the share of its wall time the one writer spent storing batches.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from analyzer.ingest import publicinbox  # noqa: E402
 from analyzer.ingest.pipeline import IngestOptions, ingest  # noqa: E402
 from analyzer.store.db import Store  # noqa: E402
 from analyzer.store.structure import rebuild_structure  # noqa: E402
+from benchmarks.scaled_inbox import build_inbox  # noqa: E402
 
 ANALYZER = [sys.executable, "-c", "from analyzer.cli import main; main()"]
 
@@ -120,7 +131,13 @@ def main() -> None:
     parser.add_argument("--jobs", default="1,2")
     parser.add_argument("--method", default="learned,rules")
     parser.add_argument("--dask", action="store_true", help="also a 2-worker LocalCluster")
+    parser.add_argument("--sizes", help="memory against size instead: e.g. 5000,21367,100000 messages")
+    parser.add_argument("--ingest-jobs", default="1,2", help="with --sizes: ingest parse workers to compare")
     options = parser.parse_args()
+    if options.sizes:
+        for size in options.sizes.split(","):
+            sizes_run(options.archive, int(size), options.ingest_jobs.split(","))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         store = build_store(options.archive, options.messages, Path(tmp))
         for method in options.method.split(","):
@@ -141,6 +158,81 @@ def report(method: str, runs: list[Run]) -> None:
         print(f"{run.label:<14} {run.rate:>7.1f} {run.rate / base.rate:>7.2f}x {run.seconds:>8.1f} "
               f"{run.cores_busy * 100:>9.0f}% {run.messages / run.cpu_seconds:>9.1f} {run.driver_cpu_seconds:>12.1f}  {peaks}")
     print(f"load average during the runs: {os.getloadavg()[0]:.1f} (other work on the machine takes cores too)")
+
+
+# -- memory against archive size (--sizes) ------------------------------------------------
+
+INGEST = """
+import json, sys, time
+from analyzer.ingest.pipeline import IngestOptions, ingest
+from analyzer.store.db import Store
+start = time.perf_counter()
+with Store.open(sys.argv[1]) as store:
+    report = ingest(store, [(sys.argv[2], "public-inbox")], IngestOptions(jobs=int(sys.argv[3])))
+print(json.dumps(report.counts.as_dict() | {"writer_seconds": report.writer_seconds,
+                                            "seconds": time.perf_counter() - start}))
+"""
+
+
+@dataclass(frozen=True)
+class Sampled:
+    label: str
+    seconds: float
+    cpu_seconds: float
+    peaks: dict[str, float]
+    """Peak RSS (MiB): "driver", the largest Python child ("worker"), the largest git."""
+    output: dict[str, object]
+
+
+def sampled(label: str, command: list[str]) -> Sampled:
+    """Run ``command`` (which prints one JSON object last): wall time, CPU of its process
+    tree (each process's own, sampled every 0.1 s), peak RSS by role."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    root = psutil.Process(process.pid)
+    peaks: dict[str, float] = {}
+    cpu: dict[int, float] = {}
+    while process.poll() is None:
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                role = "driver" if p.pid == process.pid else "git" if p.name() == "git" else "worker"
+                peaks[role] = max(peaks.get(role, 0.0), p.memory_info().rss / 2**20)
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    seconds = time.perf_counter() - start
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{label} exited {process.returncode}: {err.strip()[-600:]}")
+    return Sampled(label, seconds, sum(cpu.values()), peaks, json.loads(out.strip().splitlines()[-1]))
+
+
+def sizes_run(archive: Path, size: int, ingest_jobs: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        inbox = build_inbox(archive, size, Path(tmp) / "inbox", epochs=2)
+        print(f"\n{size} messages in 2 epochs (built in {time.perf_counter() - started:.0f} s, not timed); "
+              f"load average {os.getloadavg()[0]:.1f}")
+        stages: list[Sampled] = []
+        for jobs in ingest_jobs:
+            db = Path(tmp) / "store.db"
+            db.unlink(missing_ok=True)
+            stages.append(sampled(f"ingest -j {jobs}", [sys.executable, "-c", INGEST, str(db), str(inbox), jobs]))
+        stages.append(sampled("structure", [*ANALYZER, "structure", "--db", str(db), "--no-progress", "--json"]))
+        stages.append(sampled("analyze (rules)", [*ANALYZER, "analyze", "--db", str(db), "--method", "rules",
+                                                  "--no-progress", "--json"]))
+    print("| messages | stage | wall (s) | msg/s | cores busy | writer (s, share) | peak RSS MiB: driver | largest worker | git |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for stage in stages:
+        writer = stage.output.get("writer_seconds")
+        share = f"{float(str(writer)):.1f}, {float(str(writer)) / stage.seconds:.0%}" if writer is not None else ""
+        peaks = [f"{stage.peaks[r]:.0f}" if r in stage.peaks else "-" for r in ("driver", "worker", "git")]
+        print(f"| {size:,} | {stage.label} | {stage.seconds:.1f} | {size / stage.seconds:.0f} | "
+              f"{stage.cpu_seconds / stage.seconds:.0%} | {share} | {' | '.join(peaks)} |")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ slower) on the first 24."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.nlp.pipeline import PipelineSettings, pipeline_fingerprint
 from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure
+from analyzer.workers import Runner, choose_runner
 from tests.conftest import require_shared
 
 MESSAGES = 240
@@ -126,21 +128,50 @@ def test_dask_engine_names_an_unreachable_scheduler() -> None:
         list(run(iter(())))
 
 
-def test_segmentation_on_worker_processes_stores_the_records_of_one_process(structured: Path, tmp_path: Path) -> None:
-    """`structure -j 2` segments threads on two processes: the same segments as -j 1 (the
-    fixture's store)."""
-    db = tmp_path / "two.db"
+def segments(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as conn:
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in SEGMENT_TABLES}
+
+
+def segmented(structured: Path, tmp_path: Path, name: str, runner: Runner) -> dict[str, list[tuple[object, ...]]]:
+    db = tmp_path / f"{name}.db"
     shutil.copy(structured.with_name("ingested.db"), db)
     with Store.open(db) as store:
-        summary = rebuild_structure(store, jobs=2)
-    assert summary.segmented > MESSAGES * 0.9
+        summary = rebuild_structure(store, runner=runner)
+    assert summary.segmented > MESSAGES * 0.9 and summary.failed == 0
+    return segments(db)
 
-    def segments(path: Path) -> dict[str, list[tuple[object, ...]]]:
-        with sqlite3.connect(path) as conn:
-            return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in SEGMENT_TABLES}
 
-    found = segments(db)
-    assert len(found["segment_quotes"]) > 100 and found == segments(structured)
+def test_segmentation_on_worker_processes_and_dask_stores_the_records_of_one_process(
+        structured: Path, tmp_path: Path, cluster: str) -> None:
+    """`structure -j 2` and `structure --engine dask` segment threads on two processes:
+    the same segments as -j 1 (the fixture's store)."""
+    alone = segments(structured)
+    assert len(alone["segment_quotes"]) > 100
+    assert segmented(structured, tmp_path, "two", choose_runner(jobs=2)) == alone
+    assert segmented(structured, tmp_path, "dask", choose_runner(engine="dask", scheduler=cluster)) == alone
+
+
+def test_structure_command_runs_on_a_dask_cluster_and_resumes(structured: Path, tmp_path: Path, cluster: str) -> None:
+    """A structure run that stopped half-way (some threads' segments gone, the "up to date"
+    mark not written) is finished by `structure --engine dask`, with one process's segments."""
+    db = tmp_path / "cli.db"
+    shutil.copy(structured, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        half = [r[0] for r in conn.execute("SELECT message_id FROM segmentations ORDER BY message_id")][::2]
+        conn.executemany("DELETE FROM segmentations WHERE message_id = ?", [(m,) for m in half])
+        for table in SEGMENT_TABLES[1:-1]:
+            conn.executemany(f"DELETE FROM {table} WHERE message_id = ?", [(m,) for m in half])
+        conn.execute("DELETE FROM structure_state")
+    result = CliRunner().invoke(app, ["structure", "--db", str(db), "--engine", "dask"])
+    assert result.exit_code == 2 and "--scheduler" in result.output
+    result = CliRunner().invoke(app, ["structure", "--db", str(db), "--engine", "dask", "--scheduler", cluster,
+                                      "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["failed"] == 0 and len(half) <= summary["segmented"] < summary["messages"]
+    assert segments(db) == segments(structured)
 
 
 def test_workers_exit_when_a_killed_analyze_cannot_stop_them(small: Path, tmp_path: Path) -> None:

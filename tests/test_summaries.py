@@ -185,3 +185,18 @@ def test_people_merged_by_a_structure_rebuild_keep_the_totals_right(store: Store
     rebuild_structure(store, aliases=aliases, segment=False)
     assert connection.execute("SELECT count(*) FROM people").fetchone()[0] == people_before - 1
     assert_same_as_reference(connection, scopes)
+
+
+def test_refreshing_one_threads_totals_does_not_read_every_mention(tmp_path: Path) -> None:
+    """Saving a thread's analysis refreshes its totals: the mentions are found by thread,
+    not by reading every behaviour mention of the store (which made each save cost time
+    in proportion to the store, quadratic over an `analyze` run)."""
+    from analyzer.store import summaries
+
+    with Store.open(tmp_path / "plan.db") as store:
+        plans = [" | ".join(str(row[3]) for row in store.connection.execute(f"EXPLAIN QUERY PLAN {statement}",
+                                                                              {"threads": '["t"]'}))
+                 for statement in summaries._CHOSEN]
+    reading_mentions = [plan for plan in plans if "mentions" in plan]
+    assert reading_mentions and all("mentions_thread" in plan for plan in reading_mentions)
+    assert not any("mentions_target" in plan for plan in plans)

@@ -14,7 +14,7 @@ from analyzer.analysis.catalogue import load_catalogue, load_taxonomy
 from analyzer.analysis.files import read_thread_file
 from analyzer.analysis.gold import GoldLine, dump_lines, read_lines
 from analyzer.analysis.scoring import Evaluation, evaluate
-from analyzer.cli.common import DEFAULT_DB, DbOption, RichProgress, err, exit_on_failures, fail, guarded, out
+from analyzer.cli.common import DEFAULT_DB, DbOption, EngineOption, RichProgress, SchedulerOption, err, exit_on_failures, fail, guarded, out
 from analyzer.display import visible
 from analyzer.errors import ConfigError
 from analyzer.store.db import Store
@@ -53,12 +53,6 @@ MethodOption = Annotated[
 ]
 JobsOption = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes reading threads (0: every core; 1: this process only).")
-]
-EngineOption = Annotated[
-    str, typer.Option("--engine", help="local: processes on this machine (-j); dask: an existing Dask cluster (--scheduler).")
-]
-SchedulerOption = Annotated[
-    Optional[str], typer.Option("--scheduler", help="Address of the Dask scheduler for --engine dask, e.g. tcp://10.0.0.5:8786.")
 ]
 MaintainersOption = Annotated[
     Optional[Path], typer.Option("--maintainers", help="A kernel MAINTAINERS file: gives people their roles.")
@@ -137,7 +131,8 @@ def analyze_command(
     every local core (-j), or on a Dask cluster (--engine dask --scheduler ADDR); the
     results are the same record for record as with -j 1."""
     from analyzer.analyze import analyze_store
-    from analyzer.engine import EngineName, Method, ReaderSpec, choose_engine
+    from analyzer.engine import EngineName, Method, ReaderSpec, engine_on
+    from analyzer.workers import choose_runner
     from analyzer.nlp.pipeline import pipeline_fingerprint
     from analyzer.store.structure import needs_rebuild, rebuild_structure
 
@@ -149,11 +144,11 @@ def analyze_command(
         with Store.open(db) as store:
             if store.count("messages") == 0:
                 raise ConfigError(f"{db} holds no messages; run `analyzer ingest SOURCE --db {db}` first")
+            runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
             structure = None
             if maintainers or aliases or needs_rebuild(store):
                 structure = rebuild_structure(
-                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"),
-                    jobs=1 if engine == "dask" else jobs,
+                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"), runner=runner
                 ).as_dict()
             spec = ReaderSpec(cast("Method", _check_method(method)), settings)
             report = analyze_store(
@@ -162,7 +157,7 @@ def analyze_command(
                 pipeline_fingerprint=method + pipeline_fingerprint(settings, extra=_fingerprint_files(method)),
                 progress=RichProgress(show, "analyse"),
                 force=force,
-                engine=choose_engine(spec, engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler),
+                engine=engine_on(spec, runner),
             )
             return report.as_dict() | ({"structure": structure} if structure else {})
 

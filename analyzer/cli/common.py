@@ -24,6 +24,12 @@ DbOption = Annotated[
     Path,
     typer.Option("--db", envvar="ANALYZER_DB", help="SQLite database to use (created if missing)."),
 ]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="local: processes on this machine (-j); dask: an existing Dask cluster (--scheduler).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Address of the Dask scheduler for --engine dask, e.g. tcp://10.0.0.5:8786.")
+]
 T = TypeVar("T")
 
 

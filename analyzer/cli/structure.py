@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -14,18 +14,20 @@ from rich.table import Table
 from analyzer.cli.common import (
     DEFAULT_DB,
     DbOption,
+    EngineOption,
     RichProgress,
     cell,
     err,
     exit_on_failures,
     fail,
     guarded,
+    SchedulerOption,
     out,
 )
 from analyzer.display import visible, visible_json
-from analyzer.errors import ConfigError
 from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store, StoredMessage
+from analyzer.workers import EngineName, choose_runner
 from analyzer.thread.records import SeriesVersion
 from analyzer.store.structure import (
     StructureSummary,
@@ -65,18 +67,20 @@ def structure_command(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Processes segmenting threads (0: every core; 1: this process only).")
     ] = 0,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Thread every stored message, link patch-series versions, merge people's identities
-    and segment messages whose thread changed (on every core by default). Run it after
-    `analyzer ingest`; `threads` and `show` also run it by themselves when new mail was stored."""
+    and segment messages whose thread changed (on every core by default, or on a Dask
+    cluster: --engine dask --scheduler ADDR). Run it after `analyzer ingest`; `threads` and
+    `show` also run it by themselves when new mail was stored."""
     show = True if progress is None else progress
 
     def run() -> StructureSummary:
+        runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
         with Store.open(db) as store:
-            if jobs < 0:
-                raise ConfigError(f"--jobs {jobs}: give a number of processes (0: every core)")
             return rebuild_structure(
-                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="segment"), jobs=jobs
+                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="segment"), runner=runner
             )
 
     summary = guarded(run)

@@ -3,8 +3,11 @@
 Three things run at once: a reader thread pulls raw mail from the source
 (:mod:`analyzer.ingest.prefetch`), worker processes parse it
 (:mod:`analyzer.ingest.parser_pool`), and this thread writes parsed batches to SQLite
-while the next ones are parsed. Memory stays bounded: only a few batches, each capped
-in messages and in bytes, are in flight at any time. Each batch is one transaction
+while the next ones are parsed. An inbox of several public-inbox epochs is read
+differently: worker processes read and parse slices of all epochs at once
+(:mod:`analyzer.ingest.epochs`) and this thread only writes. Memory stays bounded: only
+a few batches, each capped in messages and in bytes (an epoch slice in commits, each
+message capped in size), are in flight at any time. Each batch is one transaction
 together with the source cursors it advances, so a killed run resumes where it stopped
 and never stores a message twice.
 """
@@ -12,19 +15,24 @@ and never stores a message twice.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analyzer.ingest import epochs
+from analyzer.ingest.epochs import EpochSlice
 from analyzer.ingest.lore import LoreClient
 from analyzer.ingest.parser_pool import Parsed, ParserPool
 from analyzer.ingest.prefetch import Prefetch
+from analyzer.ingest.publicinbox import EpochRead
 from analyzer.ingest.sources import ReadOptions, SourceFormat, check, open_source
 from analyzer.mail.headers import clean_message_id, list_id_of, lists_of, raw_header
 from analyzer.mail.parse import ParsePolicy
 from analyzer.progress import NoProgress, Progress
 from analyzer.records import IngestCounts, Message, Provenance, RawMail, Rejection
+from analyzer.workers import in_processes
 
 if TYPE_CHECKING:  # the store imports stage modules that import Progress from here
     from analyzer.store.db import Store
@@ -53,6 +61,9 @@ class IngestOptions:
 class IngestReport:
     counts: IngestCounts
     per_source: dict[str, IngestCounts]
+    writer_seconds: float = 0.0
+    """Wall time the one writer spent storing batches (its share of the run shows whether
+    it is the bottleneck)."""
 
 
 def ingest(
@@ -71,6 +82,7 @@ def ingest(
     checked = [(target, check(target, kind)) for target, kind in targets]
     total = IngestCounts()
     per_source: dict[str, IngestCounts] = {}
+    writer = _Writer(store, progress)
     run_id = store.start_run([t for t, _ in checked], _now_iso())
     policy = ParsePolicy(max_size=options.read.max_size, now=options.now)
     status = "interrupted"
@@ -81,7 +93,10 @@ def ingest(
                 progress.start(planned.target, planned.estimate)
                 counts = IngestCounts()
                 try:
-                    _ingest_stream(store, planned.items, parser, options, progress, counts)
+                    if parser.jobs > 1 and epochs.epochs_to_read(planned.epochs) > 1:
+                        _ingest_epochs(writer, planned.epochs, options, policy, parser.jobs, counts)
+                    else:
+                        _ingest_stream(store, planned.items, parser, options, writer, counts)
                 finally:
                     progress.finish()
                     per_source.setdefault(planned.target, IngestCounts()).add(counts)
@@ -89,7 +104,7 @@ def ingest(
         status = "complete"
     finally:
         _record_run(store, run_id, total, status)
-    return IngestReport(counts=total, per_source=per_source)
+    return IngestReport(counts=total, per_source=per_source, writer_seconds=writer.seconds)
 
 
 def _record_run(store: Store, run_id: int, total: IngestCounts, status: str) -> None:
@@ -106,7 +121,7 @@ def _ingest_stream(
     items: Iterator[RawMail | Rejection],
     parser: ParserPool,
     options: IngestOptions,
-    progress: Progress,
+    writer: _Writer,
     counts: IngestCounts,
 ) -> None:
     """Read, parse and write one source; ``counts`` grows batch by batch, so it is
@@ -117,9 +132,55 @@ def _ingest_stream(
         for batch in ahead:
             pending.append(_prepare(store, batch, parser))
             if len(pending) > options.parse_ahead:
-                _write(store, pending.popleft(), counts, progress)
+                _write(writer, pending.popleft(), counts)
         while pending:
-            _write(store, pending.popleft(), counts, progress)
+            _write(writer, pending.popleft(), counts)
+
+
+def _ingest_epochs(writer: _Writer, plan: Sequence[EpochRead], options: IngestOptions, policy: ParsePolicy,
+                   jobs: int, counts: IngestCounts) -> None:
+    """Read and parse the epochs of one inbox at once on ``jobs`` worker processes
+    (analyzer.ingest.epochs); this thread writes each slice with its epoch's cursor."""
+    slices = epochs.epoch_slices(plan, size=options.batch_size, policy=policy, list_hint=options.read.list_hint)
+    handed: deque[EpochSlice] = deque()
+    # Results come back in the order the slices were handed out: each epoch's in commit order.
+    done = in_processes(epochs.read_slice, _remembered(slices, handed), jobs)
+    try:
+        for parsed in done:
+            task = handed.popleft()
+            messages = [item for item in parsed if isinstance(item, Message)]
+            rejections = [item for item in parsed if isinstance(item, Rejection)]
+            writer.write(messages, [], rejections, dict([task.checkpoint]), counts, read=len(parsed),
+                         advanced=len(task.commits))
+    finally:  # stop the workers and git now, not when the generators are collected
+        done.close()
+        slices.close()
+
+
+def _remembered(slices: Iterator[EpochSlice], handed: deque[EpochSlice]) -> Iterator[EpochSlice]:
+    for task in slices:
+        handed.append(task)
+        yield task
+
+
+class _Writer:
+    """The one writer of an ingest run: stores batches, counts them, times itself."""
+
+    def __init__(self, store: Store, progress: Progress) -> None:
+        self.store = store
+        self.progress = progress
+        self.seconds = 0.0
+
+    def write(self, messages: list[Message], seen_again: list[SeenAgain], rejections: list[Rejection],
+              checkpoints: dict[str, str], counts: IngestCounts, *, read: int, advanced: int) -> None:
+        started = time.perf_counter()
+        written = self.store.write_batch(messages, seen_again, rejections, checkpoints)
+        self.seconds += time.perf_counter() - started
+        rejected: dict[str, int] = {}
+        for rejection in rejections:
+            rejected[rejection.reason] = rejected.get(rejection.reason, 0) + 1
+        counts.add(IngestCounts(read, written.stored, written.duplicates, rejected))
+        self.progress.advance(advanced)
 
 
 @dataclass
@@ -135,7 +196,7 @@ def _prepare(store: Store, batch: list[RawMail | Rejection], parser: ParserPool)
     return _PreparedBatch(batch=batch, seen_again=seen_again, parsed=parser.submit(to_parse))
 
 
-def _write(store: Store, prepared: _PreparedBatch, counts: IngestCounts, progress: Progress) -> None:
+def _write(writer: _Writer, prepared: _PreparedBatch, counts: IngestCounts) -> None:
     rejections = [item for item in prepared.batch if isinstance(item, Rejection)]
     messages: list[Message] = []
     for result in prepared.parsed():
@@ -143,12 +204,8 @@ def _write(store: Store, prepared: _PreparedBatch, counts: IngestCounts, progres
             messages.append(result)
         else:
             rejections.append(result)
-    written = store.write_batch(messages, prepared.seen_again, rejections, _checkpoints(prepared.batch))
-    rejected: dict[str, int] = {}
-    for rejection in rejections:
-        rejected[rejection.reason] = rejected.get(rejection.reason, 0) + 1
-    counts.add(IngestCounts(len(prepared.batch), written.stored, written.duplicates, rejected))
-    progress.advance(len(prepared.batch))
+    writer.write(messages, prepared.seen_again, rejections, _checkpoints(prepared.batch), counts,
+                 read=len(prepared.batch), advanced=len(prepared.batch))
 
 
 def _split_known(store: Store, raws: list[RawMail]) -> tuple[list[RawMail], list[SeenAgain]]:

@@ -14,7 +14,7 @@ import queue
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -127,10 +127,22 @@ def stream_epoch(reads: EpochRead, *, max_size: int, list_hint: str | None) -> I
     commits straight into ``git cat-file``, so memory does not grow with the archive."""
     if reads.count == 0:
         return
+    commits = stream_commits(reads)
+    try:
+        yield from read_epoch(reads.epoch, commits, max_size=max_size, list_hint=list_hint)
+    finally:
+        commits.close()
+
+
+def stream_commits(reads: EpochRead) -> Generator[tuple[str, int], None, None]:
+    """(commit, commit time) of the commits still to read in one epoch, oldest first,
+    streamed from ``git log``; closing the iterator stops git."""
+    if reads.count == 0:
+        return
     log = _popen(reads.epoch.path, "log", "--reverse", "--format=%H %ct", _revisions(reads.since))
     assert log.stdout is not None
     try:
-        yield from read_epoch(reads.epoch, _listed_commits(log.stdout), max_size=max_size, list_hint=list_hint)
+        yield from _listed_commits(log.stdout)
     finally:
         log.kill()
         log.stdout.close()

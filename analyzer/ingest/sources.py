@@ -32,6 +32,9 @@ class PlannedSource:
     kind: SourceFormat
     estimate: int | None
     items: Iterator[RawMail | Rejection]
+    epochs: tuple[publicinbox.EpochRead, ...] = ()
+    """A public-inbox source's epochs and what is left to read of each (for reading them
+    in parallel; ``items`` reads them one after the other)."""
 
 
 def detect(target: str) -> SourceFormat:
@@ -143,7 +146,7 @@ def open_source(
         if not plan:
             raise SourceError(f"{target}: no public-inbox epochs found (expected a bare git repo or git/N.git)")
         total = sum(reads.count for reads in plan)
-        return PlannedSource(target, kind, total, _chain_epochs(plan, options))
+        return PlannedSource(target, kind, total, _chain_epochs(plan, options), tuple(plan))
     if kind == "lore":
         if lore_client is None:
             raise SourceError("fetching from lore needs an HTTP client")

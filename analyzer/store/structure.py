@@ -31,7 +31,7 @@ from analyzer.store.db import Store
 from analyzer.store.failures import failed_versions, failure_of, forget_failures, replace_failures
 from analyzer.store.failures import StageFailure
 from analyzer.thread.context import Segmenter, library_segmenter, segment_each
-from analyzer.workers import in_processes, local_cores
+from analyzer.workers import Runner, choose_runner, in_this_process
 from analyzer.thread.mailmap import parse_mailmap
 from analyzer.thread.maintainers import parse_maintainers
 from analyzer.thread.people import People, Sighting, resolve_people
@@ -202,12 +202,14 @@ def rebuild_structure(
     segmenter: Segmenter | None = None,
     segment: bool = True,
     jobs: int = 1,
+    runner: Runner | None = None,
 ) -> StructureSummary:
     """Rethread every message, link series, resolve people, then (re)segment messages
     whose thread changed or that were never segmented (unless ``segment`` is False).
     ``segmenter`` defaults to the project's; without one, segmentation is skipped and the
-    summary says so. Segmentation runs on ``jobs`` worker processes (0: every core; the
-    segmenter must then pickle, as the project's does), stored in thread order as with one."""
+    summary says so. Segmentation runs where ``runner`` runs tasks (a Dask cluster, say;
+    default: ``jobs`` worker processes, 0 meaning every core; the segmenter must then
+    pickle, as the project's does), stored in thread order as with one process."""
     started = time.perf_counter()
     mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
@@ -229,7 +231,8 @@ def rebuild_structure(
         if not segment:
             _forget_state(store)
     used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
-    segmented, failed = _segment_stale(store, threading.threads, used, progress, jobs) if used else (0, 0)
+    run = runner or choose_runner(jobs=jobs)
+    segmented, failed = _segment_stale(store, threading.threads, used, progress, run) if used else (0, 0)
     if segment:
         # The "up to date" mark goes in only once every stale message is segmented (or
         # recorded as failed): a run killed before this point is redone by the next one.
@@ -390,9 +393,11 @@ DELETE FROM structure_state WHERE key = 'messages';
 
 
 def _segment_stale(
-    store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None, jobs: int = 1
+    store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None, runner: Runner
 ) -> tuple[int, int]:
-    """(messages segmented, messages that failed) over the threads whose segments are stale."""
+    """(messages segmented, messages that failed) over the threads whose segments are stale.
+    The driver reads each thread's bodies and hands them out (a worker needs no access to
+    the store); each thread's results are stored in one transaction, in thread order."""
     current = {
         row[0]: _segmented_version(row[1], row[2])
         for row in store.connection.execute("SELECT message_id, thread_signature, segmenter FROM segmentations")
@@ -409,8 +414,8 @@ def _segment_stale(
         progress.start("messages", total)
     failed = 0
     tasks = ((segmenter, thread, _bodies(store, thread.message_ids)) for thread, _ in stale)
-    count = jobs or local_cores()
-    done = in_processes(segment_task, tasks, count) if count > 1 and len(stale) > 1 else map(segment_task, tasks)
+    # One stale thread is not worth starting workers for.
+    done = (runner if len(stale) > 1 else in_this_process)(segment_task, tasks)
     for (thread, signature), (results, failures) in zip(stale, done, strict=True):
         failed += _store_thread_segments(store, thread, signature, segmenter, results, failures)
         if progress:

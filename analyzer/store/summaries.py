@@ -68,12 +68,17 @@ TABLES = ("thread_behaviour_totals", "thread_behaviour_people", "thread_reply_to
 DISPUTING = "('disagree', 'mixed')"
 
 
-def _refresh_sql(chosen: str) -> list[str]:
+def _refresh_sql(chosen: str, *, by_thread: bool = False) -> list[str]:
     """The statements that rebuild the rows of the threads ``chosen`` (an SQL condition on
-    a thread id column, written ``{c}``)."""
+    a thread id column, written ``{c}``). ``by_thread``: a few threads are chosen, so the
+    mentions are looked up by thread; SQLite otherwise picks the (kind, target) index and
+    reads every behaviour mention of the store for each thread saved (``+kind`` keeps it
+    off that index), which made saving a thread's analysis cost time in proportion to the
+    store (docs/scale.md)."""
     on = chosen.format
+    kind = "+kind" if by_thread else "kind"
     named = f"""SELECT DISTINCT target, message_id, thread_id FROM mentions
-                WHERE kind = 'behaviour' AND {on(c="thread_id")}"""
+                WHERE {kind} = 'behaviour' AND {on(c="thread_id")}"""
     return [
         *(f"DELETE FROM {table} WHERE {on(c='thread_id')}" for table in TABLES),
         f"""INSERT INTO thread_behaviour_totals(thread_id, target, messages, disputes, last)
@@ -127,16 +132,16 @@ SCHEMA = _TABLES + "".join(statement + ";\n" for statement in _refresh_sql("1"))
 """Migration 8: the per-thread totals, filled from every thread already analysed."""
 
 
-
-def _months_sql(chosen: str) -> list[str]:
+def _months_sql(chosen: str, *, by_thread: bool = False) -> list[str]:
     """Migration 9's statements for the threads ``chosen`` (as in :func:`_refresh_sql`)."""
     on = chosen.format
+    kind = "+n.kind" if by_thread else "n.kind"
     return [
         f"DELETE FROM thread_behaviour_months WHERE {on(c='thread_id')}",
         f"""INSERT INTO thread_behaviour_months(thread_id, target, month, messages)
         SELECT n.thread_id, n.target, substr(m.date, 1, 7), count(DISTINCT n.message_id)
         FROM mentions n JOIN messages m USING (message_id)
-        WHERE n.kind = 'behaviour' AND m.date IS NOT NULL AND {on(c="n.thread_id")}
+        WHERE {kind} = 'behaviour' AND m.date IS NOT NULL AND {on(c="n.thread_id")}
         GROUP BY n.thread_id, n.target, substr(m.date, 1, 7)""",
     ]
 
@@ -153,8 +158,8 @@ CREATE INDEX thread_behaviour_months_thread ON thread_behaviour_months(thread_id
 """ + "".join(statement + ";\n" for statement in _months_sql("1"))
 """Migration 9: messages naming each behaviour per thread and month (``YYYY-MM``)."""
 
-_CHOSEN = [*_refresh_sql("{c} IN (SELECT value FROM json_each(:threads))"),
-           *_months_sql("{c} IN (SELECT value FROM json_each(:threads))")]
+_CHOSEN = [*_refresh_sql("{c} IN (SELECT value FROM json_each(:threads))", by_thread=True),
+           *_months_sql("{c} IN (SELECT value FROM json_each(:threads))", by_thread=True)]
 _EVERY = [*_refresh_sql("1"), *_months_sql("1")]
 
 
