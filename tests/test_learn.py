@@ -179,3 +179,31 @@ def test_a_batch_of_mixed_lengths_gives_the_vectors_of_each_text_alone() -> None
     alone = np.concatenate([encoder.encode([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-5)
     assert not np.allclose(together[0], together[2])
+
+
+def test_a_reply_reads_the_turn_it_answers() -> None:
+    """Dialogue features: a rebuttal (answering a reply to one's own message), the parent's
+    questions, answered quotes that are questions, own text against quoted text."""
+    from analyzer.learn.features import dialogue_features, relation_features
+    from analyzer.learn.views import view_thread
+
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    root = msg("root@x", subject="[PATCH] KVM: arm64: make the register writable", author="Ann <ann@example.org>",
+               body="This makes the register writable so a VMM can restore it.\n")
+    question = reply(root, "q@x", author="Bob <bob@example.org>",
+                     body="> This makes the register writable so a VMM can restore it.\n\nWhy is this needed? Who restores it?\n")
+    rebuttal = reply(question, "r@x", author="Ann <ann@example.org>",
+                     body="> Why is this needed? Who restores it?\n\nQEMU does, on migration between two hosts with different values.\n")
+    [thread] = thread_inputs(unique_messages([root, question, rebuttal]))
+    views = {v.message.message_id: v for v in view_thread(thread, annotator).messages}
+    assert views["root@x"].parent_reading is None
+    answer = dialogue_features(views["r@x"])
+    assert answer["dlg.rebuttal"] == 1.0
+    assert answer["dlg.parent_questions"] == 1.0
+    assert answer["dlg.answers_question"] == 1.0
+    assert answer["dlg.own_over_quoted"] > 0
+    asked = dialogue_features(views["q@x"])
+    assert "dlg.rebuttal" not in asked  # the root answers no one
+    assert asked["dlg.parent_questions"] == 0.0
+    assert asked["dlg.answers_question"] == 0.0
+    assert set(answer) <= set(relation_features(views["r@x"]))
