@@ -207,3 +207,28 @@ def test_a_reply_reads_the_turn_it_answers() -> None:
     assert asked["dlg.parent_questions"] == 0.0
     assert asked["dlg.answers_question"] == 0.0
     assert set(answer) <= set(relation_features(views["r@x"]))
+
+
+def test_a_decision_head_is_switched_off_where_the_rules_alone_do_as_well() -> None:
+    from analyzer.learn.training import OFF, _best_decision
+
+    kind = "accepted"
+    # The rules find both applied patches; the head only adds a false hit above 0.5.
+    rules_enough = [
+        ({kind: 0.9}, {kind}, {kind}),
+        ({kind: 0.2}, {kind}, {kind}),
+        ({kind: 0.7}, set(), set()),
+        ({kind: 0.1}, set(), set()),
+    ]
+    assert _best_decision(rules_enough, kind, with_rules=True) == OFF
+    # The head finds one the rules miss: it stays on, its threshold above the false hit.
+    head_helps = [
+        ({kind: 0.9}, {kind}, set()),
+        ({kind: 0.2}, {kind}, {kind}),
+        ({kind: 0.4}, set(), set()),
+        ({kind: 0.1}, set(), set()),
+    ]
+    threshold = _best_decision(head_helps, kind, with_rules=True)
+    assert 0.4 < threshold <= 0.9
+    # Without the rules beside it, the head is judged alone.
+    assert _best_decision(rules_enough, kind, with_rules=False) <= 0.2
