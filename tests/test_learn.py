@@ -197,3 +197,56 @@ def test_patches_of_a_series_are_not_read_for_positions_but_their_cover_letter_a
     read = " ".join(recording.texts)
     assert "cover letter sentence" in read and "reviewer sentence" in read
     assert "commit message sentence" not in read
+
+
+def test_a_reply_reads_the_turn_it_answers() -> None:
+    """Dialogue features: a rebuttal (answering a reply to one's own message), the parent's
+    questions, answered quotes that are questions, own text against quoted text."""
+    from analyzer.learn.features import dialogue_features, relation_features
+    from analyzer.learn.views import view_thread
+
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    root = msg("root@x", subject="[PATCH] KVM: arm64: make the register writable", author="Ann <ann@example.org>",
+               body="This makes the register writable so a VMM can restore it.\n")
+    question = reply(root, "q@x", author="Bob <bob@example.org>",
+                     body="> This makes the register writable so a VMM can restore it.\n\nWhy is this needed? Who restores it?\n")
+    rebuttal = reply(question, "r@x", author="Ann <ann@example.org>",
+                     body="> Why is this needed? Who restores it?\n\nQEMU does, on migration between two hosts with different values.\n")
+    [thread] = thread_inputs(unique_messages([root, question, rebuttal]))
+    views = {v.message.message_id: v for v in view_thread(thread, annotator).messages}
+    assert views["root@x"].parent_reading is None
+    answer = dialogue_features(views["r@x"])
+    assert answer["dlg.rebuttal"] == 1.0
+    assert answer["dlg.parent_questions"] == 1.0
+    assert answer["dlg.answers_question"] == 1.0
+    assert answer["dlg.own_over_quoted"] > 0
+    asked = dialogue_features(views["q@x"])
+    assert "dlg.rebuttal" not in asked  # the root answers no one
+    assert asked["dlg.parent_questions"] == 0.0
+    assert asked["dlg.answers_question"] == 0.0
+    assert set(answer) <= set(relation_features(views["r@x"]))
+
+
+def test_a_decision_head_is_switched_off_where_the_rules_alone_do_as_well() -> None:
+    from analyzer.learn.training import OFF, _best_decision
+
+    kind = "accepted"
+    # The rules find both applied patches; the head only adds a false hit above 0.5.
+    rules_enough = [
+        ({kind: 0.9}, {kind}, {kind}),
+        ({kind: 0.2}, {kind}, {kind}),
+        ({kind: 0.7}, set(), set()),
+        ({kind: 0.1}, set(), set()),
+    ]
+    assert _best_decision(rules_enough, kind, with_rules=True) == OFF
+    # The head finds one the rules miss: it stays on, its threshold above the false hit.
+    head_helps = [
+        ({kind: 0.9}, {kind}, set()),
+        ({kind: 0.2}, {kind}, {kind}),
+        ({kind: 0.4}, set(), set()),
+        ({kind: 0.1}, set(), set()),
+    ]
+    threshold = _best_decision(head_helps, kind, with_rules=True)
+    assert 0.4 < threshold <= 0.9
+    # Without the rules beside it, the head is judged alone.
+    assert _best_decision(rules_enough, kind, with_rules=False) <= 0.2

@@ -116,7 +116,36 @@ def relation_features(view: MessageView) -> Features:
         | cue_features(opening, "rel_open.")
         | {f"claims.{k}": v for k, v in _summed(claims).items()}
         | rule_label_features(view)
+        | dialogue_features(view)
     )
+
+
+def dialogue_features(view: MessageView) -> Features:
+    """The turn a reply answers and how it answers it: whether the author answers a reply
+    to their own message (a rebuttal), what the rules read in the parent (its relation,
+    its decisions, its share of questions, whether it carries a patch), whether the quotes
+    answered are questions or code, and how much is written against how much is quoted."""
+    m = view.message
+    seg = m.segmentation
+    f: Features = {}
+    parent = view.parent_reading
+    if parent is not None:
+        if parent.grandparent_author_id is not None:
+            f["dlg.rebuttal"] = float(parent.grandparent_author_id == m.author_id)
+        if parent.relation is not None:
+            f[f"dlg.parent_rel.{parent.relation}"] = 1.0
+        f["dlg.parent_questions"] = parent.question_share
+        f["dlg.parent_has_patch"] = float(parent.has_patch)
+        for kind in parent.decisions:
+            f[f"dlg.parent_dec.{kind}"] = 1.0
+    answered = [seg.quotes[o.answers] for o in seg.own if o.answers is not None]
+    prose = [q for q in answered if not q.patch]
+    f["dlg.answers_question"] = sum(1 for q in prose if q.text.rstrip().endswith("?")) / len(prose) if prose else 0.0
+    f["dlg.answers_patch_share"] = (len(answered) - len(prose)) / len(answered) if answered else 0.0
+    own = sum(len(s.text) for s in view.sentences)
+    f["dlg.own_over_quoted"] = math.log1p(own) - math.log1p(sum(len(q.text) for q in answered))
+    f["dlg.short_reply"] = float(own < 120)
+    return f
 
 
 def decision_features(view: MessageView) -> Features:

@@ -177,7 +177,8 @@ def train_models(
 
 @dataclass
 class _OutOfFold:
-    decisions: list[tuple[dict[str, float], set[str]]] = field(default_factory=list)
+    decisions: list[tuple[dict[str, float], set[str], set[str]]] = field(default_factory=list)
+    """Per message: the heads' scores, the gold kinds, the kinds the rules found."""
     positions: list[tuple[dict[str, tuple[float, str]], set[tuple[str, str]]]] = field(default_factory=list)
     behaviours: list[tuple[float, bool]] = field(default_factory=list)
     behaviour_misses: int = 0
@@ -198,7 +199,8 @@ def choose_thresholds(
         models = LearnedModels(heads=heads, thresholds={}, prototypes=dict(prototypes), combination=settings.combination)
         for i in held:
             _collect(threads[i], models, vectors, settings, oof)
-    found = {f"decision.{k}": _best(((s.get(k, 0.0), k in g) for s, g in oof.decisions), 0) for k in DECISION_KINDS}
+    union = settings.combination.decisions == "union"
+    found = {f"decision.{k}": _best_decision(oof.decisions, k, with_rules=union) for k in DECISION_KINDS}
     found["positions"] = _best_positions(oof.positions)
     found["behaviour"] = _best(iter(oof.behaviours), oof.behaviour_misses)
     return found
@@ -206,9 +208,10 @@ def choose_thresholds(
 
 def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors, settings: TrainingSettings, oof: _OutOfFold) -> None:
     for tv in thread.views:
+        rules = {v.message.message_id: {d.kind for d in v.rules.decisions} for v in tv.messages}
         for mid, scores in decision_scores(tv, models).items():
             if mid in thread.gold:
-                oof.decisions.append((scores, set(thread.gold[mid].decisions)))
+                oof.decisions.append((scores, set(thread.gold[mid].decisions), rules.get(mid, set())))
         best: dict[str, dict[str, tuple[float, str]]] = {v.message.message_id: {} for v in tv.messages}
         for s in position_scores(tv, models, vectors):
             current = best[s.sentence.message_id].get(s.position)
@@ -239,6 +242,33 @@ def _best(pairs: Any, misses: int) -> float:
         predicted = sum(1 for p, _ in items if p >= t)
         tp = sum(1 for p, y in items if p >= t and y)
         f = _f1(tp, predicted, gold)
+        if f > best_f + 1e-9:
+            best_t, best_f = t, f
+    return best_t
+
+
+OFF = 1.01
+"""A threshold no probability reaches: the head of that kind says nothing."""
+
+
+def _best_decision(items: Sequence[tuple[dict[str, float], set[str], set[str]]], kind: str, *, with_rules: bool) -> float:
+    """The threshold of one decision head. Where the rules' decisions are kept beside the
+    model's (``union``), the threshold is the one that gives the best F1 of the two together,
+    and the head is switched off (``OFF``) when the rules alone do at least as well on the
+    out-of-fold messages: for the rare kinds (an "applied", a NAK) a head fitted on a few
+    dozen examples mostly adds false hits to what the rules find."""
+    if not with_rules:
+        return _best(((s.get(kind, 0.0), kind in g) for s, g, _ in items), 0)
+    gold = sum(1 for _, g, _ in items if kind in g)
+
+    def f1_at(t: float) -> float:
+        hits = [s.get(kind, 0.0) >= t or kind in r for s, _, r in items]
+        tp = sum(1 for hit, (_, g, _) in zip(hits, items) if hit and kind in g)
+        return _f1(tp, sum(hits), gold)
+
+    best_t, best_f = OFF, f1_at(OFF)
+    for t in GRID:
+        f = f1_at(t)
         if f > best_f + 1e-9:
             best_t, best_f = t, f
     return best_t

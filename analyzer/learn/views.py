@@ -33,6 +33,21 @@ class Sentence:
 
 
 @dataclass(frozen=True, slots=True)
+class ParentReading:
+    """The turn a reply answers, as read before the reply: what the rules made of the
+    parent and who wrote the message the parent answered."""
+
+    relation: str | None
+    """The rules' message-level relation of the parent to its own parent."""
+    decisions: tuple[str, ...]
+    """Decision kinds the rules found in the parent."""
+    question_share: float
+    """Share of the parent's own sentences that are questions."""
+    has_patch: bool
+    grandparent_author_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class MessageView:
     message: MessageInput
     parent: MessageInput | None
@@ -45,6 +60,7 @@ class MessageView:
     thread_authors: int
     author_messages: int
     """How many messages of the thread its author wrote."""
+    parent_reading: ParentReading | None = None
 
     @property
     def is_posting(self) -> bool:
@@ -80,23 +96,44 @@ def view_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSet
     authors: dict[str, int] = {}
     for m in thread.messages:
         authors[m.author_id] = authors.get(m.author_id, 0) + 1
+    sentences = {m.message_id: tuple(sentences_of(m, tuple(marked.get(m.message_id, ())))) for m in thread.messages}
     views = []
     for message in thread.messages:
         blocks = tuple(marked.get(message.message_id, ()))
+        parent = by_id.get(message.parent_id or "")
         views.append(
             MessageView(
                 message=message,
-                parent=by_id.get(message.parent_id or ""),
+                parent=parent,
                 root=root or message,
                 depth=_depth(message, by_id),
-                sentences=tuple(sentences_of(message, blocks)),
+                sentences=sentences[message.message_id],
                 marks=blocks,
                 rules=by_rule.get(message.message_id, MessageAnalysis(message.message_id)),
                 thread_authors=len(authors),
                 author_messages=authors.get(message.author_id, 0),
+                parent_reading=None if parent is None else _parent_reading(parent, by_id, by_rule, sentences[parent.message_id]),
             )
         )
     return ThreadView(thread, tuple(views), rules)
+
+
+def _parent_reading(
+    parent: MessageInput,
+    by_id: Mapping[str, MessageInput],
+    by_rule: Mapping[str, MessageAnalysis],
+    sentences: Sequence[Sentence],
+) -> ParentReading:
+    rules = by_rule.get(parent.message_id, MessageAnalysis(parent.message_id))
+    grandparent = by_id.get(parent.parent_id or "")
+    questions = sum(1 for s in sentences if s.text.rstrip().endswith("?"))
+    return ParentReading(
+        relation=rules.relation.label if rules.relation is not None else None,
+        decisions=tuple(sorted({d.kind for d in rules.decisions})),
+        question_share=questions / len(sentences) if sentences else 0.0,
+        has_patch=parent.segmentation.has_patch,
+        grandparent_author_id=grandparent.author_id if grandparent is not None else None,
+    )
 
 
 def _depth(message: MessageInput, by_id: Mapping[str, MessageInput]) -> int:
