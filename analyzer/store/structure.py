@@ -697,3 +697,90 @@ def author_of(store: Store, message_id: str) -> Person | None:
     emails = db.execute("SELECT email FROM person_addresses WHERE person_id = ? ORDER BY email", (row[0],))
     roles = db.execute("SELECT role FROM person_roles WHERE person_id = ? ORDER BY role", (row[0],))
     return Person(row[0], row[1], tuple(e[0] for e in emails), tuple(r[0] for r in roles))
+
+
+# -- reading in pages (bounded memory over a store of any size) --------------------------
+
+_THREAD_ORDER = "coalesce(first_date, '\uffff'), thread_id"
+
+
+def thread_pages(store: Store, size: int = 500) -> Iterator[list[Thread]]:
+    """Every thread, in ``load_threads``' order (by first date), ``size`` threads at a time,
+    so that a reader holds one page of threads and their members, not the whole store."""
+    after: tuple[str, str] | None = None
+    while True:
+        where = f"WHERE ({_THREAD_ORDER}) > (?, ?)" if after else ""
+        rows = store.connection.execute(
+            f"SELECT * FROM threads {where} ORDER BY {_THREAD_ORDER} LIMIT ?", (*(after or ()), size)
+        ).fetchall()
+        if not rows:
+            return
+        members: dict[str, list[ThreadMember]] = {}
+        for row in store.select_in(
+            "SELECT * FROM thread_members WHERE thread_id IN ({}) ORDER BY thread_id, position",
+            [r["thread_id"] for r in rows],
+        ):
+            members.setdefault(row["thread_id"], []).append(_member(row))
+        yield [_thread(row, members.get(row["thread_id"], [])) for row in rows]
+        last = rows[-1]
+        after = (last["first_date"] if last["first_date"] is not None else "\uffff", last["thread_id"])
+
+
+def authors_of(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    """``author_ids`` for these messages only."""
+    rows = store.select_in("SELECT message_id, person_id FROM message_authors WHERE message_id IN ({})", message_ids)
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def people_by_id(store: Store, person_ids: Sequence[str]) -> dict[str, Person]:
+    """``load_people`` for these people only, by id."""
+    emails: dict[str, list[str]] = {}
+    roles: dict[str, list[str]] = {}
+    for person_id, email in store.select_in(
+        "SELECT person_id, email FROM person_addresses WHERE person_id IN ({}) ORDER BY email", person_ids
+    ):
+        emails.setdefault(person_id, []).append(email)
+    for person_id, role in store.select_in(
+        "SELECT person_id, role FROM person_roles WHERE person_id IN ({}) ORDER BY role", person_ids
+    ):
+        roles.setdefault(person_id, []).append(role)
+    return {
+        pid: Person(pid, name, tuple(emails.get(pid, ())), tuple(roles.get(pid, ())))
+        for pid, name in store.select_in("SELECT person_id, name FROM people WHERE person_id IN ({})", person_ids)
+    }
+
+
+def roles_known(store: Store) -> bool:
+    """True when some person has a role (a MAINTAINERS file was given)."""
+    row = store.connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM person_roles r JOIN people p ON p.person_id = r.person_id)"
+    ).fetchone()
+    return bool(row[0])
+
+
+def series_touching(store: Store, message_ids: Sequence[str]) -> list[SeriesVersion]:
+    """Every posting (without its patches) of each series with a posting rooted at one
+    of ``message_ids``, in ``load_series``' order."""
+    series_ids = sorted(
+        {str(r[0]) for r in store.select_in("SELECT series_id FROM series_versions WHERE root_message_id IN ({})", message_ids)}
+    )
+    rows = store.select_in("SELECT * FROM series_versions WHERE series_id IN ({})", series_ids)
+    found = [
+        SeriesVersion(r["series_id"], r["version"], r["root_message_id"], r["thread_id"], r["subject"],
+                      r["author_email"], r["date"], r["superseded_by"], ())
+        for r in rows
+    ]
+    return sorted(found, key=lambda v: (v.series_id, v.version, v.date or "\uffff", v.root_message_id))
+
+
+def segmentation_versions_of(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    """``segmentation_versions`` for these messages only."""
+    rows = store.select_in(
+        "SELECT message_id, thread_signature, segmenter FROM segmentations WHERE message_id IN ({})", message_ids
+    )
+    versions = {str(r[0]): _segmented_version(r[1], r[2]) for r in rows}
+    failed = store.select_in(
+        "SELECT message_id, version FROM stage_failures WHERE stage = 'segment' AND message_id IN ({})", message_ids
+    )
+    versions |= {str(r[0]): f"failed:{r[1]}" for r in failed}
+    return versions
