@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from analyzer.errors import ConfigError
 from analyzer.progress import Progress
@@ -213,14 +213,10 @@ def rebuild_structure(
     started = time.perf_counter()
     mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
-    rows = store.connection.execute(
-        "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
-    ).fetchall()
-    threading = build_threads(
-        ThreadingHeaders(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows
-    )
+    rows: list[_Header] = []
+    threading = build_threads(_threading_headers(store, rows))
     people = resolve_people(_sightings(rows), mailmap=mailmap, maintainers=sections)
-    authors = {r[0]: people.person_of(r[5], r[6]) or r[6].lower() for r in rows}
+    authors = {r.message_id: people.person_of(r.author_name, r.author_email) or r.author_email.lower() for r in rows}
     series = link_series(_posted_patches(store, rows, threading, authors))
     with store.transaction():
         _write_threads(store, threading.threads)
@@ -262,13 +258,35 @@ def _read_config(path: Path, parse: Callable[[str], Any]) -> Any:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the path given") from exc
 
 
-def _sightings(rows: Sequence[Any]) -> list[Sighting]:
-    counts = Counter((r[5], r[6].lower()) for r in rows)
+class _Header(NamedTuple):
+    """What rebuilding needs of a message once it is threaded: a plain tuple, without the
+    References and In-Reply-To that only threading reads (held for every message)."""
+
+    message_id: str
+    subject: str
+    date: str | None
+    author_name: str
+    author_email: str
+
+
+def _threading_headers(store: Store, rows: list[_Header]) -> Iterator[ThreadingHeaders]:
+    """Every message's threading headers, streamed from the store; appends each message's
+    ``_Header`` to ``rows`` on the way."""
+    cursor = store.connection.execute(
+        "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
+    )
+    for r in cursor:
+        rows.append(_Header(r[0], r[1], r[4], r[5], r[6]))
+        yield ThreadingHeaders(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4])
+
+
+def _sightings(rows: Sequence[_Header]) -> list[Sighting]:
+    counts = Counter((r.author_name, r.author_email.lower()) for r in rows)
     return [Sighting(name, email, count) for (name, email), count in counts.items()]
 
 
 def _posted_patches(
-    store: Store, rows: Sequence[Any], threading: Threading, authors: Mapping[str, str]
+    store: Store, rows: Sequence[_Header], threading: Threading, authors: Mapping[str, str]
 ) -> Iterator[PostedPatch]:
     """Only messages that are not replies need their body read (for a diff and a
     Change-Id), not every message."""
@@ -277,12 +295,13 @@ def _posted_patches(
         m.message_id: m.parent_id for t in threading.threads for m in t.members if not m.placeholder
     }
     for r in rows:
-        if not might_be_patch_mail(r[1]):
+        if not might_be_patch_mail(r.subject):
             continue
-        body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (r[0],)).fetchone()[0]
-        parent = parent_of.get(r[0])
+        mid = r.message_id
+        body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (mid,)).fetchone()[0]
+        parent = parent_of.get(mid)
         found = posted_patch(
-            r[0], r[1], author_id=authors[r[0]], author_email=r[6], date=r[4], thread_id=thread_of[r[0]],
+            mid, r.subject, author_id=authors[mid], author_email=r.author_email, date=r.date, thread_id=thread_of[mid],
             body=body, parent_id=parent if parent in parent_of else None,
         )
         if found is not None:
@@ -398,17 +417,17 @@ def _segment_stale(
     """(messages segmented, messages that failed) over the threads whose segments are stale.
     The driver reads each thread's bodies and hands them out (a worker needs no access to
     the store); each thread's results are stored in one transaction, in thread order."""
-    current = {
-        row[0]: _segmented_version(row[1], row[2])
-        for row in store.connection.execute("SELECT message_id, thread_signature, segmenter FROM segmentations")
-    }
-    current |= failed_versions(store, "segment")  # a message that failed with the same inputs is not retried
     stale: list[tuple[Thread, str]] = []
-    for thread in threads:
-        signature = thread_signature(thread)
-        version = _segmented_version(signature, segmenter.fingerprint)
-        if any(current.get(m) != version for m in thread.message_ids):
-            stale.append((thread, signature))
+    for start in range(0, len(threads), 500):
+        # What each message was segmented from, looked up a page of threads at a time
+        # (not every segmentation of the store at once).
+        page = threads[start:start + 500]
+        current = _current_segmentations(store, [m for t in page for m in t.message_ids])
+        for thread in page:
+            signature = thread_signature(thread)
+            version = _segmented_version(signature, segmenter.fingerprint)
+            if any(current.get(m) != version for m in thread.message_ids):
+                stale.append((thread, signature))
     total = sum(len(t.message_ids) for t, _ in stale)
     if progress:
         progress.start("messages", total)
@@ -423,6 +442,19 @@ def _segment_stale(
     if progress:
         progress.finish()
     return total, failed
+
+
+def _current_segmentations(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    """message_id -> the segmented version it has, or the version that failed on it (a
+    message that failed with the same inputs is not retried)."""
+    rows = store.select_in(
+        "SELECT message_id, thread_signature, segmenter FROM segmentations WHERE message_id IN ({})", message_ids
+    )
+    current = {str(r[0]): _segmented_version(r[1], r[2]) for r in rows}
+    failed = store.select_in(
+        "SELECT message_id, version FROM stage_failures WHERE stage = 'segment' AND message_id IN ({})", message_ids
+    )
+    return current | {str(r[0]): str(r[1]) for r in failed}
 
 
 def _segmented_version(signature: str, segmenter: str) -> str:
