@@ -55,7 +55,7 @@ class AnalyzeReport:
         }
 
 
-PAGE = 500
+PAGE = 100
 """Threads read from the store at a time: the driver holds one page of threads with their
 authors, segment versions and earlier versions (and the threads in flight), never every
 thread of the store, so its memory does not grow with the store."""

@@ -733,29 +733,27 @@ def author_of(store: Store, message_id: str) -> Person | None:
 
 # -- reading in pages (bounded memory over a store of any size) --------------------------
 
-_THREAD_ORDER = "coalesce(first_date, '\uffff'), thread_id"
-
-
-def thread_pages(store: Store, size: int = 500) -> Iterator[list[Thread]]:
-    """Every thread, in ``load_threads``' order (by first date), ``size`` threads at a time,
-    so that a reader holds one page of threads and their members, not the whole store."""
-    after: tuple[str, str] | None = None
-    while True:
-        where = f"WHERE ({_THREAD_ORDER}) > (?, ?)" if after else ""
-        rows = store.connection.execute(
-            f"SELECT * FROM threads {where} ORDER BY {_THREAD_ORDER} LIMIT ?", (*(after or ()), size)
-        ).fetchall()
-        if not rows:
-            return
-        members: dict[str, list[ThreadMember]] = {}
-        for row in store.select_in(
-            "SELECT * FROM thread_members WHERE thread_id IN ({}) ORDER BY thread_id, position",
-            [r["thread_id"] for r in rows],
-        ):
-            members.setdefault(row["thread_id"], []).append(_member(row))
-        yield [_thread(row, members.get(row["thread_id"], [])) for row in rows]
-        last = rows[-1]
-        after = (last["first_date"] if last["first_date"] is not None else "\uffff", last["thread_id"])
+def thread_pages(store: Store, size: int = 100) -> Iterator[list[Thread]]:
+    """Every thread, in ``load_threads``' order (by first date, undated last), ``size``
+    threads at a time, so that a reader holds one page of threads and their members, not
+    the whole store. Each page is a range of the first-date index (or, undated, of the
+    thread ids): reading a page does not scan the table."""
+    dated = (
+        "SELECT * FROM threads WHERE first_date >= ?1 AND (first_date > ?1 OR thread_id > ?2) "
+        "ORDER BY first_date, thread_id LIMIT ?3"
+    )
+    undated = "SELECT * FROM threads WHERE first_date IS NULL AND thread_id > ?2 ORDER BY thread_id LIMIT ?3"
+    for query in (dated, undated):
+        after: tuple[str, str] = ("", "")
+        while rows := store.connection.execute(query, (*after, size)).fetchall():
+            members: dict[str, list[ThreadMember]] = {}
+            for row in store.select_in(
+                "SELECT * FROM thread_members WHERE thread_id IN ({}) ORDER BY thread_id, position",
+                [r["thread_id"] for r in rows],
+            ):
+                members.setdefault(row["thread_id"], []).append(_member(row))
+            yield [_thread(row, members.get(row["thread_id"], [])) for row in rows]
+            after = (rows[-1]["first_date"] or "", rows[-1]["thread_id"])
 
 
 def authors_of(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
