@@ -275,9 +275,14 @@ def _threading_headers(store: Store, rows: list[_Header]) -> Iterator[ThreadingH
     cursor = store.connection.execute(
         "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
     )
+    # A Message-ID is named again in each reply's References: one string for all of them.
+    shared: dict[str, str] = {}
     for r in cursor:
-        rows.append(_Header(r[0], r[1], r[4], r[5], r[6]))
-        yield ThreadingHeaders(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4])
+        message_id = shared.setdefault(r[0], r[0])
+        references = tuple(shared.setdefault(ref, ref) for ref in json.loads(r[3]))
+        parent = r[2] if r[2] is None else shared.setdefault(r[2], r[2])
+        rows.append(_Header(message_id, r[1], r[4], r[5], r[6]))
+        yield ThreadingHeaders(message_id, r[1], parent, references, r[4])
 
 
 def _sightings(rows: Sequence[_Header]) -> list[Sighting]:
