@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
@@ -18,17 +19,18 @@ from analyzer.engine import Engine, inline_engine
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
 from analyzer.segment.records import Segmentation
-from analyzer.store.analysis import fingerprints, forget_threads, save_thread_analysis
+from analyzer.store.analysis import fingerprints_of, forget_threads, save_thread_analysis, unthreaded_analyses
 from analyzer.store.db import Store
 from analyzer.store.structure import (
-    author_ids,
-    load_people,
+    authors_of,
     load_segmentation,
-    load_series,
-    load_threads,
-    segmentation_versions,
+    people_by_id,
+    roles_known,
+    segmentation_versions_of,
+    series_touching,
+    thread_pages,
 )
-from analyzer.thread.records import Person, Thread
+from analyzer.thread.records import Thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,22 @@ class AnalyzeReport:
         }
 
 
+PAGE = 100
+"""Threads read from the store at a time: the driver holds one page of threads with their
+authors, segment versions and earlier versions (and the threads in flight), never every
+thread of the store, so its memory does not grow with the store."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Stale:
+    """A thread to analyse, with what its input needs from its page."""
+
+    thread: Thread
+    fingerprint: str
+    authors: Mapping[str, str]
+    previous: Mapping[str, PreviousVersion]
+
+
 def analyze_store(
     store: Store,
     annotator: Annotator | None,
@@ -67,34 +85,59 @@ def analyze_store(
     """``reader`` reads each thread in this process (default: the rules with
     ``annotator``); give the learned reader to use the models. ``engine`` reads them
     elsewhere instead (worker processes, a Dask cluster: ``analyzer.engine``); either way
-    each thread's results are written here, in thread order, one transaction per thread."""
+    each thread's results are written here, in thread order, one transaction per thread.
+
+    Threads are read from the store a page at a time, twice: once to count the stale
+    ones (for the progress bar), once to analyse them."""
     progress = progress or NoProgress()
     run = engine or inline_engine(reader or rules_reader(_required(annotator), settings))
-    threads = load_threads(store)
-    authors = author_ids(store)
-    people = {p.person_id: p for p in load_people(store)}
-    roles_known = any(p.roles for p in people.values())
-    previous = previous_versions(load_series(store))
-    done = fingerprints(store)
-    segmented = segmentation_versions(store)
-    todo: list[tuple[Thread, str]] = []
-    for thread in threads:
-        fingerprint = thread_fingerprint(thread, authors, pipeline_fingerprint, roles_known, previous, segmented)
-        if force or done.get(thread.thread_id) != fingerprint:
-            todo.append((thread, fingerprint))
-    progress.start("threads", sum(len(t.message_ids) for t, _ in todo))
-    messages = failed = 0
-    inputs = (thread_input(store, thread, authors=authors, people=people, roles_known=roles_known, previous=previous)
-              for thread, _ in todo)
-    for (thread, fingerprint), result in zip(todo, run(inputs), strict=True):
-        save_thread_analysis(store, result.analysis, fingerprint, result.failures)
+    known = roles_known(store)
+    threads = stale_threads = stale_messages = 0
+    for size, stale in _stale_pages(store, pipeline_fingerprint, known, force):
+        threads += size
+        stale_threads += len(stale)
+        stale_messages += sum(len(s.thread.message_ids) for s in stale)
+    progress.start("threads", stale_messages)
+    in_flight: deque[_Stale] = deque()
+
+    def inputs() -> Iterator[ThreadInput]:
+        if not stale_threads:
+            return
+        for _, stale in _stale_pages(store, pipeline_fingerprint, known, force):
+            for entry in stale:
+                in_flight.append(entry)
+                yield thread_input(store, entry.thread, authors=entry.authors, roles_known=known,
+                                   previous=entry.previous)
+
+    messages = failed = analysed = 0
+    for result in run(inputs()):
+        entry = in_flight.popleft()
+        save_thread_analysis(store, result.analysis, entry.fingerprint, result.failures)
         messages += result.messages
         failed += len(result.failures)
-        progress.advance(len(thread.message_ids))
+        analysed += 1
+        progress.advance(len(entry.thread.message_ids))
+    if in_flight:
+        raise RuntimeError(f"the engine returned no result for {len(in_flight)} threads")
     progress.finish()
-    live = {t.thread_id for t in threads}
-    forgotten = forget_threads(store, [tid for tid in done if tid not in live])
-    return AnalyzeReport(len(threads), len(todo), len(threads) - len(todo), forgotten, messages, failed)
+    forgotten = forget_threads(store, unthreaded_analyses(store))
+    return AnalyzeReport(threads, analysed, threads - analysed, forgotten, messages, failed)
+
+
+def _stale_pages(store: Store, pipeline: str, known: bool, force: bool) -> Iterator[tuple[int, list[_Stale]]]:
+    """(threads in the page, those whose fingerprint changed) for each page of threads."""
+    for page in thread_pages(store, PAGE):
+        ids = [m for thread in page for m in thread.message_ids]
+        authors = authors_of(store, ids)
+        previous = previous_versions(series_touching(store, ids))
+        segmented = segmentation_versions_of(store, ids)
+        done = fingerprints_of(store, [t.thread_id for t in page])
+        stale = []
+        for thread in page:
+            fingerprint = thread_fingerprint(thread, authors, pipeline, known, previous, segmented)
+            if force or done.get(thread.thread_id) != fingerprint:
+                stale.append(_Stale(thread, fingerprint, authors, previous))
+        yield len(page), stale
 
 
 def _required(annotator: Annotator | None) -> Annotator:
@@ -132,7 +175,6 @@ def thread_input(
     thread: Thread,
     *,
     authors: Mapping[str, str],
-    people: Mapping[str, Person],
     roles_known: bool,
     previous: Mapping[str, PreviousVersion] | None = None,
 ) -> ThreadInput:
@@ -140,6 +182,7 @@ def thread_input(
     the earlier versions its postings replace."""
     ids = list(thread.message_ids)
     rows = {r["message_id"]: r for r in _message_rows(store, ids)}
+    people = people_by_id(store, sorted({authors.get(m) or str(r["author_email"]) for m, r in rows.items()}))
     parents = {m.message_id: m.parent_id for m in thread.members}
     inputs = []
     for message_id in ids:

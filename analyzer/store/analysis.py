@@ -127,6 +127,20 @@ def fingerprints(store: Store) -> dict[str, str]:
     return dict(store.connection.execute("SELECT thread_id, fingerprint FROM analysed_threads").fetchall())
 
 
+def fingerprints_of(store: Store, thread_ids: Sequence[str]) -> dict[str, str]:
+    """``fingerprints`` of these threads only."""
+    rows = store.select_in("SELECT thread_id, fingerprint FROM analysed_threads WHERE thread_id IN ({})", thread_ids)
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def unthreaded_analyses(store: Store) -> list[str]:
+    """Threads analysed once that the structure no longer has (rethreaded since)."""
+    rows = store.connection.execute(
+        "SELECT thread_id FROM analysed_threads WHERE thread_id NOT IN (SELECT thread_id FROM threads)"
+    )
+    return [str(r[0]) for r in rows]
+
+
 def save_thread_analysis(
     store: Store, analysis: ThreadAnalysis, fingerprint: str, failures: Sequence[StageFailure] = ()
 ) -> None:

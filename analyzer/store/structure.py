@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from analyzer.errors import ConfigError
 from analyzer.progress import Progress
@@ -213,14 +213,10 @@ def rebuild_structure(
     started = time.perf_counter()
     mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
-    rows = store.connection.execute(
-        "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
-    ).fetchall()
-    threading = build_threads(
-        ThreadingHeaders(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows
-    )
+    rows: list[_Header] = []
+    threading = build_threads(_threading_headers(store, rows))
     people = resolve_people(_sightings(rows), mailmap=mailmap, maintainers=sections)
-    authors = {r[0]: people.person_of(r[5], r[6]) or r[6].lower() for r in rows}
+    authors = {r.message_id: people.person_of(r.author_name, r.author_email) or r.author_email.lower() for r in rows}
     series = link_series(_posted_patches(store, rows, threading, authors))
     with store.transaction():
         _write_threads(store, threading.threads)
@@ -262,13 +258,40 @@ def _read_config(path: Path, parse: Callable[[str], Any]) -> Any:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the path given") from exc
 
 
-def _sightings(rows: Sequence[Any]) -> list[Sighting]:
-    counts = Counter((r[5], r[6].lower()) for r in rows)
+class _Header(NamedTuple):
+    """What rebuilding needs of a message once it is threaded: a plain tuple, without the
+    References and In-Reply-To that only threading reads (held for every message)."""
+
+    message_id: str
+    subject: str
+    date: str | None
+    author_name: str
+    author_email: str
+
+
+def _threading_headers(store: Store, rows: list[_Header]) -> Iterator[ThreadingHeaders]:
+    """Every message's threading headers, streamed from the store; appends each message's
+    ``_Header`` to ``rows`` on the way."""
+    cursor = store.connection.execute(
+        "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
+    )
+    # A Message-ID is named again in each reply's References: one string for all of them.
+    shared: dict[str, str] = {}
+    for r in cursor:
+        message_id = shared.setdefault(r[0], r[0])
+        references = tuple(shared.setdefault(ref, ref) for ref in json.loads(r[3]))
+        parent = r[2] if r[2] is None else shared.setdefault(r[2], r[2])
+        rows.append(_Header(message_id, r[1], r[4], r[5], r[6]))
+        yield ThreadingHeaders(message_id, r[1], parent, references, r[4])
+
+
+def _sightings(rows: Sequence[_Header]) -> list[Sighting]:
+    counts = Counter((r.author_name, r.author_email.lower()) for r in rows)
     return [Sighting(name, email, count) for (name, email), count in counts.items()]
 
 
 def _posted_patches(
-    store: Store, rows: Sequence[Any], threading: Threading, authors: Mapping[str, str]
+    store: Store, rows: Sequence[_Header], threading: Threading, authors: Mapping[str, str]
 ) -> Iterator[PostedPatch]:
     """Only messages that are not replies need their body read (for a diff and a
     Change-Id), not every message."""
@@ -277,12 +300,13 @@ def _posted_patches(
         m.message_id: m.parent_id for t in threading.threads for m in t.members if not m.placeholder
     }
     for r in rows:
-        if not might_be_patch_mail(r[1]):
+        if not might_be_patch_mail(r.subject):
             continue
-        body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (r[0],)).fetchone()[0]
-        parent = parent_of.get(r[0])
+        mid = r.message_id
+        body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (mid,)).fetchone()[0]
+        parent = parent_of.get(mid)
         found = posted_patch(
-            r[0], r[1], author_id=authors[r[0]], author_email=r[6], date=r[4], thread_id=thread_of[r[0]],
+            mid, r.subject, author_id=authors[mid], author_email=r.author_email, date=r.date, thread_id=thread_of[mid],
             body=body, parent_id=parent if parent in parent_of else None,
         )
         if found is not None:
@@ -398,17 +422,17 @@ def _segment_stale(
     """(messages segmented, messages that failed) over the threads whose segments are stale.
     The driver reads each thread's bodies and hands them out (a worker needs no access to
     the store); each thread's results are stored in one transaction, in thread order."""
-    current = {
-        row[0]: _segmented_version(row[1], row[2])
-        for row in store.connection.execute("SELECT message_id, thread_signature, segmenter FROM segmentations")
-    }
-    current |= failed_versions(store, "segment")  # a message that failed with the same inputs is not retried
     stale: list[tuple[Thread, str]] = []
-    for thread in threads:
-        signature = thread_signature(thread)
-        version = _segmented_version(signature, segmenter.fingerprint)
-        if any(current.get(m) != version for m in thread.message_ids):
-            stale.append((thread, signature))
+    for start in range(0, len(threads), 500):
+        # What each message was segmented from, looked up a page of threads at a time
+        # (not every segmentation of the store at once).
+        page = threads[start:start + 500]
+        current = _current_segmentations(store, [m for t in page for m in t.message_ids])
+        for thread in page:
+            signature = thread_signature(thread)
+            version = _segmented_version(signature, segmenter.fingerprint)
+            if any(current.get(m) != version for m in thread.message_ids):
+                stale.append((thread, signature))
     total = sum(len(t.message_ids) for t, _ in stale)
     if progress:
         progress.start("messages", total)
@@ -423,6 +447,19 @@ def _segment_stale(
     if progress:
         progress.finish()
     return total, failed
+
+
+def _current_segmentations(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    """message_id -> the segmented version it has, or the version that failed on it (a
+    message that failed with the same inputs is not retried)."""
+    rows = store.select_in(
+        "SELECT message_id, thread_signature, segmenter FROM segmentations WHERE message_id IN ({})", message_ids
+    )
+    current = {str(r[0]): _segmented_version(r[1], r[2]) for r in rows}
+    failed = store.select_in(
+        "SELECT message_id, version FROM stage_failures WHERE stage = 'segment' AND message_id IN ({})", message_ids
+    )
+    return current | {str(r[0]): str(r[1]) for r in failed}
 
 
 def _segmented_version(signature: str, segmenter: str) -> str:
@@ -697,3 +734,88 @@ def author_of(store: Store, message_id: str) -> Person | None:
     emails = db.execute("SELECT email FROM person_addresses WHERE person_id = ? ORDER BY email", (row[0],))
     roles = db.execute("SELECT role FROM person_roles WHERE person_id = ? ORDER BY role", (row[0],))
     return Person(row[0], row[1], tuple(e[0] for e in emails), tuple(r[0] for r in roles))
+
+
+# -- reading in pages (bounded memory over a store of any size) --------------------------
+
+def thread_pages(store: Store, size: int = 100) -> Iterator[list[Thread]]:
+    """Every thread, in ``load_threads``' order (by first date, undated last), ``size``
+    threads at a time, so that a reader holds one page of threads and their members, not
+    the whole store. Each page is a range of the first-date index (or, undated, of the
+    thread ids): reading a page does not scan the table."""
+    dated = (
+        "SELECT * FROM threads WHERE first_date >= ?1 AND (first_date > ?1 OR thread_id > ?2) "
+        "ORDER BY first_date, thread_id LIMIT ?3"
+    )
+    undated = "SELECT * FROM threads WHERE first_date IS NULL AND thread_id > ?2 ORDER BY thread_id LIMIT ?3"
+    for query in (dated, undated):
+        after: tuple[str, str] = ("", "")
+        while rows := store.connection.execute(query, (*after, size)).fetchall():
+            members: dict[str, list[ThreadMember]] = {}
+            for row in store.select_in(
+                "SELECT * FROM thread_members WHERE thread_id IN ({}) ORDER BY thread_id, position",
+                [r["thread_id"] for r in rows],
+            ):
+                members.setdefault(row["thread_id"], []).append(_member(row))
+            yield [_thread(row, members.get(row["thread_id"], [])) for row in rows]
+            after = (rows[-1]["first_date"] or "", rows[-1]["thread_id"])
+
+
+def authors_of(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    """``author_ids`` for these messages only."""
+    rows = store.select_in("SELECT message_id, person_id FROM message_authors WHERE message_id IN ({})", message_ids)
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def people_by_id(store: Store, person_ids: Sequence[str]) -> dict[str, Person]:
+    """``load_people`` for these people only, by id."""
+    emails: dict[str, list[str]] = {}
+    roles: dict[str, list[str]] = {}
+    for person_id, email in store.select_in(
+        "SELECT person_id, email FROM person_addresses WHERE person_id IN ({}) ORDER BY email", person_ids
+    ):
+        emails.setdefault(person_id, []).append(email)
+    for person_id, role in store.select_in(
+        "SELECT person_id, role FROM person_roles WHERE person_id IN ({}) ORDER BY role", person_ids
+    ):
+        roles.setdefault(person_id, []).append(role)
+    return {
+        pid: Person(pid, name, tuple(emails.get(pid, ())), tuple(roles.get(pid, ())))
+        for pid, name in store.select_in("SELECT person_id, name FROM people WHERE person_id IN ({})", person_ids)
+    }
+
+
+def roles_known(store: Store) -> bool:
+    """True when some person has a role (a MAINTAINERS file was given)."""
+    row = store.connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM person_roles r JOIN people p ON p.person_id = r.person_id)"
+    ).fetchone()
+    return bool(row[0])
+
+
+def series_touching(store: Store, message_ids: Sequence[str]) -> list[SeriesVersion]:
+    """Every posting (without its patches) of each series with a posting rooted at one
+    of ``message_ids``, in ``load_series``' order."""
+    series_ids = sorted(
+        {str(r[0]) for r in store.select_in("SELECT series_id FROM series_versions WHERE root_message_id IN ({})", message_ids)}
+    )
+    rows = store.select_in("SELECT * FROM series_versions WHERE series_id IN ({})", series_ids)
+    found = [
+        SeriesVersion(r["series_id"], r["version"], r["root_message_id"], r["thread_id"], r["subject"],
+                      r["author_email"], r["date"], r["superseded_by"], ())
+        for r in rows
+    ]
+    return sorted(found, key=lambda v: (v.series_id, v.version, v.date or "\uffff", v.root_message_id))
+
+
+def segmentation_versions_of(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
+    """``segmentation_versions`` for these messages only."""
+    rows = store.select_in(
+        "SELECT message_id, thread_signature, segmenter FROM segmentations WHERE message_id IN ({})", message_ids
+    )
+    versions = {str(r[0]): _segmented_version(r[1], r[2]) for r in rows}
+    failed = store.select_in(
+        "SELECT message_id, version FROM stage_failures WHERE stage = 'segment' AND message_id IN ({})", message_ids
+    )
+    versions |= {str(r[0]): f"failed:{r[1]}" for r in failed}
+    return versions
