@@ -4,7 +4,6 @@ rebuild state, and the whole real archive threaded once."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,9 +225,9 @@ def archive_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 
 def test_whole_real_archive_threads_every_message_once(archive_store: Store) -> None:
-    started = time.perf_counter()
+    # Speed is measured by benchmarks/bench_scale.py and bench_end_to_end.py, not here:
+    # a wall-clock bound fails on a loaded machine without anything being wrong.
     summary = rebuild_structure(archive_store, segment=False)
-    elapsed = time.perf_counter() - started
     stored = archive_store.count("messages")
     threads = load_threads(archive_store)
     seen = Counter(m for t in threads for m in t.message_ids)
@@ -239,4 +238,3 @@ def test_whole_real_archive_threads_every_message_once(archive_store: Store) -> 
         assert all(m.parent_id is None or position[m.parent_id] < position[m.message_id] for m in thread.members)
     versions = load_series(archive_store)
     assert len({v.series_id for v in versions}) < len(versions)
-    assert elapsed < 15, f"threading, series and people took {elapsed:.1f} s"
