@@ -329,3 +329,15 @@ def test_a_pull_requests_shortlog_and_diffstat_are_folded() -> None:
     shown = markup.body_html(body, (Block("own", 0, at), Block("pull", at, len(body))), [])
     assert shown.count("<details>") == 1 and "pull request: shortlog and diffstat" in shown
     assert shown.index("please pull") < shown.index("<details>")
+
+
+def test_a_fetch_problem_is_read_from_its_words_not_from_numbers_inside_urls() -> None:
+    from analyzer.dashboard.intake import fetch_problem
+
+    refused = ("http://127.0.0.1:40441/x@y/t.mbox.gz redirects to 'http://127.0.0.1:34404/x@y/t.mbox.gz', "
+               "which is not a configured archive host")
+    assert "redirected elsewhere" in fetch_problem(refused)
+    assert "no such thread" in fetch_problem("404 Client Error: Not Found for url: http://127.0.0.1:8000/x/t.mbox.gz")
+    refused_connection = "HTTPConnectionPool(host='127.0.0.1', port=40404): Max retries exceeded (Connection refused)"
+    assert "could not be reached" in fetch_problem(refused_connection)
+    assert "no such thread" not in fetch_problem("the download stopped at http://127.0.0.1:40400/x")

@@ -119,18 +119,20 @@ def fetch_problem(detail: str) -> str:
     """A fetch failure as the page shows it: what went wrong in words, then what to do;
     the library's own text (urllib3's, say) is kept for the details."""
     text = detail.lower()
-    if "timed out" in text or "timeout" in text:
+    # The refusal first: it quotes URLs, whose port numbers may hold "404" (a flaky
+    # misreading as "no such thread" before).
+    if redirect := re.search(r"\S+ redirects to \S+, which is not a configured archive host", detail):
+        what = f"the archive redirected elsewhere: {redirect.group(0)}"
+    elif "timed out" in text or "timeout" in text:
         what = "the archive did not answer in time"
     elif "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text:
         what = "the archive's host name could not be resolved (no network, or a typo in the host)"
     elif "connection refused" in text or "max retries exceeded" in text or "newconnectionerror" in text:
         what = "the archive could not be reached"
-    elif "404" in text or "not found" in text:
+    elif re.search(r"(?<![\d:.])404(?!\d)", text) or "not found" in text:
         what = "the archive has no such thread (check the Message-ID)"
     elif "too large" in text or "size" in text and "limit" in text:
         what = "the thread is larger than the download limit"
-    elif redirect := re.search(r"\S+ redirects to \S+, which is not a configured archive host", detail):
-        what = f"the archive redirected elsewhere: {redirect.group(0)}"
     else:
         what = "the download failed"
     raw = any(mark in detail for mark in ("ConnectionPool", "urllib3", "object at 0x", "Errno"))
