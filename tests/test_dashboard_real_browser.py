@@ -109,6 +109,8 @@ def test_the_argument_map_stays_within_budget_and_opens_up_on_click(browser: Any
     expect(page.locator(MAIN)).to_contain_text(f"Clicked: {name.rstrip('…')}", timeout=30_000)
     page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[GRAPH_NODES, before],
                            timeout=30_000)
+    page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=30_000)
+    assert page.locator("[data-testid='mlpaGraph']").count() == 1, "one drawing, redrawn in place"
     after = nodes.count()
     assert after <= argument_map.BUDGET + argument_map.EXPANSION
     _shot(page, "argument-map-expanded")

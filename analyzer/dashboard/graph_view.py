@@ -8,6 +8,7 @@ every label and tooltip, and node ids are hashes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,7 +61,8 @@ _GRAPH = st.components.v2.component("mlpa_thread_graph", css=_CSS, js=_JS, isola
 
 
 def graph(svg: str, *, key: str, chosen_key: str) -> str | None:
-    """Draw ``svg``; return the id of the node clicked in this run (None when no click).
+    """Draw ``svg`` (redrawn in place whenever it changes: a map opened up, a confidence
+    cut-off); return the id of the node clicked in this run (None when no click).
     The clicked node is kept in ``st.session_state[chosen_key]`` (before the run draws the
     graph, so the outline follows the click at once) and outlined until another click."""
     def remember() -> None:
@@ -69,7 +71,7 @@ def graph(svg: str, *, key: str, chosen_key: str) -> str | None:
         if clicked:
             st.session_state[chosen_key] = str(clicked)
 
-    result: Any = _GRAPH(data={"svg": svg, "key": key, "chosen": st.session_state.get(chosen_key) or ""}, key=key,
+    result: Any = _GRAPH(data={"svg": svg, "key": hashlib.sha1(svg.encode()).hexdigest(), "chosen": st.session_state.get(chosen_key) or ""}, key=key,
                          on_clicked_change=remember)
     clicked = getattr(result, "clicked", None)
     return str(clicked) if clicked else None

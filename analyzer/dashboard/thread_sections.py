@@ -152,7 +152,9 @@ def argument_map(ctx: ThreadContext) -> None:
         graph = loaders.graph_elements(ctx.db.path, ctx.db.rev, ctx.thread_id, "replies", (), ctx.cutoff)
     left, right = st.columns([3, 2])
     with left:
-        key = f"graph-{view}-{ctx.thread_id}-{len(expanded)}"
+        # One element per thread and view, redrawn in place when a click opens the map up
+        # (a new key would leave the old drawing on the page until the run ends).
+        key = f"graph-{view}-{ctx.thread_id}"
         svg = loaders.graph_svg(ctx.db.path, ctx.db.rev, ctx.thread_id, cast(charts.GraphView, view),
                                 expanded if view == "map" else (), ctx.cutoff)
         clicked = graph_view.graph(svg, key=key, chosen_key=CHOSEN_KEY)
