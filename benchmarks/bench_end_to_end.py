@@ -28,20 +28,17 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 ARCHIVE = Path(os.environ.get("MLPA_SHARED", ROOT.parent / "shared")) / "archives" / "kvmarm-columbia-0.git"
 
+from benchmarks.process_tree import run_sampled  # noqa: E402
 from analyzer.ingest import publicinbox  # noqa: E402
 
 FLOOR = """
@@ -88,31 +85,13 @@ def timed(name: str, command: list[str], messages: int) -> tuple[Stage, str]:
     """Run ``command``: wall time, CPU time of its process tree (the larger of what the
     processes waited for report and of each process's own time sampled every 0.1 s), and
     the peak RSS of its largest process."""
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    root = psutil.Process(process.pid)
-    peak = 0.0
-    own: dict[int, float] = {}
-    while process.poll() is None:
-        try:
-            for p in [root, *root.children(recursive=True)]:
-                peak = max(peak, p.memory_info().rss / 2**20)
-                times = p.cpu_times()
-                own[p.pid] = times.user + times.system
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    seconds = time.perf_counter() - start
-    out, err = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{name} exited {process.returncode}: {err.strip()[-400:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    waited = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    run = run_sampled(command)
+    if run.returncode != 0:
+        raise SystemExit(f"{name} exited {run.returncode}: {run.err.strip()[-400:]}")
     # Both are lower bounds: workers their parent never waited for are missing from the
     # first, the last 0.1 s of each process from the second.
-    return Stage(name, messages, seconds, max(waited, sum(own.values())), peak), out
+    peak = max((rss for _, rss in run.peaks.values()), default=0.0)
+    return Stage(name, messages, run.seconds, max(run.waited, sum(run.cpu.values())), peak), run.out
 
 
 def main() -> int:

@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +43,7 @@ from analyzer.ingest import publicinbox  # noqa: E402
 from analyzer.ingest.pipeline import IngestOptions, ingest  # noqa: E402
 from analyzer.store.db import Store  # noqa: E402
 from analyzer.store.structure import rebuild_structure  # noqa: E402
+from benchmarks.process_tree import run_sampled  # noqa: E402
 from benchmarks.scaled_inbox import build_inbox  # noqa: E402
 
 ANALYZER = [sys.executable, "-c", "from analyzer.cli import main; main()"]
@@ -81,33 +80,13 @@ def build_store(archive: Path, messages: int, folder: Path) -> Path:
 def measure(label: str, store: Path, args: list[str]) -> Run:
     db = store.with_name(f"run-{label}.db")
     shutil.copy(store, db)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    process = subprocess.Popen([*ANALYZER, "analyze", "--db", str(db), "--force", "--no-progress", "--json", *args],
-                               env=env, stdout=subprocess.PIPE, text=True)
-    peaks: dict[int, tuple[str, float]] = {}
-    root = psutil.Process(process.pid)
-    driver_cpu = 0.0
-    while process.poll() is None:
-        try:
-            times = root.cpu_times()
-            driver_cpu = times.user + times.system
-            for p in [root, *root.children(recursive=True)]:
-                rss = p.memory_info().rss / 2**20
-                name = "driver" if p.pid == process.pid else f"child {p.pid}"
-                peaks[p.pid] = (name, max(rss, peaks.get(p.pid, ("", 0.0))[1]))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    seconds = time.perf_counter() - start
-    out, _ = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{label}: analyze exited {process.returncode}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    report = json.loads(out.strip().splitlines()[-1])
-    return Run(label, int(report["messages"]), seconds, cpu, {name: rss for name, rss in peaks.values()}, driver_cpu)
+    run = run_sampled([*ANALYZER, "analyze", "--db", str(db), "--force", "--no-progress", "--json", *args],
+                      capture_stderr=False)
+    if run.returncode != 0:
+        raise SystemExit(f"{label}: analyze exited {run.returncode}")
+    report = json.loads(run.out.strip().splitlines()[-1])
+    peaks = {"driver" if pid == run.root else f"child {pid}": rss for pid, (_, rss) in run.peaks.items()}
+    return Run(label, int(report["messages"]), run.seconds, run.waited, peaks, run.cpu.get(run.root, 0.0))
 
 
 def dask_run(store: Path, method: str) -> Run:
@@ -187,27 +166,14 @@ class Sampled:
 def sampled(label: str, command: list[str]) -> Sampled:
     """Run ``command`` (which prints one JSON object last): wall time, CPU of its process
     tree (each process's own, sampled every 0.1 s), peak RSS by role."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    root = psutil.Process(process.pid)
+    run = run_sampled(command)
+    if run.returncode != 0:
+        raise SystemExit(f"{label} exited {run.returncode}: {run.err.strip()[-600:]}")
     peaks: dict[str, float] = {}
-    cpu: dict[int, float] = {}
-    while process.poll() is None:
-        try:
-            for p in [root, *root.children(recursive=True)]:
-                role = "driver" if p.pid == process.pid else "git" if p.name() == "git" else "worker"
-                peaks[role] = max(peaks.get(role, 0.0), p.memory_info().rss / 2**20)
-                times = p.cpu_times()
-                cpu[p.pid] = times.user + times.system
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    seconds = time.perf_counter() - start
-    out, err = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{label} exited {process.returncode}: {err.strip()[-600:]}")
-    return Sampled(label, seconds, sum(cpu.values()), peaks, json.loads(out.strip().splitlines()[-1]))
+    for pid, (name, rss) in run.peaks.items():
+        role = "driver" if pid == run.root else "git" if name == "git" else "worker"
+        peaks[role] = max(peaks.get(role, 0.0), rss)
+    return Sampled(label, run.seconds, sum(run.cpu.values()), peaks, json.loads(run.out.strip().splitlines()[-1]))
 
 
 def sizes_run(archive: Path, size: int, ingest_jobs: list[str]) -> None:
