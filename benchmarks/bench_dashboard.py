@@ -51,7 +51,7 @@ class PageCheck:
 PAGES = (
     PageCheck("Overview", "/", "[data-testid='stDataFrame']", "threads", link="Overview"),
     PageCheck("Overview at /overview", "/overview", "[data-testid='stDataFrame']", "threads"),
-    PageCheck("Thread (default: latest debate)", "/thread", "[data-testid='stVegaLiteChart']", "Outcome:",
+    PageCheck("Thread (default: latest debate)", "/thread", "[data-testid='stHtml'] .mlpa-timeline", "Outcome:",
               graph=True, link="Thread"),
     PageCheck("People", "/people", "[data-testid='stVegaLiteChart']", "Automated senders", link="People"),
     PageCheck("Behaviours", "/behaviours", "[data-testid='stDataFrame']", "Where it was argued", link="Behaviours"),

@@ -185,8 +185,12 @@ def test_thread_page_draws_graph_and_timeline_and_a_click_shows_the_message(
     root = THREAD_A["root_message_id"]
     page = _open_thread(browser, f"{server}/thread?thread={root}", nodes=len(THREAD_A["message_ids"]))
     assert page.locator(GRAPH_NODES).count() == len(THREAD_A["message_ids"])
-    page.wait_for_selector("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg",
-                           timeout=30_000)
+    timeline = page.locator("[data-testid='stHtml'] .mlpa-timeline")
+    timeline.wait_for(timeout=30_000)
+    box = timeline.bounding_box()
+    assert box and box["width"] > 400 and box["height"] > 100, "the timeline is drawn at a readable size"
+    marks = timeline.locator(".mlpa-event[title]")
+    assert marks.count() > 0 and marks.first.bounding_box(), "every mark is drawn with its hover title"
     with api.open_store(dashboard_db) as store:
         debate = api.load_debate(store, [root])
     target = THREAD_A["message_ids"][6]

@@ -64,14 +64,15 @@ def decisions_frame(debate: Debate) -> pd.DataFrame:
 
 def events_frame(timeline: Timeline, debate: Debate) -> pd.DataFrame:
     """The dated events of a timeline (``analyzer.timeline``), with ``mark``: how a message
-    answers its parent (agree, disagree… or ``post`` for a root), else the event kind."""
+    answers its parent (agree, disagree… or ``post`` for a root), what a decision decided
+    (rejected, endorsed…), else the event kind."""
     rows = []
     for e in timeline.events:
         if not e.date:
             continue
         analysis = debate.analyses.get(e.message_id) if e.message_id else None
         relation = analysis.relation if analysis else None
-        mark = e.kind if e.kind != "message" else (relation.label if relation else "post")
+        mark = (e.meaning or e.kind) if e.kind != "message" else (relation.label if relation else "post")
         rows.append({"date": _when(e.date), "thread_id": e.thread_id, "message_id": e.message_id, "kind": e.kind,
                      "actor": e.person, "label": e.label, "detail": e.detail, "mark": mark, "why": e.why})
     columns = ["date", "thread_id", "message_id", "kind", "actor", "label", "detail", "mark", "why"]

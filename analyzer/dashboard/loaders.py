@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from analyzer.dashboard import charts, frames, graph_drawing, markup, queries
+from analyzer.dashboard import charts, frames, graph_drawing, markup, queries, timeline_drawing
 from analyzer.dashboard.cache import ByteBoundedCache
 from analyzer.dashboard.config import load_config
 from analyzer.dashboard.digest import Digest
@@ -283,6 +283,12 @@ def events(db: str, rev: str, thread_ids: tuple[str, ...] | None, cutoff: float 
         return frames.events_frame(corpus_timeline(kept), kept)
 
     return _memo("events", db, rev, (thread_ids, cutoff), build)
+
+
+def timeline_html(db: str, rev: str, thread_id: str, cutoff: float = 0.0) -> str:
+    """One thread's timeline drawn in HTML (:mod:`analyzer.dashboard.timeline_drawing`)."""
+    return _memo("timeline_html", db, rev, (thread_id, cutoff),
+                 lambda: timeline_drawing.timeline_html(events(db, rev, (thread_id,), cutoff)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,8 +191,9 @@ def _on_click(graph: charts.GraphElements, node: str | None, expanded_key: str, 
 
 def timeline(ctx: ThreadContext) -> None:
     st.subheader("Timeline")
-    st.altair_chart(charts.thread_timeline_chart(loaders.events(ctx.db.path, ctx.db.rev, ctx.scope, ctx.cutoff)),
-                    width="stretch")
+    st.caption("One lane per person; hover a mark for its message, sentence and score. Shapes: ● message, "
+               "▼ position first argued, ◆ decision, ■ new version, ▲ merged commit.")
+    st.html(loaders.timeline_html(ctx.db.path, ctx.db.rev, ctx.thread_id, ctx.cutoff))
 
 
 def messages(ctx: ThreadContext) -> None:

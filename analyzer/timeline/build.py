@@ -91,7 +91,8 @@ def _decision_events(debate: Debate, messages: Iterable[MessageInfo]) -> Iterato
                 # A new posting withdraws the version it replaces, not itself.
                 word = "previous version superseded"
             yield TimelineEvent(decision.date or info.date or "", "decision", info.thread_id, f"{word} by {name}",
-                                info.message_id, name, decision.evidence, message_node(info.message_id), why(decision))
+                                info.message_id, name, decision.evidence, message_node(info.message_id), why(decision),
+                                decision.kind)
 
 
 def _is_posting(subject: str) -> bool:

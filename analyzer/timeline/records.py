@@ -28,6 +28,9 @@ class TimelineEvent:
     why: str = ""
     """Score and signals of the label behind a position or decision event
     (:func:`analyzer.evidence.why`)."""
+    meaning: str = ""
+    """What a decision event decided (its kind: ``rejected``, ``endorsed``…), for colour by
+    meaning; empty for other events."""
 
 
 @dataclass(frozen=True, slots=True)
