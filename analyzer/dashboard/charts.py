@@ -83,35 +83,6 @@ def stance_chart(stances: pd.DataFrame) -> alt.Chart:
     return chart
 
 
-def position_matrix_chart(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
-    """Participants x positions: green for, red against, the counts written in each cell."""
-    base = alt.Chart(matrix.assign(counts=matrix["for"].astype(str) + " / " + matrix["against"].astype(str)))
-    cells = base.mark_rect().encode(
-        x=alt.X("position:N", title=None, axis=alt.Axis(labelAngle=-30, labelLimit=260)),
-        y=alt.Y("person:N", title=None, axis=_LABELS),
-        color=alt.Color("net:Q", title="for − against", scale=alt.Scale(scheme="redyellowgreen", domainMid=0)),
-        tooltip=["person:N", "position:N", "for:Q", "against:Q"],
-    )
-    text = base.mark_text(fontSize=11).encode(x="position:N", y="person:N", text="counts:N")
-    layered = alt.layer(cells, text).properties(height=alt.Step(26))
-    return layered
-
-
-def interaction_chart(interactions: pd.DataFrame, label: str = "disagree") -> alt.LayerChart | alt.FacetChart:
-    """Who answered whom with ``label`` (rows reply to columns)."""
-    base = alt.Chart(interactions[interactions[label] > 0])
-    cells = base.mark_rect().encode(
-        x=alt.X("to:N", title="answered", axis=alt.Axis(labelAngle=-30, labelLimit=260)),
-        y=alt.Y("from:N", title="replier", axis=_LABELS),
-        color=alt.Color(f"{label}:Q", title=label, scale=alt.Scale(scheme="reds" if label == "disagree" else "oranges" if label == "mixed" else "greens"),
-                        legend=alt.Legend(format="d", tickMinStep=1)),
-        tooltip=["from:N", "to:N", "agree:Q", "disagree:Q", "mixed:Q", "neutral:Q"],
-    )
-    text = base.mark_text(fontSize=11).encode(x="to:N", y="from:N", text=f"{label}:Q")
-    layered = alt.layer(cells, text).properties(height=alt.Step(26))
-    return layered
-
-
 def decisions_chart(by_month: pd.DataFrame) -> alt.Chart:
     """Decisions per month, stacked by kind and coloured by meaning."""
     chart: alt.Chart = (

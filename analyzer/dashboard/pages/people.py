@@ -4,7 +4,7 @@ and how the positions were argued month by month. Automated senders are listed a
 import pandas as pd
 import streamlit as st
 
-from analyzer.dashboard import charts, loaders, widgets
+from analyzer.dashboard import charts, heatmaps, loaders, widgets
 from analyzer.dashboard.markup import markdown_text
 
 PAGE_SIZE = 25
@@ -25,8 +25,9 @@ if matrix.empty:
     st.info("No claims in these threads yet.")
     st.stop()
 st.subheader("Participants × positions")
-st.caption("The 25 people with most claims. Each cell: claims for / against the position.")
-st.altair_chart(charts.position_matrix_chart(matrix), width="stretch")
+st.caption("The 25 people with most claims. Each cell: claims for / against the position; green when "
+           "they argued mostly for it, red mostly against, pale when balanced.")
+st.table(heatmaps.position_matrix_table(matrix))
 
 st.subheader("Camps")
 st.caption("Per position: who argued for it, against it, or both equally often (claims in brackets).")
@@ -43,8 +44,9 @@ label = st.segmented_control("Replies that", ["disagree", "mixed", "agree"], def
 if interactions.empty or not (interactions[label] > 0).any():
     st.info(f"No replies labelled {label}.")
 else:
-    st.caption("Among the 15 people who exchanged most labelled replies.")
-    st.altair_chart(charts.interaction_chart(interactions, label), width="stretch")
+    st.caption(f"Among the 15 people who exchanged most labelled replies: how many replies of each row's "
+               f"person to each column's person {label}; darker for more.")
+    st.table(heatmaps.interaction_table(interactions, label))
 
 st.subheader("Positions argued, month by month")
 st.altair_chart(charts.stance_month_chart(loaders.stance_by_month(db.path, db.rev, scope)), width="stretch")
