@@ -152,22 +152,31 @@ def test_thread_page_opens_the_message_named_in_the_url(app: AppTest, debate: De
 def test_people_page_shows_matrix_camps_and_stances(app: AppTest, debate: Debate, sample_db: Path) -> None:
     run_page(app, "people")
     graph = api.argument_graph(debate)
-    matrix, camps, answered = (t.value for t in app.table)
+    (camps,) = (t.value for t in app.table)
+    matrix, answered = (_drawn_table(h.value) for h in app.html if 'class="mlpa-heatmap"' in h.value)
     assert set(camps["position"]) == {c.position for c in api.camps(graph)}
     # What the page drew, not what api computes: the matrix names every claimant, each
     # cell "for / against" as the position matrix counts them.
     cells = api.position_matrix(graph).cells
     names = {p: debate.people[p].name for p, _ in cells}
-    assert set(matrix.index) == set(names.values())
+    assert set(matrix) == set(names.values())
     for (person, position), counts in cells.items():
-        assert matrix.loc[names[person], position] == f"{counts.supports} / {counts.opposes}"
+        assert matrix[names[person]][position] == f"{counts.supports} / {counts.opposes}"
     with api.open_store(sample_db) as store:  # every labelled reply, quote by quote, as the store totals them
         pairs = queries.interactions(store.connection, None, queries.automated_people(store.connection))
     disagreed = {(row["from"], row["to"]): row["disagree"] for _, row in pairs.iterrows() if row["disagree"]}
     assert disagreed, "the sample debate has disagreeing replies"
-    assert {(row, column): int(answered.loc[row, column]) for row in answered.index for column in answered.columns
-            if answered.loc[row, column]} == disagreed
+    assert {(row, column): int(count) for row, counts in answered.items() for column, count in counts.items()
+            if count} == disagreed
     assert len(app.get("vega_lite_chart")) == 1, "the positions by month chart"
+
+
+def _drawn_table(html: str) -> dict[str, dict[str, str]]:
+    """A heatmap's cells as drawn: row name -> column name -> text."""
+    table = ElementTree.fromstring(f"<div>{html.replace('&nbsp;', ' ')}</div>").find(".//table")
+    assert table is not None
+    header, *rows = [[(cell.text or "").strip() for cell in row] for row in table.iter("tr")]
+    return {row[0]: dict(zip(header[1:], row[1:])) for row in rows if row and row[0]}
 
 
 def test_behaviours_page_ranks_behaviours_and_shows_decisions(app: AppTest, debate: Debate) -> None:

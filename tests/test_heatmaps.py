@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analyzer.dashboard import heatmaps
@@ -48,3 +50,23 @@ def test_who_answered_whom_counts_and_darkens_with_the_count() -> None:
     assert sum(_rgb(styles[("Ann", "Bob")])) < sum(_rgb(styles[("Bob", "Ann")])), "more replies: darker"
     assert "background-color" not in styles.get(("Ann", "Ann"), "")
     assert styler.to_html().count(">4<") == 1 and ">0<" not in styler.to_html(), "zero cells stay blank"
+
+
+def test_names_from_mail_stay_text() -> None:
+    matrix = pd.DataFrame([("<img src=x onerror=y>", "pin", 1, 0)], columns=["person", "position", "for", "against"])
+    matrix["net"] = 1
+    drawn = heatmaps.html(heatmaps.position_matrix_table(matrix), "a")
+    assert "<img" not in drawn and "&lt;img src=x onerror=y&gt;" in drawn and "1 / 0" in drawn
+    pairs = pd.DataFrame([("<b>A</b>", "B & C", 0, 2, 0, 0)], columns=["from", "to", "agree", "disagree", "mixed", "neutral"])
+    drawn = heatmaps.html(heatmaps.interaction_table(pairs, "disagree"), "b")
+    assert "<b>" not in drawn and "&lt;b&gt;A&lt;/b&gt;" in drawn and "B &amp; C" in drawn
+
+
+def test_two_tables_on_one_page_do_not_share_cell_styles() -> None:
+    matrix = pd.DataFrame([("Ann", "pin", 1, 0)], columns=["person", "position", "for", "against"])
+    matrix["net"] = 1
+    pairs = pd.DataFrame([("Ann", "Bob", 0, 2, 0, 0)], columns=["from", "to", "agree", "disagree", "mixed", "neutral"])
+    first = heatmaps.html(heatmaps.position_matrix_table(matrix), "matrix")
+    second = heatmaps.html(heatmaps.interaction_table(pairs, "disagree"), "answered")
+    ids = [set(re.findall(r'id="([^"]+)"', table)) for table in (first, second)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]

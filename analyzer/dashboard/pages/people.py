@@ -27,7 +27,7 @@ if matrix.empty:
 st.subheader("Participants × positions")
 st.caption("The 25 people with most claims. Each cell: claims for / against the position; green when "
            "they argued mostly for it, red mostly against, pale when balanced.")
-st.table(heatmaps.position_matrix_table(matrix))
+st.html(heatmaps.html(heatmaps.position_matrix_table(matrix), "matrix"))
 
 st.subheader("Camps")
 st.caption("Per position: who argued for it, against it, or both equally often (claims in brackets).")
@@ -46,7 +46,7 @@ if interactions.empty or not (interactions[label] > 0).any():
 else:
     st.caption(f"Among the 15 people who exchanged most labelled replies: how many replies of each row's "
                f"person to each column's person {label}; darker for more.")
-    st.table(heatmaps.interaction_table(interactions, label))
+    st.html(heatmaps.html(heatmaps.interaction_table(interactions, label), "answered"))
 
 st.subheader("Positions argued, month by month")
 st.altair_chart(charts.stance_month_chart(loaders.stance_by_month(db.path, db.rev, scope)), width="stretch")
