@@ -63,8 +63,8 @@ def interaction_table(interactions: pd.DataFrame, label: str) -> Styler:
 def html(styler: Styler, name: str) -> str:
     """The styled table as one HTML fragment (its <style> block and the table); ``name``
     keeps its cell ids (which the style block addresses) apart from other tables' on the page."""
-    return (styler.set_uuid(name).set_table_styles(CSS).set_table_attributes('class="mlpa-heatmap"')
-            .to_html())
+    drawn: str = styler.set_uuid(name).set_table_styles(CSS).set_table_attributes('class="mlpa-heatmap"').to_html()
+    return drawn
 
 
 def _escaped(styler: Styler) -> Styler:
