@@ -1,7 +1,9 @@
 """Chart builders: pure functions from plain records or frames to chart specifications.
 
-Altair charts for timelines and matrices (Streamlit renders them with its bundled
-Vega), and the nodes and edges of the Thread page's graphs, which
+Altair charts for the cross-thread monthly views and the notebooks' thread timeline
+(Streamlit renders them with its bundled Vega; the Thread page's timeline and the People
+heatmaps are drawn as HTML by :mod:`~analyzer.dashboard.timeline_drawing` and
+:mod:`~analyzer.dashboard.heatmaps`), the colours by meaning every page shares, and the nodes and edges of the Thread page's graphs, which
 :mod:`analyzer.dashboard.graph_drawing` lays out with Graphviz (labels become escaped SVG
 text and node ids are hashes: mail text cannot become markup).
 """
