@@ -19,7 +19,10 @@ then ingested (into a fresh store at each of --ingest-jobs: -j 1 reads the epoch
 after the other and parses in the writer's process, -j 2 reads and parses both epochs at
 once in two workers), structured (every core) and analysed with the rules (every core),
 each stage a subprocess sampled every 0.1 s for the peak RSS of each of its processes.
-Ingest also gives the share of its wall time the one writer spent storing batches.
+Ingest also gives the share of its wall time the one writer spent storing batches, the
+CPU time of that (its own cost: on a loaded machine the wall time includes waiting for a
+core) and the time it sat idle between batches, waiting for parsed mail (a writer that is
+the bottleneck is never idle).
 """
 
 from __future__ import annotations
@@ -149,6 +152,8 @@ start = time.perf_counter()
 with Store.open(sys.argv[1]) as store:
     report = ingest(store, [(sys.argv[2], "public-inbox")], IngestOptions(jobs=int(sys.argv[3])))
 print(json.dumps(report.counts.as_dict() | {"writer_seconds": report.writer_seconds,
+                                            "writer_cpu_seconds": report.writer_cpu_seconds,
+                                            "writer_idle_seconds": report.writer_idle_seconds,
                                             "seconds": time.perf_counter() - start}))
 """
 
@@ -190,14 +195,18 @@ def sizes_run(archive: Path, size: int, ingest_jobs: list[str]) -> None:
         stages.append(sampled("structure", [*ANALYZER, "structure", "--db", str(db), "--no-progress", "--json"]))
         stages.append(sampled("analyze (rules)", [*ANALYZER, "analyze", "--db", str(db), "--method", "rules",
                                                   "--no-progress", "--json"]))
-    print("| messages | stage | wall (s) | msg/s | cores busy | writer (s, share) | peak RSS MiB: driver | largest worker | git |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| messages | stage | wall (s) | msg/s | cores busy | writer (s, share) | writer CPU-s | writer idle (s) "
+          "| peak RSS MiB: driver | largest worker | git |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for stage in stages:
-        writer = stage.output.get("writer_seconds")
-        share = f"{float(str(writer)):.1f}, {float(str(writer)) / stage.seconds:.0%}" if writer is not None else ""
+        writer = [stage.output.get(k) for k in ("writer_seconds", "writer_cpu_seconds", "writer_idle_seconds")]
+        shown = ["", "", ""]
+        if writer[0] is not None:
+            busy, cpu, idle = (float(str(v)) for v in writer)
+            shown = [f"{busy:.1f}, {busy / stage.seconds:.0%}", f"{cpu:.1f}", f"{idle:.1f}"]
         peaks = [f"{stage.peaks[r]:.0f}" if r in stage.peaks else "-" for r in ("driver", "worker", "git")]
         print(f"| {size:,} | {stage.label} | {stage.seconds:.1f} | {size / stage.seconds:.0f} | "
-              f"{stage.cpu_seconds / stage.seconds:.0%} | {share} | {' | '.join(peaks)} |")
+              f"{stage.cpu_seconds / stage.seconds:.0%} | {' | '.join(shown)} | {' | '.join(peaks)} |")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 

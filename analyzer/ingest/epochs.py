@@ -2,7 +2,7 @@
 
 The driver only lists each epoch's new commits (``git log``, cheap) and cuts them into
 slices; worker processes each read one slice's messages from git and parse them, and hand
-back plain records. The driver is the one writer: it stores each slice in one transaction
+back the rows the store writes for them (:mod:`analyzer.store.rows`). The driver is the one writer: it stores each slice in one transaction
 together with its epoch's cursor (the slice's last commit), in the order it handed the
 slices out. Slices of the epochs are handed out in turn (epoch 0 slice 0, epoch 1 slice 0,
 epoch 0 slice 1, ...), so all epochs are read at once while each epoch's slices are stored
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from analyzer.ingest import publicinbox
 from analyzer.ingest.publicinbox import Epoch, EpochRead
 from analyzer.mail.parse import ParsePolicy, parse_raw
-from analyzer.records import Message, RawMail, Rejection
+from analyzer.records import RawMail
+from analyzer.store.rows import PreparedMail, prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +42,11 @@ class EpochSlice:
         return self.epoch.key, self.commits[-1][0]
 
 
-def read_slice(task: EpochSlice) -> list[Message | Rejection]:
-    """One slice's messages read from git and parsed, in commit order (run by a worker)."""
+def read_slice(task: EpochSlice) -> PreparedMail:
+    """One slice's messages read from git, parsed and made into the rows the store writes,
+    in commit order (run by a worker, so that the writer only writes)."""
     items = publicinbox.read_epoch(task.epoch, task.commits, max_size=task.policy.max_size, list_hint=task.list_hint)
-    return [parse_raw(item, task.policy) if isinstance(item, RawMail) else item for item in items]
+    return prepared([parse_raw(item, task.policy) if isinstance(item, RawMail) else item for item in items])
 
 
 def epoch_slices(plan: Sequence[EpochRead], *, size: int, policy: ParsePolicy,

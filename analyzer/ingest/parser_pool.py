@@ -6,12 +6,14 @@ import functools
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from analyzer.mail.parse import ParsePolicy, parse_raw
 from analyzer.records import Message, RawMail, Rejection
+from analyzer.store.rows import BatchRows, PreparedMail, prepared
 from analyzer.workers import follow_owner
 
 _log = logging.getLogger(__name__)
@@ -23,10 +25,29 @@ _CHUNKS_PER_WORKER = 4
 the per-task cost (a future, a pickle, a pipe round trip) small."""
 
 Parsed = list[Message | Rejection]
+_Result = TypeVar("_Result")
 
 
 def parse_chunk(raws: list[RawMail], policy: ParsePolicy) -> Parsed:
     return [parse_raw(raw, policy) for raw in raws]
+
+
+def prepare_chunk(raws: list[RawMail], policy: ParsePolicy) -> PreparedMail:
+    """Parsed mail as the rows the store writes (made in the worker, not by the writer)."""
+    return prepared(parse_chunk(raws, policy))
+
+
+def _joined_parsed(parts: Sequence[Parsed]) -> Parsed:
+    return [result for part in parts for result in part]
+
+
+def _joined_prepared(parts: Sequence[PreparedMail]) -> PreparedMail:
+    joined = PreparedMail(BatchRows(), [], 0)
+    for part in parts:
+        joined.rows.extend(part.rows)
+        joined.rejections += part.rejections
+        joined.read += part.read
+    return joined
 
 
 class ParserPool:
@@ -48,20 +69,31 @@ class ParserPool:
 
     def submit(self, raws: list[RawMail]) -> Callable[[], Parsed]:
         """Start parsing ``raws``; the returned function waits for the results, in order."""
+        return self._start(parse_chunk, _joined_parsed, raws)
+
+    def submit_rows(self, raws: list[RawMail]) -> Callable[[], PreparedMail]:
+        """Start parsing ``raws`` into the rows the store writes (analyzer.store.rows);
+        the returned function waits for them, in order."""
+        return self._start(prepare_chunk, _joined_prepared, raws)
+
+    def _start(self, task: Callable[[list[RawMail], ParsePolicy], _Result],
+               join: Callable[[Sequence[_Result]], _Result], raws: list[RawMail]) -> Callable[[], _Result]:
         if self._jobs == 1 or len(raws) < POOL_THRESHOLD:
-            results = parse_chunk(raws, self._policy)
+            results = join([task(raws, self._policy)])
             return lambda: results
         try:
-            futures = [self._executor().submit(parse_chunk, chunk, self._policy) for chunk in self._chunks(raws)]
+            futures = [self._executor().submit(task, chunk, self._policy) for chunk in self._chunks(raws)]
         except (BrokenProcessPool, RuntimeError, OSError):
-            return self._fallback(raws)
-        return functools.partial(self._gather, futures, raws)
+            return self._fallback(task, join, raws)
+        return functools.partial(self._gather, task, join, futures, raws)
 
-    def _gather(self, futures: list[Future[Parsed]], raws: list[RawMail]) -> Parsed:
+    def _gather(self, task: Callable[[list[RawMail], ParsePolicy], _Result],
+                join: Callable[[Sequence[_Result]], _Result], futures: list[Future[_Result]],
+                raws: list[RawMail]) -> _Result:
         try:
-            return [result for future in futures for result in future.result()]
+            return join([future.result() for future in futures])
         except BrokenProcessPool:
-            return self._fallback(raws)()
+            return self._fallback(task, join, raws)()
 
     def _chunks(self, raws: list[RawMail]) -> list[list[RawMail]]:
         size = max(1, -(-len(raws) // (self._jobs * _CHUNKS_PER_WORKER)))
@@ -77,11 +109,12 @@ class ParserPool:
             )
         return self._pool
 
-    def _fallback(self, raws: list[RawMail]) -> Callable[[], Parsed]:
+    def _fallback(self, task: Callable[[list[RawMail], ParsePolicy], _Result],
+                  join: Callable[[Sequence[_Result]], _Result], raws: list[RawMail]) -> Callable[[], _Result]:
         _log.warning("parser processes could not run; parsing in this process from now on")
         self.close()
         self._jobs = 1
-        return self.submit(raws)
+        return self._start(task, join, raws)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -24,21 +24,20 @@ from typing import TYPE_CHECKING
 from analyzer.ingest import epochs
 from analyzer.ingest.epochs import EpochSlice
 from analyzer.ingest.lore import LoreClient
-from analyzer.ingest.parser_pool import Parsed, ParserPool
+from analyzer.ingest.parser_pool import ParserPool
 from analyzer.ingest.prefetch import Prefetch
 from analyzer.ingest.publicinbox import EpochRead
 from analyzer.ingest.sources import ReadOptions, SourceFormat, check, open_source
 from analyzer.mail.headers import clean_message_id, list_id_of, lists_of, raw_header
 from analyzer.mail.parse import ParsePolicy
 from analyzer.progress import NoProgress, Progress
-from analyzer.records import IngestCounts, Message, Provenance, RawMail, Rejection
+from analyzer.records import IngestCounts, RawMail, Rejection
+from analyzer.store.rows import PreparedMail, SeenAgain, batch_rows
 from analyzer.workers import in_processes
 
 if TYPE_CHECKING:  # the store imports stage modules that import Progress from here
     from analyzer.store.db import Store
 
-SeenAgain = tuple[str, Provenance, tuple[str, ...]]
-"""A message whose Message-ID is already stored: (id, where it was seen, its lists)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +63,12 @@ class IngestReport:
     writer_seconds: float = 0.0
     """Wall time the one writer spent storing batches (its share of the run shows whether
     it is the bottleneck)."""
+    writer_cpu_seconds: float = 0.0
+    """CPU time of the writer's thread while storing: its own cost, which the wall time
+    above exceeds when the writer waits for a core."""
+    writer_idle_seconds: float = 0.0
+    """Wall time between one stored batch and the next: the writer waiting for parsed mail
+    (and the driver's bookkeeping). A writer that is the bottleneck is never idle."""
 
 
 def ingest(
@@ -104,7 +109,8 @@ def ingest(
         status = "complete"
     finally:
         _record_run(store, run_id, total, status)
-    return IngestReport(counts=total, per_source=per_source, writer_seconds=writer.seconds)
+    return IngestReport(counts=total, per_source=per_source, writer_seconds=writer.seconds,
+                        writer_cpu_seconds=writer.cpu_seconds, writer_idle_seconds=writer.idle_seconds)
 
 
 def _record_run(store: Store, run_id: int, total: IngestCounts, status: str) -> None:
@@ -146,12 +152,9 @@ def _ingest_epochs(writer: _Writer, plan: Sequence[EpochRead], options: IngestOp
     # Results come back in the order the slices were handed out: each epoch's in commit order.
     done = in_processes(epochs.read_slice, _remembered(slices, handed), jobs)
     try:
-        for parsed in done:
+        for mail in done:
             task = handed.popleft()
-            messages = [item for item in parsed if isinstance(item, Message)]
-            rejections = [item for item in parsed if isinstance(item, Rejection)]
-            writer.write(messages, [], rejections, dict([task.checkpoint]), counts, read=len(parsed),
-                         advanced=len(task.commits))
+            writer.write(mail, dict([task.checkpoint]), counts, advanced=len(task.commits))
     finally:  # stop the workers and git now, not when the generators are collected
         done.close()
         slices.close()
@@ -164,22 +167,29 @@ def _remembered(slices: Iterator[EpochSlice], handed: deque[EpochSlice]) -> Iter
 
 
 class _Writer:
-    """The one writer of an ingest run: stores batches, counts them, times itself."""
+    """The one writer of an ingest run: stores batches of ready rows, counts them, times
+    itself (wall and CPU: on a loaded machine the wall time includes waiting for a core)."""
 
     def __init__(self, store: Store, progress: Progress) -> None:
         self.store = store
         self.progress = progress
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
+        self.idle_seconds = 0.0
+        self._last_end: float | None = None
 
-    def write(self, messages: list[Message], seen_again: list[SeenAgain], rejections: list[Rejection],
-              checkpoints: dict[str, str], counts: IngestCounts, *, read: int, advanced: int) -> None:
-        started = time.perf_counter()
-        written = self.store.write_batch(messages, seen_again, rejections, checkpoints)
-        self.seconds += time.perf_counter() - started
+    def write(self, mail: PreparedMail, checkpoints: dict[str, str], counts: IngestCounts, *, advanced: int) -> None:
+        started, cpu = time.perf_counter(), time.thread_time()
+        if self._last_end is not None:
+            self.idle_seconds += started - self._last_end
+        written = self.store.write_rows(mail.rows, mail.rejections, checkpoints)
+        self._last_end = time.perf_counter()
+        self.seconds += self._last_end - started
+        self.cpu_seconds += time.thread_time() - cpu
         rejected: dict[str, int] = {}
-        for rejection in rejections:
+        for rejection in mail.rejections:
             rejected[rejection.reason] = rejected.get(rejection.reason, 0) + 1
-        counts.add(IngestCounts(read, written.stored, written.duplicates, rejected))
+        counts.add(IngestCounts(mail.read, written.stored, written.duplicates, rejected))
         self.progress.advance(advanced)
 
 
@@ -187,25 +197,23 @@ class _Writer:
 class _PreparedBatch:
     batch: list[RawMail | Rejection]
     seen_again: list[SeenAgain]
-    parsed: Callable[[], Parsed]
+    parsed: Callable[[], PreparedMail]
 
 
 def _prepare(store: Store, batch: list[RawMail | Rejection], parser: ParserPool) -> _PreparedBatch:
     raws = [item for item in batch if isinstance(item, RawMail)]
     to_parse, seen_again = _split_known(store, raws)
-    return _PreparedBatch(batch=batch, seen_again=seen_again, parsed=parser.submit(to_parse))
+    return _PreparedBatch(batch=batch, seen_again=seen_again, parsed=parser.submit_rows(to_parse))
 
 
 def _write(writer: _Writer, prepared: _PreparedBatch, counts: IngestCounts) -> None:
-    rejections = [item for item in prepared.batch if isinstance(item, Rejection)]
-    messages: list[Message] = []
-    for result in prepared.parsed():
-        if isinstance(result, Message):
-            messages.append(result)
-        else:
-            rejections.append(result)
-    writer.write(messages, prepared.seen_again, rejections, _checkpoints(prepared.batch), counts,
-                 read=len(prepared.batch), advanced=len(prepared.batch))
+    parsed = prepared.parsed()
+    rows = parsed.rows
+    rows.extend(batch_rows([], prepared.seen_again))
+    # Rejected while reading (before parsing) first, then those the parser rejected: as before.
+    rejections = [item for item in prepared.batch if isinstance(item, Rejection)] + parsed.rejections
+    mail = PreparedMail(rows, rejections, len(prepared.batch))
+    writer.write(mail, _checkpoints(prepared.batch), counts, advanced=len(prepared.batch))
 
 
 def _split_known(store: Store, raws: list[RawMail]) -> tuple[list[RawMail], list[SeenAgain]]:

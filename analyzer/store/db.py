@@ -7,7 +7,6 @@ killed midway leaves whole batches and its cursors always point at stored mail.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,7 +16,8 @@ from typing import Any
 
 from analyzer.errors import StoreError
 from analyzer.store import search as full_text
-from analyzer.records import Address, IngestCounts, Message, Provenance, Rejection
+from analyzer.records import IngestCounts, Message, Rejection
+from analyzer.store.rows import INSERT_LIST, INSERT_MESSAGE, INSERT_SOURCE, BatchRows, SeenAgain, batch_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,20 +145,23 @@ class Store:
     def write_batch(
         self,
         messages: Iterable[Message],
-        seen_again: Iterable[tuple[str, Provenance, tuple[str, ...]]],
+        seen_again: Iterable[SeenAgain],
         rejections: Iterable[Rejection],
         checkpoints: dict[str, str],
     ) -> BatchResult:
         """Store one batch in one transaction. A message whose id is already stored
         counts as a duplicate; its lists and provenance are still recorded."""
-        batch, again = list(messages), list(seen_again)
-        seen = [(m.message_id, m.provenance, m.list_ids) for m in batch if m.provenance is not None] + again
+        return self.write_rows(batch_rows(messages, seen_again), rejections, checkpoints)
+
+    def write_rows(self, rows: BatchRows, rejections: Iterable[Rejection], checkpoints: dict[str, str]) -> BatchResult:
+        """Store one batch of ready rows (:mod:`analyzer.store.rows`, made by the parse
+        workers) in one transaction with the cursors it advances, as ``write_batch`` does."""
         execute, many = self.connection.execute, self.connection.executemany
         with self._writing(), self.transaction():
             last_id = execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
-            stored = many(_INSERT_MESSAGE, [_message_row(m) for m in batch]).rowcount if batch else 0
-            many(_INSERT_SOURCE, [(mid, p.source, p.locator) for mid, p, _ in seen])
-            many(_INSERT_LIST, [(mid, list_id) for mid, _, lists in seen for list_id in lists])
+            stored = many(INSERT_MESSAGE, rows.messages).rowcount if rows.messages else 0
+            many(INSERT_SOURCE, rows.sources)
+            many(INSERT_LIST, rows.lists)
             for rejection in rejections:
                 self._record_rejection(rejection)
             execute(
@@ -167,7 +170,7 @@ class Store:
                 (last_id,),
             )
             many(_SET_CURSOR, list(checkpoints.items()))
-        return BatchResult(stored=stored, duplicates=len(batch) + len(again) - stored)
+        return BatchResult(stored=stored, duplicates=len(rows.messages) + rows.seen_again - stored)
 
     def _record_rejection(self, r: Rejection) -> None:
         self.connection.execute(
@@ -313,43 +316,6 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-@functools.lru_cache(maxsize=1024)
-def _addresses_json(addresses: tuple[Address, ...]) -> str:
-    """JSON of a To/Cc list; cached, as replies in a thread repeat the same lists."""
-    return json.dumps([{"name": a.name, "email": a.email} for a in addresses], ensure_ascii=False)
-
-
-_INSERT_MESSAGE = """INSERT OR IGNORE INTO messages(message_id, synthetic_id, subject, author_name,
-    author_email, to_json, cc_json, date, date_raw, in_reply_to, references_json, body,
-    body_kind, defects_json, size, recovered, first_source, first_locator, envelope_date)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"""
-_INSERT_SOURCE = "INSERT OR IGNORE INTO message_sources(message_id, source, locator) VALUES (?, ?, ?)"
-_INSERT_LIST = "INSERT OR IGNORE INTO message_lists(message_id, list_id) VALUES (?, ?)"
 _SET_CURSOR = (
     "INSERT INTO source_cursors(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
-
-
-def _message_row(m: Message) -> tuple[object, ...]:
-    provenance = m.provenance or Provenance(source="", locator="")
-    return (
-        m.message_id,
-        int(m.synthetic_id),
-        m.subject,
-        m.author.name,
-        m.author.email,
-        _addresses_json(m.to),
-        _addresses_json(m.cc),
-        m.date,
-        m.date_raw,
-        m.in_reply_to,
-        json.dumps(list(m.references)),
-        m.body,
-        m.body_kind,
-        json.dumps(list(m.defects), ensure_ascii=False),
-        m.size,
-        m.recovered,
-        provenance.source,
-        provenance.locator,
-        provenance.envelope_date,
-    )
