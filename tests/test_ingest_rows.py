@@ -18,7 +18,7 @@ from analyzer.ingest.parser_pool import ParserPool
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.ingest.sources import ReadOptions
 from analyzer.mail.parse import ParsePolicy, parse_raw
-from analyzer.records import Message, RawMail, Rejection
+from analyzer.records import Message, Provenance, RawMail, Rejection
 from analyzer.store.db import Store
 from analyzer.store.rows import batch_rows
 from tests.conftest import require_shared
@@ -122,8 +122,6 @@ def test_worker_rows_store_what_writing_parsed_messages_here_stores(inbox: Path,
 
 
 def test_the_parser_pool_hands_back_the_rows_of_its_messages(raws: list[bytes]) -> None:
-    from analyzer.records import Provenance
-
     mail = [RawMail(data, Provenance("test", str(number))) for number, data in enumerate(raws[:120])]
     policy = ParsePolicy(max_size=MAX_SIZE)
     with ParserPool(policy, jobs=2) as pool:

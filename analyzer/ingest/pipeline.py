@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # the store imports stage modules that import Progress from h
     from analyzer.store.db import Store
 
 
-
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
