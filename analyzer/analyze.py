@@ -8,28 +8,25 @@ are written in one transaction, so a killed run resumes where it stopped.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from analyzer.analysis.inputs import MessageInput, PreviousVersion, ThreadInput, previous_versions
+from analyzer.analysis.inputs import PreviousVersion, ThreadInput, previous_versions
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
 from analyzer.engine import Engine, inline_engine
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
-from analyzer.segment.records import Segmentation
 from analyzer.store.analysis import fingerprints_of, forget_threads, save_thread_analysis, unthreaded_analyses
 from analyzer.store.db import Store
 from analyzer.store.structure import (
     authors_of,
-    load_segmentation,
-    people_by_id,
     roles_known,
     segmentation_versions_of,
     series_touching,
     thread_pages,
 )
+from analyzer.stored_threads import StoredThread, thread_input
 from analyzer.thread.records import Thread
 
 
@@ -81,6 +78,7 @@ def analyze_store(
     force: bool = False,
     reader: ThreadReader | None = None,
     engine: Engine | None = None,
+    inputs_in_workers: bool = False,
 ) -> AnalyzeReport:
     """``reader`` reads each thread in this process (default: the rules with
     ``annotator``); give the learned reader to use the models. ``engine`` reads them
@@ -88,7 +86,10 @@ def analyze_store(
     each thread's results are written here, in thread order, one transaction per thread.
 
     Threads are read from the store a page at a time, twice: once to count the stale
-    ones (for the progress bar), once to analyse them."""
+    ones (for the progress bar), once to analyse them. ``inputs_in_workers``: the
+    engine's workers run on this machine and read each thread's bodies and segmentations
+    from the store themselves (:class:`analyzer.stored_threads.StoredThread`); the
+    results are the same."""
     progress = progress or NoProgress()
     run = engine or inline_engine(reader or rules_reader(_required(annotator), settings))
     known = roles_known(store)
@@ -100,14 +101,18 @@ def analyze_store(
     progress.start("threads", stale_messages)
     in_flight: deque[_Stale] = deque()
 
-    def inputs() -> Iterator[ThreadInput]:
+    def inputs() -> Iterator[ThreadInput | StoredThread]:
         if not stale_threads:
             return
         for _, stale in _stale_pages(store, pipeline_fingerprint, known, force):
             for entry in stale:
                 in_flight.append(entry)
-                yield thread_input(store, entry.thread, authors=entry.authors, roles_known=known,
-                                   previous=entry.previous)
+                if inputs_in_workers:
+                    yield StoredThread.of(store, entry.thread, authors=entry.authors, roles_known=known,
+                                          previous=entry.previous)
+                else:
+                    yield thread_input(store, entry.thread, authors=entry.authors, roles_known=known,
+                                       previous=entry.previous)
 
     messages = failed = analysed = 0
     for result in run(inputs()):
@@ -167,50 +172,3 @@ def thread_fingerprint(
         if replaced is not None:
             digest.update(f"\x1d{replaced.message_id}\x1f{replaced.version}".encode())
     return digest.hexdigest()[:32]
-
-
-
-def thread_input(
-    store: Store,
-    thread: Thread,
-    *,
-    authors: Mapping[str, str],
-    roles_known: bool,
-    previous: Mapping[str, PreviousVersion] | None = None,
-) -> ThreadInput:
-    """The analysis input of one stored thread: bodies, segmentations, authors, roles, and
-    the earlier versions its postings replace."""
-    ids = list(thread.message_ids)
-    rows = {r["message_id"]: r for r in _message_rows(store, ids)}
-    people = people_by_id(store, sorted({authors.get(m) or str(r["author_email"]) for m, r in rows.items()}))
-    parents = {m.message_id: m.parent_id for m in thread.members}
-    inputs = []
-    for message_id in ids:
-        row = rows.get(message_id)
-        if row is None:
-            continue
-        person_id = authors.get(message_id) or str(row["author_email"])
-        person = people.get(person_id)
-        parent = parents.get(message_id)
-        inputs.append(
-            MessageInput(
-                message_id=message_id,
-                author_id=person_id,
-                author_name=row["author_name"] or row["author_email"],
-                date=row["date"],
-                subject=row["subject"],
-                body=row["body"],
-                parent_id=parent if parent in rows else None,
-                segmentation=load_segmentation(store, message_id) or Segmentation(message_id, ()),
-                author_roles=person.roles if person else (),
-                replaces=(previous or {}).get(message_id),
-                author_addresses=(str(row["author_email"]), *(person.emails if person else ())),
-            )
-        )
-    return ThreadInput(thread.thread_id, tuple(inputs), roles_known=roles_known)
-
-
-def _message_rows(store: Store, ids: Sequence[str]) -> list[sqlite3.Row]:
-    return store.select_in(
-        "SELECT message_id, author_name, author_email, date, subject, body FROM messages WHERE message_id IN ({})", ids
-    )

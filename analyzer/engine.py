@@ -27,6 +27,7 @@ from analyzer.analysis.isolate import analyse_isolating_failures
 from analyzer.analysis.records import ThreadAnalysis
 from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reader
 from analyzer.store.failures import StageFailure, failure_of
+from analyzer.stored_threads import StoredThread, input_of
 from analyzer.workers import (
     EngineName as EngineName,
     Runner,
@@ -61,8 +62,9 @@ class ThreadResult:
     """Messages of the thread read (analysed or failed)."""
 
 
-Engine = Callable[[Iterable[ThreadInput]], Iterator[ThreadResult]]
-"""Reads each thread of the inputs; yields the results in the same order."""
+Engine = Callable[[Iterable[ThreadInput | StoredThread]], Iterator[ThreadResult]]
+"""Reads each thread of the inputs; yields the results in the same order. A
+:class:`StoredThread` is read from the store where it is read (local workers)."""
 
 
 def build_reader(spec: ReaderSpec) -> ThreadReader:
@@ -86,20 +88,21 @@ def _worker_reader(spec: ReaderSpec) -> ThreadReader:
     return build_reader(spec)
 
 
-def read_with(read: ThreadReader, thread: ThreadInput) -> ThreadResult:
+def read_with(read: ThreadReader, item: ThreadInput | StoredThread) -> ThreadResult:
     """Read one thread; a message the reader fails on becomes a recorded failure."""
+    thread = input_of(item) if isinstance(item, StoredThread) else item
     analysis, faults = analyse_isolating_failures(thread, read)
     failures = tuple(failure_of("analyze", mid, thread.thread_id, exc) for mid, exc in faults)
     return ThreadResult(analysis, failures, len(thread.messages))
 
 
-def read_in_worker(spec: ReaderSpec, thread: ThreadInput) -> ThreadResult:
+def read_in_worker(spec: ReaderSpec, thread: ThreadInput | StoredThread) -> ThreadResult:
     """The task a worker runs: plain records in, plain records out."""
     return read_with(_worker_reader(spec), thread)
 
 
 def inline_engine(read: ThreadReader) -> Engine:
-    def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
+    def run(threads: Iterable[ThreadInput | StoredThread]) -> Iterator[ThreadResult]:
         return (read_with(read, t) for t in threads)
 
     return run
@@ -111,7 +114,7 @@ def engine_on(spec: ReaderSpec, runner: Runner) -> Engine:
     if runner is in_this_process:
         return inline_engine(build_reader(spec))
 
-    def run(threads: Iterable[ThreadInput]) -> Iterator[ThreadResult]:
+    def run(threads: Iterable[ThreadInput | StoredThread]) -> Iterator[ThreadResult]:
         return runner(functools.partial(read_in_worker, spec), threads)
 
     return run

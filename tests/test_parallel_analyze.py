@@ -65,8 +65,10 @@ def records(db: Path) -> dict[str, list[tuple[object, ...]]]:
     return found
 
 
-def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rules",
+def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rules", *, in_workers: bool = False,
              **engine: object) -> dict[str, list[tuple[object, ...]]]:
+    """``in_workers``: the workers read each thread's mail and segments from the store
+    themselves (as ``analyzer analyze -j N`` does), instead of the driver sending them."""
     db = tmp_path / f"{name}.db"
     shutil.copy(structured, db)
     settings = PipelineSettings()
@@ -74,7 +76,8 @@ def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rule
     with Store.open(db) as store:
         stored = store.count("messages")
         report = analyze_store(store, None, pipeline_fingerprint=method + pipeline_fingerprint(settings),
-                               engine=choose_engine(spec, **engine))  # type: ignore[arg-type]
+                               engine=choose_engine(spec, **engine),  # type: ignore[arg-type]
+                               inputs_in_workers=in_workers)
     assert report.analysed == report.threads > 3 and report.messages == stored
     return records(db)
 
@@ -89,12 +92,13 @@ def one_process(structured: Path, tmp_path_factory: pytest.TempPathFactory) -> d
 def test_learned_reading_in_worker_processes_stores_the_records_of_one_process(small: Path, tmp_path: Path) -> None:
     alone = analysed(small, tmp_path, "one", "learned", jobs=1)
     assert len(alone["relations"]) > 10 and len(alone["decisions"]) > 2
-    assert analysed(small, tmp_path, "two", "learned", jobs=2) == alone
+    assert analysed(small, tmp_path, "two", "learned", jobs=2, in_workers=True) == alone
 
 
 def test_worker_processes_store_the_records_of_one_process(structured: Path, tmp_path: Path,
                                                            one_process: dict[str, list[tuple[object, ...]]]) -> None:
     assert analysed(structured, tmp_path, "two", jobs=2) == one_process
+    assert analysed(structured, tmp_path, "reading", jobs=2, in_workers=True) == one_process
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +112,9 @@ def cluster() -> Iterator[str]:
 def test_a_dask_cluster_stores_the_records_of_one_process(structured: Path, tmp_path: Path, cluster: str,
                                                           one_process: dict[str, list[tuple[object, ...]]]) -> None:
     assert analysed(structured, tmp_path, "dask", engine="dask", scheduler=cluster) == one_process
+    # Workers that see the store's file (here: on this machine) can read their threads' mail.
+    assert analysed(structured, tmp_path, "dask-reading", engine="dask", scheduler=cluster,
+                    in_workers=True) == one_process
 
 
 def test_analyze_command_takes_jobs_and_refuses_a_dask_engine_without_scheduler(small: Path, tmp_path: Path) -> None:
@@ -203,3 +210,21 @@ def test_workers_exit_when_a_killed_analyze_cannot_stop_them(small: Path, tmp_pa
     for worker in alive:
         worker.kill()
     assert not alive, "workers outlived the killed analyze"
+
+
+def test_a_stored_thread_carries_only_its_own_entries_and_reads_the_input_the_driver_would(small: Path) -> None:
+    from analyzer.analysis.inputs import previous_versions
+    from analyzer.store.structure import authors_of, load_threads, series_touching
+    from analyzer.stored_threads import StoredThread, input_of, thread_input
+
+    with Store.open(small) as store:
+        threads = load_threads(store)
+        ids = [m for t in threads for m in t.message_ids]
+        authors, previous = authors_of(store, ids), previous_versions(series_touching(store, ids))
+        thread = max(threads, key=lambda t: len(t.message_ids))
+        stored = StoredThread.of(store, thread, authors=authors, roles_known=False, previous=previous)
+        assert set(stored.authors) == set(thread.message_ids) and len(authors) > len(stored.authors)
+        assert set(stored.previous) <= set(thread.message_ids)
+        assert input_of(stored) == thread_input(store, thread, authors=authors, roles_known=False, previous=previous)
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only"):
+        Store.open_for_reading(small).connection.execute("DELETE FROM messages")

@@ -132,7 +132,7 @@ def analyze_command(
     results are the same record for record as with -j 1."""
     from analyzer.analyze import analyze_store
     from analyzer.engine import EngineName, Method, ReaderSpec, engine_on
-    from analyzer.workers import choose_runner
+    from analyzer.workers import choose_runner, in_this_process
     from analyzer.nlp.pipeline import pipeline_fingerprint
     from analyzer.store.structure import needs_rebuild, rebuild_structure
 
@@ -158,6 +158,9 @@ def analyze_command(
                 progress=RichProgress(show, "analyse"),
                 force=force,
                 engine=engine_on(spec, runner),
+                # Local workers read their threads' mail from the store themselves; a Dask
+                # cluster's workers may not see the file, so the driver sends it.
+                inputs_in_workers=engine == "local" and runner is not in_this_process,
             )
             return report.as_dict() | ({"structure": structure} if structure else {})
 

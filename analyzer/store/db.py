@@ -84,6 +84,20 @@ class Store:
             raise StoreError(f"{path}: not a usable SQLite database ({exc}); give another --db path") from exc
         return store
 
+    @classmethod
+    def open_for_reading(cls, path: Path | str) -> Store:
+        """A read-only connection to an existing store (a worker reading its threads'
+        inputs while the driver writes: WAL lets both proceed); no migration, no writes."""
+        path = Path(path).resolve()
+        try:
+            connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA query_only=ON")
+            connection.execute("PRAGMA cache_size=-16384")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot be opened for reading ({exc}); check that it exists and is readable") from exc
+        return cls(connection, path)
+
     def close(self) -> None:
         self.connection.close()
 
