@@ -1,8 +1,9 @@
 """``analyzer analyze``: run the analysis over the threads in the store, incrementally.
 
 A thread is analysed again only when its fingerprint changes: its messages, their
-authors, or the pipeline (rules, catalogue, taxonomy, code version). Each thread's results
-are written in one transaction, so a killed run resumes where it stopped.
+authors, or the pipeline (rules, catalogue, taxonomy, code version). Results are written
+a few threads per transaction, each thread whole with its fingerprint, so a killed run
+resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from analyzer.analysis.thread import AnalysisSettings, ThreadReader, rules_reade
 from analyzer.engine import Engine, inline_engine
 from analyzer.progress import NoProgress, Progress
 from analyzer.nlp.annotate import Annotator
-from analyzer.store.analysis import fingerprints_of, forget_threads, save_thread_analysis, unthreaded_analyses
+from analyzer.store.analysis import (
+    SavedThread,
+    fingerprints_of,
+    forget_threads,
+    save_thread_analyses,
+    unthreaded_analyses,
+)
 from analyzer.store.db import Store
 from analyzer.store.structure import (
     authors_of,
@@ -58,6 +65,14 @@ authors, segment versions and earlier versions (and the threads in flight), neve
 thread of the store, so its memory does not grow with the store."""
 
 
+SAVE_THREADS = 32
+SAVE_MESSAGES = 2000
+"""Results are stored in batches of at most this many threads or messages, each batch one
+transaction with its threads' done marks and totals: a killed run loses at most one
+batch's work, and the driver commits and refreshes the totals once per batch, not per
+thread (half its time per thread on the whole archive; docs/scale.md)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Stale:
     """A thread to analyse, with what its input needs from its page."""
@@ -83,7 +98,8 @@ def analyze_store(
     """``reader`` reads each thread in this process (default: the rules with
     ``annotator``); give the learned reader to use the models. ``engine`` reads them
     elsewhere instead (worker processes, a Dask cluster: ``analyzer.engine``); either way
-    each thread's results are written here, in thread order, one transaction per thread.
+    each thread's results are written here, in thread order, in transactions of a few
+    threads (``SAVE_THREADS``): all of a thread's results, or none.
 
     Threads are read from the store a page at a time, twice: once to count the stale
     ones (for the progress bar), once to analyse them. ``inputs_in_workers``: the
@@ -115,13 +131,27 @@ def analyze_store(
                                        previous=entry.previous)
 
     messages = failed = analysed = 0
+    batch: list[SavedThread] = []
+    batch_messages = 0
+
+    def flush() -> None:
+        nonlocal batch_messages
+        save_thread_analyses(store, batch)
+        batch.clear()
+        batch_messages = 0
+
     for result in run(inputs()):
         entry = in_flight.popleft()
-        save_thread_analysis(store, result.analysis, entry.fingerprint, result.failures)
+        batch.append(SavedThread(result.analysis, entry.fingerprint, result.failures))
+        batch_messages += len(entry.thread.message_ids)
+        progress.advance(len(entry.thread.message_ids))
         messages += result.messages
         failed += len(result.failures)
         analysed += 1
-        progress.advance(len(entry.thread.message_ids))
+        if len(batch) >= SAVE_THREADS or batch_messages >= SAVE_MESSAGES:
+            flush()
+    if batch:
+        flush()
     if in_flight:
         raise RuntimeError(f"the engine returned no result for {len(in_flight)} threads")
     progress.finish()

@@ -5,7 +5,7 @@ The analysis of a thread is a pure function of its inputs plus the pipeline's da
 so the work is partitioned by thread: each worker builds its own reader once from a
 ``ReaderSpec`` (plain, picklable settings), reads the threads it is handed and returns plain
 records (``ThreadResult``). Results come back in the order the threads were given, so the
-driver writes them exactly as a one-process run would, one transaction per thread; at most
+driver writes them exactly as a one-process run would, a few threads per transaction; at most
 ``window`` threads are in flight, so memory does not grow with the store. Where the tasks
 run is an ``analyzer.workers.Runner``, the same ones the segmentation of ``structure`` uses.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from analyzer.analysis.records import (
@@ -147,22 +148,40 @@ def save_thread_analysis(
     """Replace everything stored for the thread with ``analysis`` and the messages that
     could not be analysed (``failures``), atomically with the thread's done mark and its
     totals (:mod:`analyzer.store.summaries`)."""
+    save_thread_analyses(store, [SavedThread(analysis, fingerprint, tuple(failures))])
+
+
+@dataclass(frozen=True, slots=True)
+class SavedThread:
+    """One thread's results as :func:`save_thread_analyses` stores them."""
+
+    analysis: ThreadAnalysis
+    fingerprint: str
+    failures: tuple[StageFailure, ...] = ()
+
+
+def save_thread_analyses(store: Store, threads: Sequence[SavedThread]) -> None:
+    """:func:`save_thread_analysis` for several threads in one transaction, their totals
+    refreshed once: all of them are stored, or none (an interrupted run analyses them
+    again). Fewer commits and one refresh per batch halve what the driver of a parallel
+    run spends per thread (docs/scale.md)."""
     db = store.connection
-    tid = analysis.thread_id
     with store.transaction():
-        for table in _RESULT_TABLES:
-            db.execute(f"DELETE FROM {table} WHERE thread_id = ?", (tid,))
-        for m in analysis.messages:
-            _insert_message(store, tid, m)
-        forget_failures(store, "analyze", [m.message_id for m in analysis.messages])
-        replace_failures(store, "analyze", tid, failures, version=fingerprint)
-        db.execute(
-            "INSERT INTO analysed_threads(thread_id, fingerprint) VALUES (?, ?) "
-            "ON CONFLICT(thread_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
-            "analysed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            (tid, fingerprint),
-        )
-        summaries.refresh(store, [tid])
+        for saved in threads:
+            analysis, tid = saved.analysis, saved.analysis.thread_id
+            for table in _RESULT_TABLES:
+                db.execute(f"DELETE FROM {table} WHERE thread_id = ?", (tid,))
+            for m in analysis.messages:
+                _insert_message(store, tid, m)
+            forget_failures(store, "analyze", [m.message_id for m in analysis.messages])
+            replace_failures(store, "analyze", tid, saved.failures, version=saved.fingerprint)
+            db.execute(
+                "INSERT INTO analysed_threads(thread_id, fingerprint) VALUES (?, ?) "
+                "ON CONFLICT(thread_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
+                "analysed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (tid, saved.fingerprint),
+            )
+        summaries.refresh(store, [saved.analysis.thread_id for saved in threads])
 
 
 def forget_threads(store: Store, thread_ids: Iterable[str]) -> int:
