@@ -115,6 +115,14 @@ def test_a_dask_cluster_stores_the_records_of_one_process(structured: Path, tmp_
     # Workers that see the store's file (here: on this machine) can read their threads' mail.
     assert analysed(structured, tmp_path, "dask-reading", engine="dask", scheduler=cluster,
                     in_workers=True) == one_process
+    db = tmp_path / "cli-dask.db"
+    shutil.copy(structured, db)
+    result = CliRunner().invoke(app, ["analyze", "--db", str(db), "--engine", "dask", "--scheduler", cluster,
+                                      "--workers-read-store", "--method", "rules", "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    found = records(db)
+    assert [t for t, _ in found.pop("analysed_threads")] == [t for t, _ in one_process["analysed_threads"]]
+    assert found == {t: rows for t, rows in one_process.items() if t != "analysed_threads"}
 
 
 def test_analyze_command_takes_jobs_and_refuses_a_dask_engine_without_scheduler(small: Path, tmp_path: Path) -> None:

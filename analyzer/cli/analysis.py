@@ -123,6 +123,14 @@ def analyze_command(
     jobs: JobsOption = 0,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    workers_read: Annotated[
+        Optional[bool],
+        typer.Option("--workers-read-store/--driver-sends-mail",
+                     help="Workers read each thread's mail and segments from the --db file themselves (the "
+                          "default for local workers), or the driver sends them (the default for --engine dask, "
+                          "whose workers may not see the file; give --workers-read-store when they share it at the "
+                          "same path)."),
+    ] = None,
 ) -> None:
     """Analyse the stored threads: positions, behaviours, reply relations, decisions.
 
@@ -158,9 +166,8 @@ def analyze_command(
                 progress=RichProgress(show, "analyse"),
                 force=force,
                 engine=engine_on(spec, runner),
-                # Local workers read their threads' mail from the store themselves; a Dask
-                # cluster's workers may not see the file, so the driver sends it.
-                inputs_in_workers=engine == "local" and runner is not in_this_process,
+                inputs_in_workers=runner is not in_this_process and (
+                    workers_read if workers_read is not None else engine == "local"),
             )
             return report.as_dict() | ({"structure": structure} if structure else {})
 
