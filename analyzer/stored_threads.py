@@ -12,8 +12,8 @@ workers may not see the file, the driver builds the input with :func:`thread_inp
 
 from __future__ import annotations
 
-import functools
 import sqlite3
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -51,10 +51,16 @@ def input_of(stored: StoredThread) -> ThreadInput:
                         roles_known=stored.roles_known, previous=stored.previous)
 
 
-@functools.cache
+_local = threading.local()
+
+
 def _reading(path: str) -> Store:
-    # One connection per worker process and store, kept for the worker's life.
-    return Store.open_for_reading(path)
+    # One connection per worker thread and store, kept for the worker's life (a Dask
+    # worker may run several tasks at once on threads; a connection stays on its thread).
+    opened: dict[str, Store] = _local.__dict__.setdefault("stores", {})
+    if path not in opened:
+        opened[path] = Store.open_for_reading(path)
+    return opened[path]
 
 
 def thread_input(

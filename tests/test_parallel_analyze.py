@@ -233,6 +233,12 @@ def test_a_stored_thread_carries_only_its_own_entries_and_reads_the_input_the_dr
         stored = StoredThread.of(store, thread, authors=authors, roles_known=False, previous=previous)
         assert set(stored.authors) == set(thread.message_ids) and len(authors) > len(stored.authors)
         assert set(stored.previous) <= set(thread.message_ids)
-        assert input_of(stored) == thread_input(store, thread, authors=authors, roles_known=False, previous=previous)
+        expected = thread_input(store, thread, authors=authors, roles_known=False, previous=previous)
+        assert input_of(stored) == expected
+        # A Dask worker runs tasks on several threads: each reads through a connection of its own.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            assert list(pool.map(input_of, [stored] * 6)) == [expected] * 6
     with pytest.raises(sqlite3.OperationalError, match="readonly|read-only"):
         Store.open_for_reading(small).connection.execute("DELETE FROM messages")
