@@ -1,10 +1,13 @@
-"""Decisions and relations cross-validated over several grouped splits of the 45 annotated
-threads (the default split and ``--splits - 1`` shuffled ones, series and topics still
-kept together), without sentence vectors: neither head reads them by default, so their
-figures are those of ``analyzer eval --cv``, in about 1.5 minutes per split on two cores.
-Use it to tell a change of the decision or relation heads from the noise of one split.
+"""Decisions, relations and positions cross-validated over several grouped splits of the 45
+annotated threads (the default split and ``--splits - 1`` shuffled ones, series and topics
+still kept together). Without ``--embeddings`` no sentence vectors are read: neither the
+decision nor the relation head reads them by default, so their figures are those of
+``analyzer eval --cv``, in about 1.5 minutes per split on two cores, while the positions
+figures are those of the rule-and-structure features alone. With ``--embeddings`` (about 6
+minutes per split) the positions figures are those of ``analyzer eval --cv`` as well.
+Use it to tell a change of a head from the noise of one split.
 
-    PYTHONPATH=. python benchmarks/cv_splits.py --splits 5
+    PYTHONPATH=. python benchmarks/cv_splits.py --splits 5 [--embeddings]
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 
 from analyzer.analysis.catalogue import load_taxonomy
 from analyzer.learn.cv import cross_validate
-from analyzer.learn.encoder import NoVectors
+from analyzer.learn.encoder import CachedVectors, NoVectors
 from analyzer.learn.folds import grouped_folds, shuffled_folds
 from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, default_data, prepare
 
@@ -24,25 +27,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
     args = parser.parse_args()
     prepared = prepare(default_data())
     taxonomy = load_taxonomy(None)
+    vectors = CachedVectors() if args.embeddings else NoVectors()
     rows = []
     for seed in range(args.splits):
         split = grouped_folds(prepared.corpus, args.folds) if seed == 0 else shuffled_folds(prepared.corpus, args.folds, seed)
         started = time.monotonic()
         result = cross_validate(
-            prepared.corpus, prepared.views, NoVectors(), taxonomy=taxonomy, catalogue=prepared.catalogue,
+            prepared.corpus, prepared.views, vectors, taxonomy=taxonomy, catalogue=prepared.catalogue,
             scoring_ids=prepared.scoring_ids, combination=DEFAULT_COMBINATION, relation_vectors=RELATION_VECTORS,
             folds=split,
         )
         e = result.pooled["learned"]
-        rows.append((e.decisions.f1, e.relations.accuracy, e.relations.macro_f1))
+        by = result.pooled_by_source
+        rows.append((
+            e.decisions.f1, e.relations.accuracy, e.relations.macro_f1, e.positions.f1,
+            *(by[source]["learned"].positions.f1 for source in ("silver", "gold") if source in by),
+        ))
         name = "default" if seed == 0 else f"seed {seed}"
-        print(f"{name:8s} decisions F1 {rows[-1][0]:.3f}  relations acc {rows[-1][1]:.3f} macro-F1 {rows[-1][2]:.3f}"
-              f"  ({time.monotonic() - started:.0f} s)", flush=True)
-    means = [statistics.mean(column) for column in zip(*rows)]
-    print(f"{'mean':8s} decisions F1 {means[0]:.3f}  relations acc {means[1]:.3f} macro-F1 {means[2]:.3f}")
+        print(f"{name:8s} {_figures(rows[-1])}  ({time.monotonic() - started:.0f} s)", flush=True)
+    means = tuple(statistics.mean(column) for column in zip(*rows))
+    print(f"{'mean':8s} {_figures(means)}")
+
+
+def _figures(row: tuple[float, ...]) -> str:
+    text = f"decisions F1 {row[0]:.3f}  relations acc {row[1]:.3f} macro-F1 {row[2]:.3f}  positions F1 {row[3]:.3f}"
+    return text + (f" (silver {row[4]:.3f}, gold {row[5]:.3f})" if len(row) == 6 else "")
 
 
 if __name__ == "__main__":

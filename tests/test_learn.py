@@ -250,3 +250,30 @@ def test_a_decision_head_is_switched_off_where_the_rules_alone_do_as_well() -> N
     assert 0.4 < threshold <= 0.9
     # Without the rules beside it, the head is judged alone.
     assert _best_decision(rules_enough, kind, with_rules=False) <= 0.2
+
+
+def test_positions_take_their_usual_stance_unless_the_stance_head_reads_it_better() -> None:
+    from analyzer.analysis.gold import GoldLine
+    from analyzer.learn.training import OFF, TrainingThread, stance_thresholds, usual_stances
+
+    gold = {
+        "a@x": GoldLine("a@x", positions=(("bug-for-bug", "against"), ("no-uapi-regression", "for"))),
+        "b@x": GoldLine("b@x", positions=(("bug-for-bug", "against"),)),
+        "c@x": GoldLine("c@x", positions=(("bug-for-bug", "for"), ("no-uapi-regression", "against"))),
+    }
+    usual = usual_stances([TrainingThread("t", 0, (), gold)])
+    assert usual == {"bug-for-bug": "against", "no-uapi-regression": "for"}  # a tie goes to "for"
+    positions = ("bug-for-bug", "no-uapi-regression", "quirks-opt-out")
+    # Out-of-fold messages: per position (probability, stance head's P(against)), gold pairs.
+    head_wrong = [
+        ({"bug-for-bug": (0.9, 0.2)}, {("bug-for-bug", "against")}),
+        ({"no-uapi-regression": (0.8, 0.7)}, {("no-uapi-regression", "for")}),
+    ]
+    assert stance_thresholds(head_wrong, usual, positions) == {
+        "stance.bug-for-bug": 0.0, "stance.no-uapi-regression": OFF, "stance.quirks-opt-out": OFF,
+    }
+    head_right = [
+        ({"bug-for-bug": (0.9, 0.1)}, {("bug-for-bug", "for")}),
+        ({"no-uapi-regression": (0.8, 0.9)}, {("no-uapi-regression", "against")}),
+    ]
+    assert set(stance_thresholds(head_right, usual, positions).values()) == {0.5}

@@ -22,6 +22,9 @@ from analyzer.learn.views import MessageView, Sentence, ThreadView
 
 DECISION_PREFIX = "decision."
 POSITION_PREFIX = "position."
+STANCE_PREFIX = "stance."
+"""Threshold of the stance head's probability of "against", per position: 0.5 where the head
+decides, 0 or above 1 where the position's usual stance does (``training.stance_thresholds``)."""
 
 
 def replies(thread: ThreadView) -> list[MessageView]:
@@ -61,7 +64,8 @@ class SentenceScore:
 
 
 def position_scores(thread: ThreadView, models: LearnedModels, vectors: TextVectors) -> list[SentenceScore]:
-    """Every candidate sentence's probability for every position, with its likelier stance."""
+    """Every candidate sentence's probability for every position, with its stance: against
+    when the stance head's probability of it reaches the position's stance threshold."""
     heads = {n.removeprefix(POSITION_PREFIX): h for n, h in models.heads.items() if n.startswith(POSITION_PREFIX)}
     if not heads:
         return []
@@ -74,8 +78,9 @@ def position_scores(thread: ThreadView, models: LearnedModels, vectors: TextVect
         probs = head.predict_proba(rows.features, rows.dense)[:, 1]
         keep = [i for i, p in enumerate(probs) if p >= 0.05]
         against = _against(stance, [sentences[i] for i in keep], position, rows.dense[keep]) if keep else []
+        cut = models.threshold(f"{STANCE_PREFIX}{position}")
         for i, q in zip(keep, against):
-            side = "against" if q >= 0.5 else "for"
+            side = "against" if q >= cut else "for"
             found.append(SentenceScore(sentences[i], position, float(probs[i]), side, float(q if side == "against" else 1 - q)))
     return found
 
