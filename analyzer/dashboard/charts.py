@@ -31,6 +31,9 @@ RELATION_COLOURS = {"agree": GREEN, "disagree": RED, "mixed": AMBER, "neutral": 
 STANCE_COLOURS = {"for": GREEN, "against": RED, "divided": AMBER}
 DECISION_COLOURS = {"accepted": GREEN, "endorsed": "#82c99a", "changes-requested": AMBER, "rejected": RED,
                     "withdrawn": GREY, "policy-ruling": BLUE}
+EVENT_COLOURS = RELATION_COLOURS | DECISION_COLOURS | {"position": "#6c3483", "version": "#1a5276", "commit": "#17202a"}
+"""A timeline mark's colour by its ``mark`` (how a message answers its parent, what a
+decision decided, or the event kind): the Altair chart and the Thread page's drawing."""
 OUTCOME_COLOURS = {"applied": GREEN, "NAKed": RED, "changes requested": AMBER, "withdrawn": GREY, "open": BLUE}
 MEANING = ("green: for, agree, applied, acked/reviewed · red: against, disagree, NAKed · "
            "amber: mixed, changes requested · grey: neutral, withdrawn · blue: policy ruling, open")
@@ -48,7 +51,7 @@ def _scale(colours: Mapping[str, str]) -> alt.Scale:
 def thread_timeline_chart(events: pd.DataFrame) -> alt.Chart:
     """Each event on its actor's lane: messages coloured by how they answer their parent;
     positions first argued, decisions, new versions and merges as marks of their own."""
-    colours = RELATION_COLOURS | DECISION_COLOURS | {"position": "#6c3483", "version": "#1a5276", "commit": "#17202a"}
+    colours = EVENT_COLOURS
     chart: alt.Chart = (
         alt.Chart(events.assign(actor=events["actor"].replace("", "(merged)")))
         .mark_point(filled=True, size=90)

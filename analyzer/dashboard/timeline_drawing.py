@@ -18,13 +18,11 @@ from html import escape
 
 import pandas as pd
 
-from analyzer.dashboard.charts import DECISION_COLOURS, RELATION_COLOURS
+from analyzer.dashboard.charts import EVENT_COLOURS
 from analyzer.display import shorten
 
-COLOURS: Mapping[str, str] = RELATION_COLOURS | DECISION_COLOURS | {
-    "position": "#6c3483", "version": "#1a5276", "commit": "#17202a"}
-"""Mark colour by ``mark`` (how a message answers its parent, or the event kind): the
-same meanings as every other page."""
+COLOURS: Mapping[str, str] = EVENT_COLOURS
+"""Mark colour by ``mark``: the same meanings as every other page."""
 SHAPES: Mapping[str, str] = {"message": "circle", "position": "triangle-down", "decision": "diamond",
                              "version": "square", "commit": "triangle-up"}
 GLYPHS: Mapping[str, str] = {"circle": "●", "triangle-down": "▼", "diamond": "◆", "square": "■", "triangle-up": "▲"}

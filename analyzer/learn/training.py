@@ -27,7 +27,7 @@ from analyzer.learn.features import Features
 from analyzer.learn.heads import LinearHead
 from analyzer.learn.labels import sentence_targets
 from analyzer.learn.model import Combination, LearnedModels
-from analyzer.learn.predict import behaviour_scores, decision_scores, position_scores
+from analyzer.learn.predict import STANCE_PREFIX, behaviour_scores, decision_scores, position_scores
 from analyzer.learn.views import ThreadView
 
 DECISION_KINDS = ("accepted", "rejected", "endorsed", "changes-requested", "policy-ruling", "withdrawn")
@@ -310,12 +310,12 @@ def stance_thresholds(
                 head += (against >= 0.5) == (stance == "against")
                 usual_right += usual.get(position, "for") == stance
     if head > usual_right:
-        return {f"stance.{p}": 0.5 for p in positions}
-    return {f"stance.{p}": 0.0 if usual.get(p) == "against" else OFF for p in positions}
+        return {f"{STANCE_PREFIX}{p}": 0.5 for p in positions}
+    return {f"{STANCE_PREFIX}{p}": 0.0 if usual.get(p) == "against" else OFF for p in positions}
 
 
 def _stance(position: str, against: float, thresholds: Mapping[str, float]) -> str:
-    return "against" if against >= thresholds.get(f"stance.{position}", 0.5) else "for"
+    return "against" if against >= thresholds.get(f"{STANCE_PREFIX}{position}", 0.5) else "for"
 
 
 def _best_positions(
