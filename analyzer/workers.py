@@ -71,8 +71,29 @@ def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Gener
         try:
             yield from in_order(lambda item: pool.submit(task, item), items, jobs * 4)
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            stop_now(pool)
             raise
+
+
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` without waiting for the tasks it holds: on Ctrl-C, an error or a
+    consumer that stops early, whatever the workers are doing is thrown away (the driver
+    stores only what it received), so waiting for them (still starting, loading models,
+    reading a long thread) would only delay the exit. Queued tasks are cancelled and the
+    workers terminated, as ``ProcessPoolExecutor.terminate_workers`` does from Python 3.14."""
+    processes = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        try:
+            if process.is_alive():
+                process.terminate()
+        except (ValueError, ProcessLookupError):  # already closed or reaped
+            continue
+    for process in processes.values():
+        try:
+            process.join(timeout=5)
+        except (ValueError, AssertionError):
+            continue
 
 
 def in_this_process(task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:

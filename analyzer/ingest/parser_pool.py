@@ -14,7 +14,7 @@ from typing import TypeVar
 from analyzer.mail.parse import ParsePolicy, parse_raw
 from analyzer.records import Message, RawMail, Rejection
 from analyzer.store.rows import BatchRows, PreparedMail, prepared
-from analyzer.workers import follow_owner
+from analyzer.workers import follow_owner, stop_now
 
 _log = logging.getLogger(__name__)
 
@@ -116,13 +116,17 @@ class ParserPool:
         self._jobs = 1
         return self._start(task, join, raws)
 
-    def close(self) -> None:
+    def close(self, *, now: bool = False) -> None:
+        """Stop the workers; ``now``: without waiting for the chunks they hold."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            if now:
+                stop_now(self._pool)
+            else:
+                self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
     def __enter__(self) -> ParserPool:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(now=kind is not None)

@@ -1,0 +1,50 @@
+"""A stage's worker pool stops at once when its driver stops early (Ctrl-C, an error, a
+consumer that leaves): the workers' tasks are thrown away, not waited for."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from analyzer.workers import in_processes
+
+LONG = 120.0
+"""Seconds a held task would run if the pool waited for it."""
+
+
+def nap(seconds: float) -> float:
+    """A task: sleep, then give the time slept (module level: spawned workers import it)."""
+    time.sleep(seconds)
+    return seconds
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_stopping_the_driver_terminates_workers_holding_long_tasks() -> None:
+    results = in_processes(nap, [0.0, LONG, LONG, LONG], 2)
+    assert next(results) == 0.0  # the pool is up and the long tasks are with the workers
+    time.sleep(0.5)
+    frame = results.gi_frame
+    assert frame is not None
+    workers = [p.pid for p in frame.f_locals["pool"]._processes.values()]
+    assert len(workers) == 2 and all(_alive(p) for p in workers)
+
+    started = time.monotonic()
+    results.close()  # what an exception in the driver's loop does to the generator
+    took = time.monotonic() - started
+
+    assert took < LONG / 4, f"the pool waited {took:.0f} s for tasks whose results nobody wants"
+    assert not [p for p in workers if _alive(p)], "workers outlived the stopped driver"
+
+
+def test_results_come_in_item_order_across_workers() -> None:
+    assert list(in_processes(nap, [0.3, 0.0, 0.1, 0.0], 2)) == [0.3, 0.0, 0.1, 0.0]
