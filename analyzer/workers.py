@@ -54,10 +54,12 @@ def in_order(submit: Callable[[T], Pending[R]], items: Iterable[T], window: int)
 
 
 def local_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+    """The cores this process may use: its CPU affinity and its container's CPU quota
+    (cgroup ``cpu.max``), as joblib counts them. A CI container that sees 64 host cores
+    through a 2-core quota gets 2 workers, not 64 workers loading models each."""
+    import joblib
+
+    return max(1, int(joblib.cpu_count()))
 
 
 def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Generator[R, None, None]:

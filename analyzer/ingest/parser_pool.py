@@ -14,7 +14,7 @@ from typing import TypeVar
 from analyzer.mail.parse import ParsePolicy, parse_raw
 from analyzer.records import Message, RawMail, Rejection
 from analyzer.store.rows import BatchRows, PreparedMail, prepared
-from analyzer.workers import follow_owner, stop_now
+from analyzer.workers import follow_owner, local_cores, stop_now
 
 _log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ParserPool:
 
     def __init__(self, policy: ParsePolicy, jobs: int) -> None:
         self._policy = policy
-        self._jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+        self._jobs = jobs if jobs > 0 else local_cores()
         self._pool: ProcessPoolExecutor | None = None
 
     @property
