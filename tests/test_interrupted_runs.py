@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, require_shared
+from tests.processes import alive, descendants
 
 ANALYZER = [sys.executable, "-c", "from analyzer.cli import main; main()"]
 _ENV = os.environ | {"PYTHONPATH": str(ROOT)}
@@ -140,31 +141,6 @@ def test_ctrl_c_during_structure_and_analyze_exits_130_and_a_rerun_completes(
     assert snapshot(db) == uninterrupted
 
 
-def _descendants(pid: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process parents from /proc")
 def test_parser_workers_exit_when_ingest_is_killed(tmp_path: Path) -> None:
     # One mbox of every thread: a batch big enough to go to the worker processes.
@@ -179,13 +155,13 @@ def test_parser_workers_exit_when_ingest_is_killed(tmp_path: Path) -> None:
     workers: set[int] = set()
     deadline = time.monotonic() + 60
     while process.poll() is None and time.monotonic() < deadline and len(workers) < 3:
-        workers = _descendants(process.pid)  # the forkserver and its workers
+        workers = descendants(process.pid)  # the forkserver and its workers
         time.sleep(0.01)
     if process.poll() is not None:
         pytest.skip("ingest finished before its workers could be seen")
     process.kill()
     process.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [p for p in workers if _alive(p)], "worker processes outlived the killed ingest"
+    assert not [p for p in workers if alive(p)], "worker processes outlived the killed ingest"

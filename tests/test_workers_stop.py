@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.workers import in_processes
+from tests.processes import alive
 
 LONG = 120.0
 """Seconds a held task would run if the pool waited for it."""
@@ -20,14 +21,6 @@ def nap(seconds: float) -> float:
     return seconds
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 def test_stopping_the_driver_terminates_workers_holding_long_tasks() -> None:
     results = in_processes(nap, [0.0, LONG, LONG, LONG], 2)
@@ -36,14 +29,14 @@ def test_stopping_the_driver_terminates_workers_holding_long_tasks() -> None:
     frame = results.gi_frame
     assert frame is not None
     workers = [p.pid for p in frame.f_locals["pool"]._processes.values()]
-    assert len(workers) == 2 and all(_alive(p) for p in workers)
+    assert len(workers) == 2 and all(alive(p) for p in workers)
 
     started = time.monotonic()
     results.close()  # what an exception in the driver's loop does to the generator
     took = time.monotonic() - started
 
     assert took < LONG / 4, f"the pool waited {took:.0f} s for tasks whose results nobody wants"
-    assert not [p for p in workers if _alive(p)], "workers outlived the stopped driver"
+    assert not [p for p in workers if alive(p)], "workers outlived the stopped driver"
 
 
 def test_results_come_in_item_order_across_workers() -> None:
