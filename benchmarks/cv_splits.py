@@ -7,7 +7,10 @@ figures are those of the rule-and-structure features alone. With ``--embeddings`
 minutes per split) the positions figures are those of ``analyzer eval --cv`` as well.
 Use it to tell a change of a head from the noise of one split.
 
-    PYTHONPATH=. python benchmarks/cv_splits.py --splits 5 [--embeddings]
+    PYTHONPATH=. python benchmarks/cv_splits.py --splits 5 [--embeddings] [--encoder static]
+
+``--encoder static`` reads the vectors from the static table distilled from MiniLM
+(docs/embeddings.md) instead of MiniLM itself; it implies ``--embeddings``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 
 from analyzer.analysis.catalogue import load_taxonomy
 from analyzer.learn.cv import cross_validate
-from analyzer.learn.encoder import CachedVectors, NoVectors
+from analyzer.learn.encoder import ENCODERS, CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.folds import grouped_folds, shuffled_folds
 from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, default_data, prepare
 
@@ -28,10 +31,12 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
+    parser.add_argument("--encoder", choices=ENCODERS, default=None, help="sentence encoder (default minilm; implies --embeddings)")
     args = parser.parse_args()
     prepared = prepare(default_data())
     taxonomy = load_taxonomy(None)
-    vectors = CachedVectors() if args.embeddings else NoVectors()
+    embeddings = args.embeddings or args.encoder is not None
+    vectors = CachedVectors(sentence_encoder(args.encoder or "minilm")) if embeddings else NoVectors()
     rows = []
     for seed in range(args.splits):
         split = grouped_folds(prepared.corpus, args.folds) if seed == 0 else shuffled_folds(prepared.corpus, args.folds, seed)

@@ -95,6 +95,25 @@ def _fingerprint_files(method: str) -> tuple[Path, ...]:
     return tuple(model_files())
 
 
+EncoderOption = Annotated[
+    str,
+    typer.Option(
+        "--encoder",
+        help="Sentence encoder for the vectors: minilm (all-MiniLM-L6-v2 through onnxruntime) or static "
+        "(a model2vec table distilled from it: far faster, see docs/embeddings.md). The bundle records it "
+        "and analyze reads it with the same one.",
+    ),
+]
+
+
+def _encoder(name: str) -> str:
+    from analyzer.learn.encoder import ENCODERS
+
+    if name not in ENCODERS:
+        fail(f"--encoder {name}: use one of {', '.join(ENCODERS)}")
+    return name
+
+
 RelationVectorsOption = Annotated[
     Optional[bool],
     typer.Option(
@@ -268,8 +287,9 @@ def eval_command(
     data: DataOption = None,
     folds: Annotated[int, typer.Option("--folds", help="Folds for --cv.")] = 5,
     embeddings: Annotated[
-        bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features (MiniLM).")
+        bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features.")
     ] = True,
+    encoder: EncoderOption = "minilm",
     relation_vectors: RelationVectorsOption = None,
     per_thread: Annotated[bool, typer.Option("--per-thread", help="With --cv: also print one row per thread.")] = False,
     score_ids: Annotated[
@@ -296,7 +316,7 @@ def eval_command(
     if cv:
         if gold is not None or mbox is not None or predictions is not None:
             fail("--cv scores every thread in --data folders; give no GOLD, --mbox or --predictions with it")
-        _cross_validate(data, folds, embeddings, relation_vectors, catalogue, taxonomy, as_json, per_thread)
+        _cross_validate(data, folds, embeddings, _encoder(encoder), relation_vectors, catalogue, taxonomy, as_json, per_thread)
         return
     if gold is None:
         fail("give GOLD.jsonl with --mbox or --predictions, or --cv for cross-validation over annotated folders")
@@ -328,6 +348,7 @@ def _cross_validate(
     data: list[Path] | None,
     folds: int,
     embeddings: bool,
+    encoder: str,
     relation_vectors: bool | None,
     catalogue: Path | None,
     taxonomy: Path | None,
@@ -340,7 +361,7 @@ def _cross_validate(
     def run() -> CrossValidation:
         prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
         return run_cross_validation(
-            prepared, folds=folds, embeddings=embeddings, taxonomy=taxonomy, progress=_step,
+            prepared, folds=folds, embeddings=embeddings, encoder=encoder, taxonomy=taxonomy, progress=_step,
             relation_vectors=RELATION_VECTORS if relation_vectors is None else relation_vectors,
         )
 
@@ -425,8 +446,9 @@ def train_command(
         bool, typer.Option("--cv/--no-cv", help="Also cross-validate first and record the figures in the manifest.")
     ] = True,
     embeddings: Annotated[
-        bool, typer.Option("--embeddings/--no-embeddings", help="Sentence vectors (MiniLM) as features.")
+        bool, typer.Option("--embeddings/--no-embeddings", help="Sentence vectors as features.")
     ] = True,
+    encoder: EncoderOption = "minilm",
     relation_vectors: RelationVectorsOption = None,
     catalogue: CatalogueOption = None,
     taxonomy: TaxonomyOption = None,
@@ -439,13 +461,15 @@ def train_command(
     from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, run_cross_validation, train_bundle
 
     with_relation_vectors = RELATION_VECTORS if relation_vectors is None else relation_vectors
+    encoder = _encoder(encoder)
 
     def run() -> dict[str, object]:
         prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
         figures = None
         if cv:
             result = run_cross_validation(
-                prepared, embeddings=embeddings, relation_vectors=with_relation_vectors, taxonomy=taxonomy, progress=_step
+                prepared, embeddings=embeddings, encoder=encoder, relation_vectors=with_relation_vectors,
+                taxonomy=taxonomy, progress=_step,
             )
             figures = {
                 "folds": result.folds,
@@ -454,8 +478,8 @@ def train_command(
             }
         target = output or MODEL_DIR
         models = train_bundle(
-            prepared, output=target, embeddings=embeddings, relation_vectors=with_relation_vectors, taxonomy=taxonomy,
-            cv=figures, progress=_step,
+            prepared, output=target, embeddings=embeddings, encoder=encoder, relation_vectors=with_relation_vectors,
+            taxonomy=taxonomy, cv=figures, progress=_step,
         )
         return {"threads": len(prepared.corpus), "heads": len(models.heads), "output": str(target), "cv": figures}
 

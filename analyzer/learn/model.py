@@ -39,6 +39,9 @@ class LearnedModels:
     manifest: dict[str, Any] = field(default_factory=dict)
     embeddings: bool = True
     """Whether the heads were trained with sentence vectors (else their dense parts are 0)."""
+    encoder: str = "minilm"
+    """Which sentence encoder made those vectors (``analyzer.learn.encoder.ENCODERS``): the
+    bundle is read with the same one."""
 
     def head(self, name: str) -> LinearHead | None:
         return self.heads.get(name)
@@ -61,6 +64,9 @@ def save_models(models: LearnedModels, directory: Path) -> None:
         "combination": models.combination.as_json(),
         "embeddings": models.embeddings,
     }
+    if models.embeddings and models.encoder != "minilm":
+        # the MiniLM bundles written before the static encoder have no key: same bytes for them
+        settings["encoder"] = models.encoder
     (directory / "settings.json").write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     (directory / "manifest.json").write_text(json.dumps(models.manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -84,10 +90,24 @@ def load_models(directory: Path | None = None) -> LearnedModels:
         combination=Combination(**settings["combination"]),
         manifest=manifest,
         embeddings=bool(settings.get("embeddings", True)),
+        encoder=str(settings.get("encoder", "minilm")),
     )
 
 
 def model_files(directory: Path | None = None) -> list[Path]:
     """The files whose bytes decide what the models say (for the pipeline fingerprint)."""
     directory = directory or MODEL_DIR
-    return sorted(p for p in directory.glob("*") if p.is_file() and p.name != "manifest.json")
+    files = sorted(p for p in directory.glob("*") if p.is_file() and p.name != "manifest.json")
+    if _encoder_name(directory) == "static":
+        from analyzer.learn.encoder import STATIC_DIR
+
+        files += sorted(p for p in STATIC_DIR.glob("*") if p.is_file() and p.suffix != ".md")
+    return files
+
+
+def _encoder_name(directory: Path) -> str:
+    try:
+        settings = json.loads((directory / "settings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "minilm"
+    return str(settings.get("encoder", "minilm")) if settings.get("embeddings", True) else "none"

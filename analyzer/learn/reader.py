@@ -10,7 +10,7 @@ from analyzer.analysis.inputs import ThreadInput
 from analyzer.analysis.records import ThreadAnalysis
 from analyzer.analysis.thread import AnalysisSettings
 from analyzer.learn.apply import learned_analysis
-from analyzer.learn.encoder import CachedVectors, NoVectors
+from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.examples import TextVectors
 from analyzer.learn.model import LearnedModels, load_models
 from analyzer.learn.views import view_thread
@@ -32,7 +32,9 @@ class LearnedReader:
         self.models = models
         self.kinds = dict(kinds)
         self.settings = settings
-        self.vectors: TextVectors = vectors or (CachedVectors() if models.embeddings else NoVectors())
+        self.vectors: TextVectors = vectors or (
+            CachedVectors(sentence_encoder(models.encoder)) if models.embeddings else NoVectors()
+        )
 
     def __call__(self, thread: ThreadInput) -> ThreadAnalysis:
         try:

