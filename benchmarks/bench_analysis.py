@@ -34,7 +34,7 @@ from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline, pipeline_fingerprint
 from analyzer.store.analysis import save_thread_analysis
 from analyzer.store.db import Store
-from analyzer.store.structure import author_ids, load_people, load_series, load_threads, rebuild_structure
+from analyzer.store.structure import author_ids, load_series, load_threads, rebuild_structure
 
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT.parent / "shared" / "archives" / "kvmarm-columbia-0.git"
@@ -64,10 +64,9 @@ def main() -> int:
 def _measure(store: Store, limit: int, method: str) -> int:
     threads = load_threads(store)[: limit or None]
     authors = author_ids(store)
-    people = {p.person_id: p for p in load_people(store)}
     previous = previous_versions(load_series(store))
     inputs = [
-        thread_input(store, t, authors=authors, people=people, roles_known=False, previous=previous) for t in threads
+        thread_input(store, t, authors=authors, roles_known=False, previous=previous) for t in threads
     ]
     texts = [b.text for i in inputs for m in i.messages for b in blocks_of(m)]
     messages = sum(len(i.messages) for i in inputs)
