@@ -428,7 +428,7 @@ def _segment_stale(
         threads += 1
         total += len(thread.message_ids)
     if progress:
-        progress.start("messages", total)
+        progress.start("segmenting messages", total)
     failed = 0
     handed_out: deque[tuple[Thread, str]] = deque()
 

@@ -162,7 +162,7 @@ def threaded_components(
     db.execute("CREATE TEMP TABLE IF NOT EXISTS threaded_messages (message_id TEXT PRIMARY KEY) WITHOUT ROWID")
     db.execute("DELETE FROM temp.threaded_messages")
     if progress:
-        progress.start("messages threaded", int(db.execute("SELECT count(*) FROM messages").fetchone()[0]))
+        progress.start("threading messages", int(db.execute("SELECT count(*) FROM messages").fetchone()[0]))
     batch: list[str] = []
     after = 0
     try:
