@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from analyzer.ingest.pipeline import IngestOptions, ingest
 from analyzer.ingest.sources import ReadOptions
 from analyzer.records import Message
-from analyzer.store import thread_components
+from analyzer.store import series_components, thread_components
 from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure
 from analyzer.store.thread_components import component_of, threaded_components
@@ -101,6 +101,7 @@ def test_gold_and_silver_threads_are_the_whole_store_algorithms(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     monkeypatch.setattr(thread_components, "BATCH_MESSAGES", batch)
+    monkeypatch.setattr(series_components, "BATCH_PATCHES", batch)
     with Store.open(tmp_path / "s.db") as store:
         _ingest(store, *_mboxes())
         summary = rebuild_structure(store, segment=False)
@@ -127,6 +128,7 @@ def test_a_real_archive_slice_is_structured_as_the_whole_store_algorithm(
     archive_slice: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(thread_components, "BATCH_MESSAGES", 50)
+    monkeypatch.setattr(series_components, "BATCH_PATCHES", 1)
     with Store.open(tmp_path / "s.db") as store:
         _ingest(store, *archive_slice)
         rebuild_structure(store, segment=False)
@@ -194,9 +196,41 @@ def test_component_of_follows_ids_either_way_and_subjects(tmp_path: Path) -> Non
         assert component_of(store, "alone@x") == ["alone@x"]
 
 
+def test_postings_joined_across_threads_and_covers_without_a_counter_are_linked_in_one_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Series linking one group of postings at a time (batches of one group) must still
+    join patches sent without References within 12 hours, and attach a cover letter
+    without ``0/n`` to the patches answering it, as linking everything at once does."""
+    monkeypatch.setattr(series_components, "BATCH_PATCHES", 1)
+    diff = "diff --git a/x b/x\n"
+    mails = [
+        # no References: one thread each, one posting (patchwork's 12-hour window)
+        msg("a1@x", subject="[PATCH 1/2] KVM: first part", body=diff, date="2026-01-01T10:00:00+00:00"),
+        msg("a2@x", subject="[PATCH 2/2] KVM: second part", body=diff, date="2026-01-01T13:00:00+00:00"),
+        # a day later, same shape: another posting
+        msg("b1@x", subject="[PATCH 1/2] KVM: other first", body=diff, date="2026-01-02T12:00:00+00:00"),
+        # a cover letter without 0/n, answered by its author's numbered patches
+        msg("c0@x", subject="[PATCH] KVM: the whole idea", date="2026-01-03T10:00:00+00:00"),
+        msg("c1@x", subject="[PATCH 1/2] KVM: step one", body=diff, in_reply_to="c0@x", references=("c0@x",),
+            date="2026-01-03T10:01:00+00:00"),
+        msg("c2@x", subject="[PATCH 2/2] KVM: step two", body=diff, in_reply_to="c0@x", references=("c0@x",),
+            date="2026-01-03T10:02:00+00:00"),
+    ]
+    with Store.open(tmp_path / "s.db") as store:
+        store.write_batch(mails, [], [], {})
+        rebuild_structure(store, segment=False)
+        expected = whole_store_structure(store)
+        assert stored_structure(store) == expected
+        roots = {row[0]: row[1] for row in expected["series_patches"]}
+        assert roots["a1@x"] == roots["a2@x"] != roots["b1@x"]
+        assert roots["c0@x"] == roots["c1@x"] == roots["c2@x"] == "c0@x"
+
+
 _IDS = [f"m{i}@x" for i in range(14)]
 _SUBJECTS = ["KVM: arm64: frob", "Re: KVM: arm64: frob", "[PATCH 1/2] fix", "[PATCH 2/2] fix", "[PATCH 0/2] fix",
-             "[PATCH v2 1/2] fix", "[PATCH v2 0/2] fix", "Re: [PATCH 1/2] fix", "other", "RE: Other"]
+             "[PATCH v2 1/2] fix", "[PATCH v2 0/2] fix", "Re: [PATCH 1/2] fix", "other", "RE: Other",
+             "[PATCH 1/2] alpha", "[PATCH 2/2] beta", "[PATCH v2 2/2] beta", "[PATCH] gamma", "[PATCH] delta"]
 
 
 @st.composite
@@ -208,7 +242,8 @@ def _corpora(draw: st.DrawFn) -> list[Message]:
         mails.append(msg(
             message_id, subject=draw(st.sampled_from(_SUBJECTS)), in_reply_to=in_reply_to, references=references,
             author=draw(st.sampled_from(["Ana Lima <ana@x.org>", "Bo Chen <bo@x.org>", "Ana Lima <ANA@x.org>"])),
-            date=draw(st.sampled_from([None, "2026-01-01T00:00:00+00:00", f"2026-01-0{1 + index % 8}T00:00:00+00:00"])),
+            date=draw(st.sampled_from([None, "2026-01-01T00:00:00+00:00", f"2026-01-0{1 + index % 8}T00:00:00+00:00",
+                                        f"2026-01-01T{index % 24:02d}:00:00+00:00"])),
             body=draw(st.sampled_from(["text\n", "diff --git a/x b/x\n", "change-id: 1234\n"])),
         ))
     return mails
@@ -217,8 +252,10 @@ def _corpora(draw: st.DrawFn) -> list[Message]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mails=_corpora(), order=st.randoms(use_true_random=False), cut=st.integers(0, 12), batch=st.integers(1, 5))
 def test_any_order_and_chunking_of_ingest_gives_the_same_structure(
-    mails: list[Message], order: Any, cut: int, batch: int, tmp_path_factory: pytest.TempPathFactory
+    mails: list[Message], order: Any, cut: int, batch: int, tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(series_components, "BATCH_PATCHES", 1)  # each group of postings alone
     folder = tmp_path_factory.mktemp("hyp")
     shuffled = list(mails)
     order.shuffle(shuffled)
