@@ -3,7 +3,7 @@
 SCHEMA is migration 2 of analyzer/store/schema.py. ``rebuild_structure`` rethreads every
 message each time, one connected component of threading at a time
 (analyzer/store/thread_components.py: what it holds is bounded by the largest component,
-not the store), relinks series one group of authors at a time
+not the store), relinks series one connected group of postings at a time
 (analyzer/store/series_components.py) and people from the distinct (name, address) pairs,
 and re-segments only the messages whose thread changed or that the current segmenter has
 not seen. What it stores is what threading the whole store at once stores
