@@ -4,6 +4,7 @@ list) on the same store, CPU use (cores busy on average) and peak RSS of each pr
     .venv/bin/python benchmarks/bench_scale.py [--messages 600] [--jobs 1,2] [--method learned,rules]
         [--archive ../shared/archives/kvmarm-columbia-0.git] [--dask]
     .venv/bin/python benchmarks/bench_scale.py --sizes 5000,21367,100000 [--ingest-jobs 1,2]
+        [--stages ingest,structure,analyze]
 
 The store holds the archive's first ``--messages`` messages (structure built once, before
 timing); each run analyses a fresh copy of it with `analyzer analyze --force -j N` in a
@@ -22,7 +23,9 @@ each stage a subprocess sampled every 0.1 s for the peak RSS of each of its proc
 Ingest also gives the share of its wall time the one writer spent storing batches, the
 CPU time of that (its own cost: on a loaded machine the wall time includes waiting for a
 core) and the time it sat idle between batches, waiting for parsed mail (a writer that is
-the bottleneck is never idle).
+the bottleneck is never idle). ``--stages`` reports only some stages (a store is still
+ingested, untimed, with the last of --ingest-jobs when ingest is left out); "driver CPU-s"
+is the CPU time of the stage's own process, its workers excluded.
 """
 
 from __future__ import annotations
@@ -115,10 +118,11 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true", help="also a 2-worker LocalCluster")
     parser.add_argument("--sizes", help="memory against size instead: e.g. 5000,21367,100000 messages")
     parser.add_argument("--ingest-jobs", default="1,2", help="with --sizes: ingest parse workers to compare")
+    parser.add_argument("--stages", default="ingest,structure,analyze", help="with --sizes: the stages to report")
     options = parser.parse_args()
     if options.sizes:
         for size in options.sizes.split(","):
-            sizes_run(options.archive, int(size), options.ingest_jobs.split(","))
+            sizes_run(options.archive, int(size), options.ingest_jobs.split(","), options.stages.split(","))
         return
     with tempfile.TemporaryDirectory() as tmp:
         store = build_store(options.archive, options.messages, Path(tmp))
@@ -166,6 +170,7 @@ class Sampled:
     peaks: dict[str, float]
     """Peak RSS (MiB): "driver", the largest Python child ("worker"), the largest git."""
     output: dict[str, object]
+    driver_cpu_seconds: float = 0.0
 
 
 def sampled(label: str, command: list[str]) -> Sampled:
@@ -178,26 +183,32 @@ def sampled(label: str, command: list[str]) -> Sampled:
     for pid, (name, rss) in run.peaks.items():
         role = "driver" if pid == run.root else "git" if name == "git" else "worker"
         peaks[role] = max(peaks.get(role, 0.0), rss)
-    return Sampled(label, run.seconds, sum(run.cpu.values()), peaks, json.loads(run.out.strip().splitlines()[-1]))
+    return Sampled(label, run.seconds, sum(run.cpu.values()), peaks, json.loads(run.out.strip().splitlines()[-1]),
+                   run.cpu.get(run.root, 0.0))
 
 
-def sizes_run(archive: Path, size: int, ingest_jobs: list[str]) -> None:
+def sizes_run(archive: Path, size: int, ingest_jobs: list[str], chosen: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         inbox = build_inbox(archive, size, Path(tmp) / "inbox", epochs=2)
         print(f"\n{size} messages in 2 epochs (built in {time.perf_counter() - started:.0f} s, not timed); "
               f"load average {os.getloadavg()[0]:.1f}")
         stages: list[Sampled] = []
-        for jobs in ingest_jobs:
-            db = Path(tmp) / "store.db"
+        db = Path(tmp) / "store.db"
+        for jobs in ingest_jobs if "ingest" in chosen else ingest_jobs[-1:]:
             db.unlink(missing_ok=True)
             stages.append(sampled(f"ingest -j {jobs}", [sys.executable, "-c", INGEST, str(db), str(inbox), jobs]))
-        stages.append(sampled("structure", [*ANALYZER, "structure", "--db", str(db), "--no-progress", "--json"]))
-        stages.append(sampled("analyze (rules)", [*ANALYZER, "analyze", "--db", str(db), "--method", "rules",
-                                                  "--no-progress", "--json"]))
+        if "ingest" not in chosen:
+            stages.clear()
+        if "structure" in chosen or "analyze" in chosen:
+            structure = sampled("structure", [*ANALYZER, "structure", "--db", str(db), "--no-progress", "--json"])
+            stages += [structure] if "structure" in chosen else []
+        if "analyze" in chosen:
+            stages.append(sampled("analyze (rules)", [*ANALYZER, "analyze", "--db", str(db), "--method", "rules",
+                                                      "--no-progress", "--json"]))
     print("| messages | stage | wall (s) | msg/s | cores busy | writer (s, share) | writer CPU-s | writer idle (s) "
-          "| peak RSS MiB: driver | largest worker | git |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| driver CPU-s | peak RSS MiB: driver | largest worker | git |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for stage in stages:
         writer = [stage.output.get(k) for k in ("writer_seconds", "writer_cpu_seconds", "writer_idle_seconds")]
         shown = ["", "", ""]
@@ -206,7 +217,7 @@ def sizes_run(archive: Path, size: int, ingest_jobs: list[str]) -> None:
             shown = [f"{busy:.1f}, {busy / stage.seconds:.0%}", f"{cpu:.1f}", f"{idle:.1f}"]
         peaks = [f"{stage.peaks[r]:.0f}" if r in stage.peaks else "-" for r in ("driver", "worker", "git")]
         print(f"| {size:,} | {stage.label} | {stage.seconds:.1f} | {size / stage.seconds:.0f} | "
-              f"{stage.cpu_seconds / stage.seconds:.0%} | {' | '.join(shown)} | {' | '.join(peaks)} |")
+              f"{stage.cpu_seconds / stage.seconds:.0%} | {' | '.join(shown)} | {stage.driver_cpu_seconds:.1f} | {' | '.join(peaks)} |")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -80,7 +80,7 @@ def structure_command(
         runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
         with Store.open(db) as store:
             return rebuild_structure(
-                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="segment"), runner=runner
+                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"), runner=runner
             )
 
     summary = guarded(run)
@@ -167,7 +167,7 @@ def _refresh(store: Store) -> None:
         store,
         aliases=Path(state["aliases"]) if state.get("aliases") else None,
         maintainers=Path(state["maintainers"]) if state.get("maintainers") else None,
-        progress=RichProgress(True, verb="segment"),
+        progress=RichProgress(True, verb="structure"),
     )
 
 

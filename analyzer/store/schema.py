@@ -4,7 +4,7 @@ Later stages append migrations here; never edit one that has shipped."""
 
 from __future__ import annotations
 
-from analyzer.store import analysis, failures, search, structure, summaries
+from analyzer.store import analysis, failures, search, structure, summaries, thread_components
 
 MIGRATIONS: list[str] = [
     # 1: messages, where each came from, rejections, runs, incremental cursors, full text
@@ -110,6 +110,8 @@ MIGRATIONS: list[str] = [
     summaries.SCHEMA,
     # 9: messages naming each behaviour per thread and month (analyzer/store/summaries.py)
     summaries.MONTHS,
+    # 10: which messages name each Message-ID, reply bases (analyzer/store/thread_components.py)
+    thread_components.MESSAGE_INDEX,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

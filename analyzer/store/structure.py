@@ -1,20 +1,25 @@
 """Thread structure in the store: threads, members, series versions, people, segments.
 
-SCHEMA is migration 2 of analyzer/store/schema.py. ``rebuild_structure`` rethreads the whole
-messages table each time (a quarter of a second for 21,000 messages), relinks series and
-people, and re-segments only the messages whose thread changed or that the current
-segmenter has not seen.
+SCHEMA is migration 2 of analyzer/store/schema.py. ``rebuild_structure`` rethreads every
+message each time, one connected component of threading at a time
+(analyzer/store/thread_components.py: what it holds is bounded by the largest component,
+not the store), relinks series one connected group of postings at a time
+(analyzer/store/series_components.py) and people from the distinct (name, address) pairs,
+and re-segments only the messages whose thread changed or that the current segmenter has
+not seen. What it stores is what threading the whole store at once stores
+(tests/test_structure_components.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from analyzer.errors import ConfigError
 from analyzer.progress import Progress
@@ -30,6 +35,8 @@ from analyzer.store import summaries
 from analyzer.store.db import Store
 from analyzer.store.failures import failed_versions, failure_of, forget_failures, replace_failures
 from analyzer.store.failures import StageFailure
+from analyzer.store.series_components import collect_posted_patches, linked_series
+from analyzer.store.thread_components import threaded_components
 from analyzer.thread.context import Segmenter, library_segmenter, segment_each
 from analyzer.workers import Runner, choose_runner, in_this_process
 from analyzer.thread.mailmap import parse_mailmap
@@ -43,17 +50,7 @@ from analyzer.thread.records import (
     ThreadingHeaders,
     ThreadMember,
 )
-from analyzer.thread.series import (
-    PostedPatch,
-    link_series,
-    might_be_patch_mail,
-    posted_patch,
-)
-from analyzer.thread.tree import (
-    Threading,
-    build_threads,
-    thread_signature,
-)
+from analyzer.thread.tree import Threading, thread_signature
 
 SCHEMA = """
 CREATE TABLE threads (
@@ -213,35 +210,33 @@ def rebuild_structure(
     started = time.perf_counter()
     mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
-    rows: list[_Header] = []
-    threading = build_threads(_threading_headers(store, rows))
-    people = resolve_people(_sightings(rows), mailmap=mailmap, maintainers=sections)
-    authors = {r.message_id: people.person_of(r.author_name, r.author_email) or r.author_email.lower() for r in rows}
-    series = link_series(_posted_patches(store, rows, threading, authors))
-    with store.transaction():
-        _write_threads(store, threading.threads)
-        _write_people(store, people, authors)
-        # threads and authors changed under every thread's totals
-        summaries.refresh(store)
-        _write_series(store, series)
-        if not segment:
-            _forget_state(store)
-    used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
-    run = runner or choose_runner(jobs=jobs)
-    segmented, failed = _segment_stale(store, threading.threads, used, progress, run) if used else (0, 0)
-    if segment:
-        # The "up to date" mark goes in only once every stale message is segmented (or
-        # recorded as failed): a run killed before this point is redone by the next one.
+    with _small_cache(store):
         with store.transaction():
-            _write_state(store, aliases=aliases, maintainers=maintainers)
+            counts = _write_threads(store, threaded_components(store, progress=progress))
+            people = resolve_people(_sightings(store), mailmap=mailmap, maintainers=sections)
+            _write_people(store, people)
+            # threads and authors changed under every thread's totals
+            summaries.refresh(store)
+            collect_posted_patches(store)
+            series, versions = _write_series(store, linked_series(store))
+            if not segment:
+                _forget_state(store)
+        used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
+        run = runner or choose_runner(jobs=jobs)
+        segmented, failed = _segment_stale(store, used, progress, run) if used else (0, 0)
+        if segment:
+            # The "up to date" mark goes in only once every stale message is segmented (or
+            # recorded as failed): a run killed before this point is redone by the next one.
+            with store.transaction():
+                _write_state(store, aliases=aliases, maintainers=maintainers)
     return StructureSummary(
-        messages=len(rows),
-        threads=len(threading.threads),
-        placeholders=threading.placeholders,
-        cycles_broken=threading.cycles_broken,
-        subject_links=threading.subject_links,
-        series=len({v.series_id for v in series}),
-        series_versions=len(series),
+        messages=int(store.connection.execute("SELECT count(*) FROM messages").fetchone()[0]),
+        threads=counts.threads,
+        placeholders=counts.placeholders,
+        cycles_broken=counts.cycles_broken,
+        subject_links=counts.subject_links,
+        series=series,
+        series_versions=versions,
         people=len(people.people),
         people_with_roles=sum(1 for p in people.people if p.roles),
         segmented=segmented,
@@ -251,6 +246,24 @@ def rebuild_structure(
     )
 
 
+REBUILD_CACHE_KIB = 8192
+"""SQLite's page cache while rebuilding (the store's connection keeps 64 MiB otherwise):
+the rebuild reads every message once, so a big cache only grows the driver's memory."""
+
+
+@contextlib.contextmanager
+def _small_cache(store: Store) -> Iterator[None]:
+    db = store.connection
+    before = int(db.execute("PRAGMA cache_size").fetchone()[0])
+    db.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+    db.execute(f"PRAGMA temp.cache_size=-{REBUILD_CACHE_KIB // 4}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size={before}")
+        db.execute("PRAGMA shrink_memory")
+
+
 def _read_config(path: Path, parse: Callable[[str], Any]) -> Any:
     try:
         return parse(path.read_text(encoding="utf-8", errors="replace"))
@@ -258,80 +271,56 @@ def _read_config(path: Path, parse: Callable[[str], Any]) -> Any:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the path given") from exc
 
 
-class _Header(NamedTuple):
-    """What rebuilding needs of a message once it is threaded: a plain tuple, without the
-    References and In-Reply-To that only threading reads (held for every message)."""
-
-    message_id: str
-    subject: str
-    date: str | None
-    author_name: str
-    author_email: str
-
-
-def _threading_headers(store: Store, rows: list[_Header]) -> Iterator[ThreadingHeaders]:
-    """Every message's threading headers, streamed from the store; appends each message's
-    ``_Header`` to ``rows`` on the way."""
-    cursor = store.connection.execute(
-        "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email FROM messages"
-    )
-    # A Message-ID is named again in each reply's References: one string for all of them.
-    shared: dict[str, str] = {}
-    for r in cursor:
-        message_id = shared.setdefault(r[0], r[0])
-        references = tuple(shared.setdefault(ref, ref) for ref in json.loads(r[3]))
-        parent = r[2] if r[2] is None else shared.setdefault(r[2], r[2])
-        rows.append(_Header(message_id, r[1], r[4], r[5], r[6]))
-        yield ThreadingHeaders(message_id, r[1], parent, references, r[4])
-
-
-def _sightings(rows: Sequence[_Header]) -> list[Sighting]:
-    counts = Counter((r.author_name, r.author_email.lower()) for r in rows)
+def _sightings(store: Store) -> list[Sighting]:
+    """The (name, address) pairs of every From:, with how often each was seen: a
+    ``GROUP BY`` (people, not messages), in the order of each pair's first message."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for name, email, count in store.connection.execute(
+        "SELECT author_name, author_email, count(*) FROM messages GROUP BY author_name, author_email ORDER BY min(id)"
+    ):
+        counts[(name, email.lower())] += count
     return [Sighting(name, email, count) for (name, email), count in counts.items()]
 
 
-def _posted_patches(
-    store: Store, rows: Sequence[_Header], threading: Threading, authors: Mapping[str, str]
-) -> Iterator[PostedPatch]:
-    """Only messages that are not replies need their body read (for a diff and a
-    Change-Id), not every message."""
-    thread_of = {m: t.thread_id for t in threading.threads for m in t.message_ids}
-    parent_of = {
-        m.message_id: m.parent_id for t in threading.threads for m in t.members if not m.placeholder
-    }
-    for r in rows:
-        if not might_be_patch_mail(r.subject):
-            continue
-        mid = r.message_id
-        body = store.connection.execute("SELECT body FROM messages WHERE message_id = ?", (mid,)).fetchone()[0]
-        parent = parent_of.get(mid)
-        found = posted_patch(
-            mid, r.subject, author_id=authors[mid], author_email=r.author_email, date=r.date, thread_id=thread_of[mid],
-            body=body, parent_id=parent if parent in parent_of else None,
-        )
-        if found is not None:
-            yield found
+@dataclasses.dataclass(slots=True)
+class _ThreadCounts:
+    threads: int = 0
+    placeholders: int = 0
+    cycles_broken: int = 0
+    subject_links: int = 0
 
 
-def _write_threads(store: Store, threads: Sequence[Thread]) -> None:
+def _write_threads(store: Store, batches: Iterable[Threading]) -> _ThreadCounts:
+    """Replace every thread by those of ``batches``, writing each batch as it comes."""
     db = store.connection
     db.execute("DELETE FROM thread_members")
     db.execute("DELETE FROM threads")
-    db.executemany(
-        "INSERT INTO threads VALUES (?,?,?,?,?,?)",
-        [(t.thread_id, t.root_subject, t.first_date, t.last_date, len(t.message_ids), thread_signature(t)) for t in threads],
-    )
-    db.executemany(
-        "INSERT INTO thread_members VALUES (?,?,?,?,?,?,?)",
-        [
-            (m.message_id, t.thread_id, i, m.parent_id, m.depth, int(m.placeholder), int(m.linked_by_subject))
-            for t in threads
-            for i, m in enumerate(t.members)
-        ],
-    )
+    counts = _ThreadCounts()
+    for threading in batches:
+        threads = threading.threads
+        db.executemany(
+            "INSERT INTO threads VALUES (?,?,?,?,?,?)",
+            [(t.thread_id, t.root_subject, t.first_date, t.last_date, len(t.message_ids), thread_signature(t))
+             for t in threads],
+        )
+        db.executemany(
+            "INSERT INTO thread_members VALUES (?,?,?,?,?,?,?)",
+            [
+                (m.message_id, t.thread_id, i, m.parent_id, m.depth, int(m.placeholder), int(m.linked_by_subject))
+                for t in threads
+                for i, m in enumerate(t.members)
+            ],
+        )
+        counts.threads += len(threads)
+        counts.placeholders += threading.placeholders
+        counts.cycles_broken += threading.cycles_broken
+        counts.subject_links += threading.subject_links
+    return counts
 
 
-def _write_people(store: Store, people: People, authors: Mapping[str, str]) -> None:
+def _write_people(store: Store, people: People) -> None:
+    """Replace the people, and every message's author, written a page of messages at a
+    time (a message whose pair is not known is its address's, lower case)."""
     db = store.connection
     for table in ("message_authors", "person_roles", "person_addresses", "people"):
         db.execute(f"DELETE FROM {table}")
@@ -340,27 +329,42 @@ def _write_people(store: Store, people: People, authors: Mapping[str, str]) -> N
         "INSERT INTO person_addresses VALUES (?,?)", [(p.person_id, e) for p in people.people for e in p.emails]
     )
     db.executemany("INSERT INTO person_roles VALUES (?,?)", [(p.person_id, r) for p in people.people for r in p.roles])
-    db.executemany("INSERT INTO message_authors VALUES (?,?)", list(authors.items()))
+    after = 0
+    while rows := db.execute(
+        "SELECT id, message_id, author_name, author_email FROM messages WHERE id > ? ORDER BY id LIMIT 1000", (after,)
+    ).fetchall():
+        after = int(rows[-1][0])
+        db.executemany(
+            "INSERT INTO message_authors VALUES (?,?)",
+            [(r[1], people.person_of(r[2], r[3]) or r[3].lower()) for r in rows],
+        )
 
 
-def _write_series(store: Store, series: Sequence[SeriesVersion]) -> None:
+def _write_series(store: Store, groups: Iterable[Sequence[SeriesVersion]]) -> tuple[int, int]:
+    """Replace every posting by those of ``groups``; (series, postings) written."""
     store.connection.execute("DELETE FROM series_versions")
     store.connection.execute("DELETE FROM series_patches")
-    store.connection.executemany(
-        "INSERT OR IGNORE INTO series_patches VALUES (?,?,?,?,?,?,?,?)",
-        [
-            (p.message_id, v.root_message_id, i, p.number, p.total, p.title, p.thread_id, p.superseded_by)
-            for v in series
-            for i, p in enumerate(v.patches)
-        ],
-    )
-    store.connection.executemany(
-        "INSERT INTO series_versions VALUES (?,?,?,?,?,?,?,?)",
-        [
-            (v.root_message_id, v.series_id, v.version, v.thread_id, v.subject, v.author_email, v.date, v.superseded_by)
-            for v in series
-        ],
-    )
+    series, versions = 0, 0
+    for group in groups:
+        store.connection.executemany(
+            "INSERT OR IGNORE INTO series_patches VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (p.message_id, v.root_message_id, i, p.number, p.total, p.title, p.thread_id, p.superseded_by)
+                for v in group
+                for i, p in enumerate(v.patches)
+            ],
+        )
+        store.connection.executemany(
+            "INSERT INTO series_versions VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (v.root_message_id, v.series_id, v.version, v.thread_id, v.subject, v.author_email, v.date,
+                 v.superseded_by)
+                for v in group
+            ],
+        )
+        series += len({v.series_id for v in group})
+        versions += len(group)
+    return series, versions
 
 
 def _messages_mark(store: Store) -> str:
@@ -417,36 +421,49 @@ DELETE FROM structure_state WHERE key = 'messages';
 
 
 def _segment_stale(
-    store: Store, threads: Sequence[Thread], segmenter: Segmenter, progress: Progress | None, runner: Runner
+    store: Store, segmenter: Segmenter, progress: Progress | None, runner: Runner
 ) -> tuple[int, int]:
-    """(messages segmented, messages that failed) over the threads whose segments are stale.
-    The driver reads each thread's bodies and hands them out (a worker needs no access to
-    the store); each thread's results are stored in one transaction, in thread order."""
-    stale: list[tuple[Thread, str]] = []
-    for start in range(0, len(threads), 500):
-        # What each message was segmented from, looked up a page of threads at a time
-        # (not every segmentation of the store at once).
-        page = threads[start:start + 500]
-        current = _current_segmentations(store, [m for t in page for m in t.message_ids])
-        for thread in page:
-            signature = thread_signature(thread)
-            version = _segmented_version(signature, segmenter.fingerprint)
-            if any(current.get(m) != version for m in thread.message_ids):
-                stale.append((thread, signature))
-    total = sum(len(t.message_ids) for t, _ in stale)
+    """(messages segmented, messages that failed) over the stored threads whose segments
+    are stale, read a page of threads at a time (once to count them, once to segment).
+    The driver reads each thread's bodies and hands them out (a worker needs no access
+    to the store); each thread's results are stored in one transaction, in thread order."""
+    threads, total = 0, 0
+    for thread, _ in _stale_threads(store, segmenter):
+        threads += 1
+        total += len(thread.message_ids)
     if progress:
-        progress.start("messages", total)
+        progress.start("segmenting messages", total)
     failed = 0
-    tasks = ((segmenter, thread, _bodies(store, thread.message_ids)) for thread, _ in stale)
+    handed_out: deque[tuple[Thread, str]] = deque()
+
+    def tasks() -> Iterator[SegmentTask]:
+        for thread, signature in _stale_threads(store, segmenter):
+            handed_out.append((thread, signature))
+            yield segmenter, thread, _bodies(store, thread.message_ids)
+
     # One stale thread is not worth starting workers for.
-    done = (runner if len(stale) > 1 else in_this_process)(segment_task, tasks)
-    for (thread, signature), (results, failures) in zip(stale, done, strict=True):
+    for results, failures in (runner if threads > 1 else in_this_process)(segment_task, tasks()):
+        thread, signature = handed_out.popleft()
         failed += _store_thread_segments(store, thread, signature, segmenter, results, failures)
         if progress:
             progress.advance(len(thread.message_ids))
     if progress:
         progress.finish()
     return total, failed
+
+
+def _stale_threads(store: Store, segmenter: Segmenter) -> Iterator[tuple[Thread, str]]:
+    """The stored threads with a message not segmented from the thread's current shape by
+    this segmenter (nor failed with them), with their signature, in thread order."""
+    for page in thread_pages(store, 500):
+        # What each message was segmented from, looked up a page of threads at a time
+        # (not every segmentation of the store at once).
+        current = _current_segmentations(store, [m for t in page for m in t.message_ids])
+        for thread in page:
+            signature = thread_signature(thread)
+            version = _segmented_version(signature, segmenter.fingerprint)
+            if any(current.get(m) != version for m in thread.message_ids):
+                yield thread, signature
 
 
 def _current_segmentations(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
