@@ -69,12 +69,13 @@ def in_processes(task: Callable[[T], R], items: Iterable[T], jobs: int) -> Gener
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=follow_owner, initargs=(os.getpid(),)) as pool:
-        try:
-            yield from in_order(lambda item: pool.submit(task, item), items, jobs * 4)
-        except BaseException:
-            stop_now(pool)
-            raise
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=follow_owner, initargs=(os.getpid(),))
+    try:
+        yield from in_order(lambda item: pool.submit(task, item), items, jobs * 4)
+    except BaseException:
+        stop_now(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def stop_now(pool: ProcessPoolExecutor) -> None:
@@ -84,6 +85,7 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
     reading a long thread) would only delay the exit. Queued tasks are cancelled and the
     workers terminated, as ``ProcessPoolExecutor.terminate_workers`` does from Python 3.14."""
     processes = dict(getattr(pool, "_processes", None) or {})
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes.values():
         try:
@@ -93,9 +95,17 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
             continue
     for process in processes.values():
         try:
-            process.join(timeout=5)
+            process.join(timeout=STOP_WAIT)
         except (ValueError, AssertionError):
             continue
+    if isinstance(manager, threading.Thread):
+        # Its queue feeder can block on a pipe that dead workers no longer read; the
+        # driver does not wait on it for more than STOP_WAIT (see ``exit_now``).
+        manager.join(timeout=STOP_WAIT)
+
+
+STOP_WAIT = 5.0
+"""Seconds a stopping driver waits for its pool's workers and its manager thread."""
 
 
 def in_this_process(task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:

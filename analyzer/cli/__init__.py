@@ -7,6 +7,7 @@ AnalyzerError into a one-line message (exit status 2) that says what to do.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -44,7 +45,20 @@ def main() -> None:
         # Every stage commits whole batches, threads or messages with their done mark, so
         # what was not committed is redone by the next run.
         sys.stderr.write("\ninterrupted: work committed so far is kept; run the command again to finish\n")
-        sys.exit(130)
+        exit_now(130)
+
+
+def exit_now(status: int) -> None:
+    """Leave at once with ``status``: after Ctrl-C nothing is left to save (the store keeps
+    only committed work; SQLite discards the open transaction), and the interpreter's own
+    exit would wait, without a time limit, for a worker pool's internal threads that can
+    hang on a pipe its killed workers no longer read."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            continue
+    os._exit(status)
 
 
 __all__ = ["app", "main"]
