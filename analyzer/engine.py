@@ -45,11 +45,13 @@ Method = Literal["learned", "rules"]
 
 @dataclass(frozen=True, slots=True)
 class ReaderSpec:
-    """Everything a worker needs to build the reader: the method and the data files."""
+    """Everything a worker needs to build the reader: the method, the data files and, for
+    the learned reading, the sentence encoder whose bundle it reads (``minilm`` or ``static``)."""
 
     method: Method
     settings: PipelineSettings
     analysis: AnalysisSettings = AnalysisSettings()
+    encoder: str = "minilm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +70,8 @@ Engine = Callable[[Iterable[ThreadInput | StoredThread]], Iterator[ThreadResult]
 
 
 def build_reader(spec: ReaderSpec) -> ThreadReader:
-    """The reader a spec describes: the learned models (with the rules' marks as
-    features) or the cue rules alone."""
+    """The reader a spec describes: the learned models of the spec's encoder (with the
+    rules' marks as features) or the cue rules alone."""
     from analyzer.analysis.catalogue import load_catalogue
     from analyzer.nlp.annotate import Annotator
     from analyzer.nlp.pipeline import build_pipeline
@@ -79,7 +81,7 @@ def build_reader(spec: ReaderSpec) -> ThreadReader:
         return rules_reader(annotator, spec.analysis)
     from analyzer.learn.reader import learned_reader
 
-    return learned_reader(annotator, {b.id: b.kind for b in load_catalogue(spec.settings.catalogue)})
+    return learned_reader(annotator, {b.id: b.kind for b in load_catalogue(spec.settings.catalogue)}, encoder=spec.encoder)
 
 
 @functools.cache

@@ -13,7 +13,12 @@ import numpy as np
 from analyzer.errors import ConfigError
 from analyzer.learn.heads import LinearHead, load_heads, save_heads
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "data" / "models" / "learned"
+MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
+MODEL_DIR = MODELS / "learned"
+"""The bundle trained with MiniLM sentence vectors (the default)."""
+STATIC_MODEL_DIR = MODELS / "learned-static"
+"""The bundle trained with the static encoder (``analyzer train --encoder static``)."""
+BUNDLES = {"minilm": MODEL_DIR, "static": STATIC_MODEL_DIR}
 Source = Literal["rules", "model", "union"]
 
 
@@ -48,6 +53,14 @@ class LearnedModels:
 
     def threshold(self, name: str, default: float = 0.5) -> float:
         return self.thresholds.get(name, default)
+
+
+def bundle_dir(encoder: str = "minilm") -> Path:
+    """The packaged bundle whose heads read the vectors of ``encoder``."""
+    try:
+        return BUNDLES[encoder]
+    except KeyError:
+        raise ConfigError(f"unknown sentence encoder {encoder!r}: use one of {', '.join(BUNDLES)}") from None
 
 
 def save_models(models: LearnedModels, directory: Path) -> None:

@@ -1,5 +1,5 @@
 """The learned reading as a ``ThreadReader``: a thread's inputs in, its analysis out, with
-the rules' marks as features and the shipped (or a given) model bundle."""
+the rules' marks as features and a shipped bundle (one per sentence encoder) or a given one."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from analyzer.analysis.inputs import ThreadInput
 from analyzer.analysis.records import ThreadAnalysis
 from analyzer.analysis.thread import AnalysisSettings
 from analyzer.learn.apply import learned_analysis
-from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
+from analyzer.errors import ConfigError
+from analyzer.learn.encoder import DEFAULT_ENCODER, CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.examples import TextVectors
-from analyzer.learn.model import LearnedModels, load_models
+from analyzer.learn.model import LearnedModels, bundle_dir, load_models
 from analyzer.learn.views import view_thread
 from analyzer.nlp.annotate import Annotator
 
@@ -45,5 +46,18 @@ class LearnedReader:
                 self.vectors.clear()
 
 
-def learned_reader(annotator: Annotator, kinds: Mapping[str, str], models: Path | None = None) -> LearnedReader:
-    return LearnedReader(annotator, load_models(models), kinds)
+def learned_reader(
+    annotator: Annotator, kinds: Mapping[str, str], models: Path | None = None, *, encoder: str = DEFAULT_ENCODER
+) -> LearnedReader:
+    """The reader of the bundle at ``models``, else of the packaged bundle trained with
+    ``encoder`` (``analyzer/data/models/learned`` for MiniLM, ``learned-static`` for static)."""
+    if models is not None:
+        return LearnedReader(annotator, load_models(models), kinds)
+    directory = bundle_dir(encoder)
+    loaded = load_models(directory)
+    if loaded.embeddings and loaded.encoder != encoder:
+        raise ConfigError(
+            f"{directory} was trained with the {loaded.encoder} encoder, not {encoder}; "
+            f"rebuild it with `analyzer train --encoder {encoder}`"
+        )
+    return LearnedReader(annotator, loaded, kinds)
