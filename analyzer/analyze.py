@@ -35,6 +35,7 @@ from analyzer.store.structure import (
 )
 from analyzer.stored_threads import StoredThread, thread_input
 from analyzer.thread.records import Thread
+from analyzer.workers import results_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +141,17 @@ def analyze_store(
         batch.clear()
         batch_messages = 0
 
-    for result in run(inputs()):
-        entry = in_flight.popleft()
-        batch.append(SavedThread(result.analysis, entry.fingerprint, result.failures))
-        batch_messages += len(entry.thread.message_ids)
-        progress.advance(len(entry.thread.message_ids))
-        messages += result.messages
-        failed += len(result.failures)
-        analysed += 1
-        if len(batch) >= SAVE_THREADS or batch_messages >= SAVE_MESSAGES:
-            flush()
+    with results_of(run(inputs())) as results:
+        for result in results:
+            entry = in_flight.popleft()
+            batch.append(SavedThread(result.analysis, entry.fingerprint, result.failures))
+            batch_messages += len(entry.thread.message_ids)
+            progress.advance(len(entry.thread.message_ids))
+            messages += result.messages
+            failed += len(result.failures)
+            analysed += 1
+            if len(batch) >= SAVE_THREADS or batch_messages >= SAVE_MESSAGES:
+                flush()
     if batch:
         flush()
     if in_flight:

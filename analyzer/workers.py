@@ -13,6 +13,7 @@ would."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -86,6 +87,7 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
     workers terminated, as ``ProcessPoolExecutor.terminate_workers`` does from Python 3.14."""
     processes = dict(getattr(pool, "_processes", None) or {})
     manager = getattr(pool, "_executor_manager_thread", None)
+    call_queue = getattr(pool, "_call_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes.values():
         try:
@@ -99,13 +101,39 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
         except (ValueError, AssertionError):
             continue
     if isinstance(manager, threading.Thread):
-        # Its queue feeder can block on a pipe that dead workers no longer read; the
-        # driver does not wait on it for more than STOP_WAIT (see ``exit_now``).
         manager.join(timeout=STOP_WAIT)
+        if manager.is_alive():
+            # Its queue feeder is blocked writing tasks to a pipe that the terminated
+            # workers no longer read (the interpreter's exit would then wait on it for
+            # ever): close the pipe's last reading end, as the executor itself does when
+            # it finds a worker dead (CPython gh-94777), so the write fails and it ends.
+            _close_reader(call_queue)
+            manager.join(timeout=STOP_WAIT)
+
+
+def _close_reader(call_queue: object) -> None:
+    reader = getattr(call_queue, "_reader", None)
+    try:
+        if reader is not None:
+            reader.close()
+    except OSError:
+        pass
 
 
 STOP_WAIT = 5.0
 """Seconds a stopping driver waits for its pool's workers and its manager thread."""
+
+
+@contextlib.contextmanager
+def results_of(results: Iterator[R]) -> Iterator[Iterator[R]]:
+    """``results`` of a runner, stopped as soon as the block that reads them ends, by an
+    error too (a full disk while storing them, say): the workers are stopped then, not
+    when the garbage collector gets to the abandoned generator or at interpreter exit."""
+    try:
+        yield results
+    finally:
+        if isinstance(results, Generator):
+            results.close()
 
 
 def in_this_process(task: Callable[[T], R], items: Iterable[T], /) -> Iterator[R]:

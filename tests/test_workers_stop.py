@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.workers import in_processes
+from analyzer.workers import in_processes, results_of
 from tests.processes import alive
 
 LONG = 120.0
@@ -37,6 +37,33 @@ def test_stopping_the_driver_terminates_workers_holding_long_tasks() -> None:
 
     assert took < LONG / 4, f"the pool waited {took:.0f} s for tasks whose results nobody wants"
     assert not [p for p in workers if alive(p)], "workers outlived the stopped driver"
+
+
+class DiskFull(OSError):
+    """What storing a result can raise."""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_an_error_while_storing_results_stops_the_workers_before_it_propagates() -> None:
+    results = in_processes(nap, [0.0, LONG, LONG, LONG], 2)
+    workers: list[int] = []
+    started = 0.0
+    with pytest.raises(DiskFull):
+        with results_of(results) as each:
+            for _ in each:
+                time.sleep(0.5)
+                frame = results.gi_frame
+                assert frame is not None
+                workers = [p.pid for p in frame.f_locals["pool"]._processes.values()]
+                assert len(workers) == 2 and all(alive(p) for p in workers)
+                started = time.monotonic()
+                raise DiskFull("database or disk is full")
+    # Still inside the error's propagation, with the generator referenced from here: the
+    # workers are stopped already, not when the generator is collected.
+    took = time.monotonic() - started
+    assert took < LONG / 4, f"stopping took {took:.0f} s"
+    assert results.gi_frame is None, "the results generator was left open"
+    assert not [p for p in workers if alive(p)], "workers outlived the error"
 
 
 def test_results_come_in_item_order_across_workers() -> None:

@@ -38,7 +38,7 @@ from analyzer.store.failures import StageFailure
 from analyzer.store.series_components import collect_posted_patches, linked_series
 from analyzer.store.thread_components import threaded_components
 from analyzer.thread.context import Segmenter, library_segmenter, segment_each
-from analyzer.workers import Runner, choose_runner, in_this_process
+from analyzer.workers import Runner, choose_runner, in_this_process, results_of
 from analyzer.thread.mailmap import parse_mailmap
 from analyzer.thread.maintainers import parse_maintainers
 from analyzer.thread.people import People, Sighting, resolve_people
@@ -442,11 +442,12 @@ def _segment_stale(
             yield segmenter, thread, _bodies(store, thread.message_ids)
 
     # One stale thread is not worth starting workers for.
-    for results, failures in (runner if threads > 1 else in_this_process)(segment_task, tasks()):
-        thread, signature = handed_out.popleft()
-        failed += _store_thread_segments(store, thread, signature, segmenter, results, failures)
-        if progress:
-            progress.advance(len(thread.message_ids))
+    with results_of((runner if threads > 1 else in_this_process)(segment_task, tasks())) as segmented:
+        for results, failures in segmented:
+            thread, signature = handed_out.popleft()
+            failed += _store_thread_segments(store, thread, signature, segmenter, results, failures)
+            if progress:
+                progress.advance(len(thread.message_ids))
     if progress:
         progress.finish()
     return total, failed
