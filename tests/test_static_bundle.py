@@ -65,6 +65,16 @@ def test_a_bundle_trained_with_another_encoder_is_refused(monkeypatch: pytest.Mo
         learned_reader(Annotator(build_pipeline(PipelineSettings())), {}, encoder="static")
 
 
+def test_a_missing_encoder_is_one_error_for_the_run_not_a_failure_per_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import analyzer.learn.reader as reader_module
+
+    monkeypatch.setattr(reader_module, "sentence_encoder", lambda name: StaticEncoder(tmp_path / "no-table"))
+    with pytest.raises(ConfigError, match="no static encoder"):
+        learned_reader(Annotator(build_pipeline(PipelineSettings())), {}, encoder="static")
+
+
 def analyze(db: Path, *options: str) -> dict[str, int]:
     result = CliRunner().invoke(app, ["analyze", "--db", str(db), "--json", "--no-progress", *options])
     assert result.exit_code == 0, result.output

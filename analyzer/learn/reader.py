@@ -33,9 +33,13 @@ class LearnedReader:
         self.models = models
         self.kinds = dict(kinds)
         self.settings = settings
-        self.vectors: TextVectors = vectors or (
-            CachedVectors(sentence_encoder(models.encoder)) if models.embeddings else NoVectors()
-        )
+        if vectors is None and models.embeddings:
+            encoder = sentence_encoder(models.encoder)
+            # Loaded now, not at the first sentence: a missing model or package is one
+            # error for the run (exit 2), not a failure recorded against every message.
+            encoder.encode(["ready"])
+            vectors = CachedVectors(encoder)
+        self.vectors: TextVectors = vectors or NoVectors()
 
     def __call__(self, thread: ThreadInput) -> ThreadAnalysis:
         try:
