@@ -4,6 +4,7 @@ consumer that leaves): the workers' tasks are thrown away, not waited for."""
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -21,15 +22,21 @@ def nap(seconds: float) -> float:
     return seconds
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
-def test_stopping_the_driver_terminates_workers_holding_long_tasks() -> None:
-    results = in_processes(nap, [0.0, LONG, LONG, LONG], 2)
-    assert next(results) == 0.0  # the pool is up and the long tasks are with the workers
+def _busy_workers(results: Generator[float, None, None]) -> list[int]:
+    """The pids of the pool's two workers, once they hold the long tasks."""
     time.sleep(0.5)
     frame = results.gi_frame
     assert frame is not None
     workers = [p.pid for p in frame.f_locals["pool"]._processes.values()]
     assert len(workers) == 2 and all(alive(p) for p in workers)
+    return workers
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_stopping_the_driver_terminates_workers_holding_long_tasks() -> None:
+    results = in_processes(nap, [0.0, LONG, LONG, LONG], 2)
+    assert next(results) == 0.0  # the pool is up and the long tasks are with the workers
+    workers = _busy_workers(results)
 
     started = time.monotonic()
     results.close()  # what an exception in the driver's loop does to the generator
@@ -51,11 +58,7 @@ def test_an_error_while_storing_results_stops_the_workers_before_it_propagates()
     with pytest.raises(DiskFull):
         with results_of(results) as each:
             for _ in each:
-                time.sleep(0.5)
-                frame = results.gi_frame
-                assert frame is not None
-                workers = [p.pid for p in frame.f_locals["pool"]._processes.values()]
-                assert len(workers) == 2 and all(alive(p) for p in workers)
+                workers = _busy_workers(results)
                 started = time.monotonic()
                 raise DiskFull("database or disk is full")
     # Still inside the error's propagation, with the generator referenced from here: the
