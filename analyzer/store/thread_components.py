@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from analyzer.progress import Progress
 from analyzer.store.db import Store
 from analyzer.thread.records import ThreadingHeaders
-from analyzer.thread.tree import Threading, build_threads, is_reply_subject, reply_base
+from analyzer.thread.tree import Threading, build_threads, clean_id, is_reply_subject, reply_base
 
 MESSAGE_INDEX = """
 -- Every Message-ID a message names in In-Reply-To or References (cleaned as threading
@@ -54,11 +54,6 @@ BATCH_MESSAGES = 2000
 """Components are threaded together until a batch holds this many messages."""
 
 _PAGE = 1000
-
-
-def clean_id(message_id: str) -> str:
-    """A Message-ID as threading compares them (``tree._clean``)."""
-    return message_id.strip().strip("<>").strip()
 
 
 def named_ids(in_reply_to: str | None, references_json: str) -> set[str]:

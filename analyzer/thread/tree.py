@@ -78,20 +78,21 @@ def is_reply_subject(subject: str) -> bool:
     return strip_reply_prefixes(" ".join(subject.split()))[1]
 
 
-def _clean(message_id: str) -> str:
+def clean_id(message_id: str) -> str:
+    """A Message-ID as threading compares them: without blanks and angle brackets."""
     return message_id.strip().strip("<>").strip()
 
 
 def _dedupe(headers: Iterable[ThreadingHeaders]) -> dict[str, ThreadingHeaders]:
     present: dict[str, ThreadingHeaders] = {}
     for h in headers:
-        message_id = _clean(h.message_id)
+        message_id = clean_id(h.message_id)
         if message_id and message_id not in present:
             present[message_id] = ThreadingHeaders(
                 message_id=message_id,
                 subject=h.subject,
-                in_reply_to=_clean(h.in_reply_to) if h.in_reply_to else None,
-                references=tuple(_clean(r) for r in h.references if _clean(r)),
+                in_reply_to=clean_id(h.in_reply_to) if h.in_reply_to else None,
+                references=tuple(clean_id(r) for r in h.references if clean_id(r)),
                 date=h.date,
             )
     return present
