@@ -66,11 +66,13 @@ def static_gate(static: LearnedModels, gate: float, vectors: TextVectors | None 
     return SentenceGate(position_heads(static.heads), static.prototypes, vectors or _ready_vectors("static"), gate)
 
 
-def bundle_gate(directory: Path | None = None) -> float:
-    """The gate stored in the MiniLM bundle (by ``analyzer train``)."""
+def bundle_gate(directory: Path | None = None) -> float | None:
+    """The gate stored in the MiniLM bundle (by ``analyzer train``); None for a bundle
+    trained without sentence vectors, which the cascade reads as it is."""
     directory = directory or bundle_dir("cascade")
-    gate = load_models(directory).gate
-    if gate is None:
+    models = load_models(directory)
+    gate = models.gate
+    if gate is None and models.embeddings:
         raise ConfigError(f"{directory} holds no cascade gate; rebuild it with `analyzer train` (--encoder cascade)")
     return gate
 
@@ -99,8 +101,8 @@ def learned_reader(
             f"{directory} was trained with the {loaded.encoder} encoder, not {wanted}; "
             f"rebuild it with `analyzer train --encoder {encoder}`"
         )
-    if encoder != "cascade":
-        return LearnedReader(annotator, loaded, kinds)
+    if encoder != "cascade" or not loaded.embeddings:
+        return LearnedReader(annotator, loaded, kinds)  # a bundle without vectors needs no gate
     value = gate if gate is not None else loaded.gate
     if value is None:
         raise ConfigError(f"{directory} holds no cascade gate; rebuild it with `analyzer train` (--encoder cascade)")
