@@ -153,6 +153,7 @@ def test_the_gate_is_the_highest_that_keeps_the_recall() -> None:
 
 
 def test_worker_processes_read_the_cascade_as_one_process_does(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
     small = real_store(tmp_path / "store", LEARNED_MESSAGES)
     settings = PipelineSettings()
     found = []
