@@ -47,7 +47,9 @@ def test_the_shipped_static_bundle_is_trained_on_every_thread_with_the_static_en
     assert static.manifest["threads"] == minilm.manifest["threads"] and len(static.manifest["threads"]) >= 45
     assert static.manifest["data_hash"] == minilm.manifest["data_hash"]
     assert all(v.shape == (STATIC_DIMENSION,) for v in static.prototypes.values())
-    assert "cross_validation" in static.manifest
+    # alone, it records its own cross-validation; written with the cascade, the MiniLM bundle
+    # records the cascade's
+    assert "cross_validation" in (static.manifest if static.manifest["rebuild"] != "analyzer train" else minilm.manifest)
     with pytest.raises(ConfigError, match="word2vec"):
         bundle_dir("word2vec")
 
