@@ -200,3 +200,28 @@ def test_refreshing_one_threads_totals_does_not_read_every_mention(tmp_path: Pat
     reading_mentions = [plan for plan in plans if "mentions" in plan]
     assert reading_mentions and all("mentions_thread" in plan for plan in reading_mentions)
     assert not any("mentions_target" in plan for plan in plans)
+
+
+def test_who_answered_whom_is_the_same_from_the_totals_and_from_the_argument_graph(real_store: Path) -> None:
+    """The People page adds up the SQL totals; notebooks ask ``api.interaction_matrix`` of
+    the argument graph. Both count one per (reply, answered message, label) between two
+    different people, so on the same store they must agree pair for pair. (They did not:
+    the graph kept one responds-to edge per pair of nodes, so a reply's blocks overwrote
+    its rolled-up label, and it counted people answering themselves.)"""
+    from collections import Counter
+
+    from analyzer import api
+
+    connection = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
+    sql = queries.interactions(connection, None, (), people=100_000)
+    from_sql = Counter({(r["from"], r["to"], label): int(r[label]) for _, r in sql.iterrows()
+                        for label in ("agree", "disagree", "mixed", "neutral") if r[label]})
+    with api.open_store(real_store) as store:
+        debate = api.load_debate(store)
+    names = api.person_names(debate)
+    from_graph = Counter({(names[i.source], names[i.target], label): count
+                          for i in api.interaction_matrix(api.argument_graph(debate))
+                          for label, count in (("agree", i.agree), ("disagree", i.disagree), ("mixed", i.mixed),
+                                               ("neutral", i.neutral)) if count})
+    assert sum(from_sql.values()) > 100 and {k[2] for k in from_sql} == {"agree", "disagree", "mixed", "neutral"}
+    assert from_graph == from_sql
