@@ -153,7 +153,9 @@ def test_totals_equal_the_full_table_sql_on_the_real_store(real_store: Path) -> 
 def test_a_thread_analysed_again_or_forgotten_keeps_the_totals_right(store: Store) -> None:
     connection = store.connection
     scopes = _scopes(connection)
-    thread_id = str(scopes[1][0])
+    debated = scopes[1]
+    assert debated
+    thread_id = str(debated[0])
     analyses = load_analyses(store, [thread_id])
     thread = load_thread(store, thread_id)
     assert thread is not None and len(analyses) > 2
