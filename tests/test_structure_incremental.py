@@ -233,6 +233,51 @@ def test_a_person_whose_id_moves_is_rewritten_on_every_earlier_message(tmp_path:
         assert every_table(store) == from_scratch(store, tmp_path, segment=False)
 
 
+def test_a_posting_a_changed_patch_leaves_is_linked_again(tmp_path: Path) -> None:
+    """Two patches sent without References, 3 hours apart, are one posting across two
+    threads. A late patch in the first one's thread (dated days before) moves that unit's
+    first date away: the second patch, whose thread received nothing, is a posting of
+    its own again (the group a changed patch mail was in is relinked, not only its new one)."""
+    diff = "diff --git a/x b/x\n"
+    first = [msg("x@x", subject="[PATCH 1/2] KVM: one", body=diff, date="2026-01-01T10:00:00+00:00"),
+             msg("y@x", subject="[PATCH 2/2] KVM: two", body=diff, date="2026-01-01T13:00:00+00:00")]
+    late = msg("z@x", subject="[PATCH 2/2] KVM: other two", body=diff, in_reply_to="x@x", references=("x@x",),
+               date="2025-12-28T10:00:00+00:00")
+    with Store.open(tmp_path / "s.db") as store:
+        store.write_batch(first, [], [], {})
+        _structure(store)
+        assert dict(store.connection.execute("SELECT message_id, root_message_id FROM series_patches")) == {
+            "x@x": "x@x", "y@x": "x@x"}
+        store.write_batch([late], [], [], {})
+        assert _structure(store).components == 1
+        assert dict(store.connection.execute("SELECT message_id, root_message_id FROM series_patches"))["y@x"] == "y@x"
+        assert every_table(store) == from_scratch(store, tmp_path, segment=False)
+
+
+def test_a_unit_whose_first_patch_changes_author_gets_its_join_atoms_again(tmp_path: Path) -> None:
+    """A person split in two (a third name on an address makes it shared, so it links
+    nothing): the first patch of a unit changes author, so the unit's first date, and
+    the ``join`` atoms of its other patch (whose thread and author did not change), move."""
+    diff = "diff --git a/x b/x\n"
+    first = [
+        msg("p1@x", subject="[PATCH 1/2] KVM: one", author="Xa Yb <s@x.org>", body=diff,
+            date="2026-01-01T00:00:00+00:00"),
+        msg("p2@x", subject="[PATCH 2/2] KVM: two", author="Ana Lima <a@x.org>", body=diff, in_reply_to="p1@x",
+            references=("p1@x",), date="2026-01-01T20:00:00+00:00"),
+        msg("bridge@x", subject="hello", author="Ana Lima <s@x.org>"),
+        *(msg(f"note{i}@x", subject=f"note {i}", author="Ana Lima <a@x.org>") for i in range(3)),
+    ]
+    with Store.open(tmp_path / "s.db") as store:
+        store.write_batch(first, [], [], {})
+        _structure(store)
+        assert len({r[0] for r in store.connection.execute("SELECT person_id FROM message_authors")}) == 1
+        store.write_batch([msg("third@x", subject="hi", author="Cy Dee <s@x.org>")], [], [], {})
+        summary = _structure(store)
+        assert summary.components == 1 and summary.series_groups >= 1
+        assert dict(store.connection.execute("SELECT message_id, person_id FROM message_authors"))["p1@x"] != "a@x.org"
+        assert every_table(store) == from_scratch(store, tmp_path, segment=False)
+
+
 def test_a_run_stopped_before_it_commits_leaves_the_store_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
