@@ -191,6 +191,8 @@ CREATE TABLE thread_cycles (
 CREATE TABLE segment_pending (
     thread_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
+-- What a run left before these tables existed is not theirs to build on: from scratch.
+DELETE FROM structure_state WHERE key = 'structured_row';
 """ + SERIES_INDEX
 """Migration 11 of analyzer/store/schema.py. A store without the ``structured_row`` mark
 (every store from before it) is structured from scratch by its next run."""
