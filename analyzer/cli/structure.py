@@ -69,18 +69,23 @@ def structure_command(
     ] = 0,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rethread every message, as the first run does, not only what new mail touches.")
+    ] = False,
 ) -> None:
-    """Thread every stored message, link patch-series versions, merge people's identities
-    and segment messages whose thread changed (on every core by default, or on a Dask
-    cluster: --engine dask --scheduler ADDR). Run it after `analyzer ingest`; `threads` and
-    `show` also run it by themselves when new mail was stored."""
+    """Thread the messages stored since the last run with every message they connect to,
+    link patch-series versions, merge people's identities and segment messages whose
+    thread changed (on every core by default, or on a Dask cluster: --engine dask
+    --scheduler ADDR). Run it after `analyzer ingest`; `threads` and `show` also run it by
+    themselves when new mail was stored."""
     show = True if progress is None else progress
 
     def run() -> StructureSummary:
         runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
         with Store.open(db) as store:
             return rebuild_structure(
-                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"), runner=runner
+                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"),
+                runner=runner, full=full,
             )
 
     summary = guarded(run)
@@ -158,7 +163,7 @@ def show_command(
 
 def _refresh(store: Store) -> None:
     """Rebuild when mail was stored since the last build, with the same aliases and
-    MAINTAINERS as then (threading is cheap; only changed threads are re-segmented)."""
+    MAINTAINERS as then (only what the new mail touches is rethreaded and re-segmented)."""
     if not needs_rebuild(store):
         return
     state = structure_state(store)
