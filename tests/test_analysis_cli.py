@@ -116,6 +116,20 @@ def test_a_failure_an_earlier_run_recorded_keeps_the_exit_status_1_until_retried
     assert json.loads(_run("analyze", "--db", str(db), "--method", "rules", "--json"))["analysed"] == 0
 
 
+def test_structure_exits_1_while_a_message_an_earlier_run_could_not_segment_remains(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _run("ingest", str(CORPUS / "kvm.mbox"), "--db", str(db), "--json")
+    _run("structure", "--db", str(db), "--json")
+    with sqlite3.connect(db) as con:
+        message_id, thread_id = con.execute("SELECT message_id, thread_id FROM thread_members LIMIT 1").fetchone()
+        con.execute("INSERT INTO stage_failures(stage, message_id, thread_id, reason, detail, version) "
+                    "VALUES ('segment', ?, ?, 'ValueError', '', 'earlier')", (message_id, thread_id))
+    again = runner.invoke(app, ["structure", "--db", str(db), "--json"])
+    assert again.exit_code == 1, again.output
+    assert json.loads(again.stdout)["failed"] == 0
+    assert "1 messages were recorded as not segmented by earlier runs" in again.stderr
+
+
 def test_analyze_stores_traceable_results_and_is_incremental(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     _run("ingest", str(CORPUS / "kvm.mbox"), str(CORPUS / "kvmarm.mbox"), "--db", str(db), "--json")

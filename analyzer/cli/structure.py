@@ -29,6 +29,7 @@ from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store, StoredMessage
 from analyzer.workers import EngineName, choose_runner
 from analyzer.thread.records import SeriesVersion
+from analyzer.store.failures import failure_counts
 from analyzer.store.structure import (
     StructureSummary,
     ThreadOverview,
@@ -80,15 +81,17 @@ def structure_command(
     themselves when new mail was stored."""
     show = True if progress is None else progress
 
-    def run() -> StructureSummary:
+    def run() -> tuple[StructureSummary, int]:
         runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
         with Store.open(db) as store:
-            return rebuild_structure(
+            done = rebuild_structure(
                 store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"),
                 runner=runner, full=full,
             )
+            # what the store lacks after the run, earlier runs' failures included
+            return done, failure_counts(store).get("segment", 0)
 
-    summary = guarded(run)
+    summary, outstanding = guarded(run)
     if as_json:
         print(json.dumps(summary.as_dict()))
     else:
@@ -96,7 +99,7 @@ def structure_command(
             out.print(f"{key}: {value}", highlight=False)
         if summary.segmenter is None:
             err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
-    exit_on_failures(summary.failed, "segmented", db)
+    exit_on_failures(summary.failed, "segmented", db, outstanding=outstanding)
 
 
 @commands.command("threads")
