@@ -181,6 +181,8 @@ def behaviour_rows(thread: ThreadView, kinds: Mapping[str, str]) -> tuple[Rows, 
         weak: dict[str, list[WeakMention]] = {}
         for w in view.weak:
             weak.setdefault(w.target, []).append(w)
+        # an entry named only inside a longer catalogue name is that name's part, not a candidate
+        weak = {t: ws for t, ws in weak.items() if any(w.longest for w in ws)}
         first: dict[str, Mention] = {}
         for m in view.rules.mentions:
             if m.kind == "behaviour":

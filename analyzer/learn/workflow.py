@@ -23,7 +23,7 @@ from analyzer.learn.model import MODEL_DIR, Combination, LearnedModels, save_mod
 from analyzer.learn.training import TrainingSettings, TrainingThread, data_hash, library_versions, train_models
 from analyzer.learn.views import ThreadView, view_thread
 
-DEFAULT_COMBINATION = Combination(positions="union", relations="model", decisions="union", behaviours="rules")
+DEFAULT_COMBINATION = Combination(positions="union", relations="model", decisions="union", behaviours="union")
 """What thread-held-out cross-validation chose (docs/analysis.md): per task, the better of the
 model (or the model and the rules together) and the rules alone. Behaviour links: the rules'
 linker over the kernel-built catalogue scored 0.753 pooled against 0.744 for the learned

@@ -14,6 +14,7 @@ the catalogue and ``analyzer/data/behaviour_patterns.yaml``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -616,25 +617,39 @@ class WeakIndex:
     def find(self, text: str) -> list[WeakFound]:
         """Every loose mention in ``text`` (read up to ``WEAK_MAX_CHARS``), by position."""
         text = text[:WEAK_MAX_CHARS]
-        words = [(m.start(), m.end(), self._variant.get(m.group().lower(), m.group().lower())) for m in _TOKEN.finditer(text)]
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a character whose lower case is longer: offsets must hold
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        variant = self._variant
+        words = [(m.start(), m.end(), variant.get(w, w)) for m in _TOKEN.finditer(lowered) for w in (m.group(),)]
+        prefixes, keys = self._prefixes, self._keys
         found: list[WeakFound] = []
-        for i, (start, _, _) in enumerate(words):
+        for i, (start, _, first) in enumerate(words):
+            if first not in prefixes:
+                continue
             key = ""
             for j in range(i, min(i + WEAK_MAX_WORDS, len(words))):
                 if j > i and text[words[j - 1][1] : words[j][0]] not in _JOINERS:
                     break
                 key += words[j][2]
-                if key not in self._prefixes:
+                if key not in prefixes:
                     break
-                for target, form, name in self._keys.get(key, ()):
+                for target, form, name in keys.get(key, ()):
                     end = words[j][1]
                     alone = (start == 0 or text[start - 1] not in _IDENTIFIER_EDGE) and (end >= len(text) or text[end] not in _IDENTIFIER_EDGE)
                     found.append(WeakFound(start, end, target, form, alone, True, text[start:end] == name))
         if found and self._suppress is not None:
             # where the rules link nothing: URLs, paths, file names, subject tags
             spans = [m.span() for m in self._suppress.finditer(text)]
-            found = [f for f in found if not any(a < f.end and f.start < b for a, b in spans)]
+            starts = [a for a, _ in spans]
+            found = [f for f in found if not _in_spans(f, spans, starts)]
         return _mark_covered(found)
+
+
+def _in_spans(found: WeakFound, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Whether ``found`` overlaps one of ``spans`` (sorted, not overlapping each other)."""
+    at = bisect.bisect_left(starts, found.end) - 1
+    return at >= 0 and spans[at][1] > found.start
 
 
 def _mark_covered(found: list[WeakFound]) -> list[WeakFound]:
