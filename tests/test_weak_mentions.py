@@ -156,3 +156,39 @@ def test_a_loosely_named_entry_the_head_keeps_is_a_mention_that_explains_itself(
     assert "FEAT_PMUv3" not in {m.target for m in _mentions((rule,), scores, "m1", _models(0.5, "model"))}
     # the rules alone: nothing added, nothing dropped
     assert _mentions((rule,), scores, "m1", _models(0.5, "rules")) == (rule,)
+
+
+def test_a_thread_read_end_to_end_gives_loose_names_their_own_mentions() -> None:
+    """view_thread finds the loose names (own text, the quote a reply answers) and the
+    learned reading turns those its head keeps into mentions with span, score and signals."""
+    from analyzer.analysis.catalogue import load_catalogue
+    from analyzer.analysis.label import thread_inputs, unique_messages
+    from analyzer.learn.apply import learned_analysis
+    from analyzer.learn.encoder import NoVectors
+    from analyzer.learn.views import view_thread
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+    from tests.factories import msg, reply
+
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    root = msg("root@x", subject="[PATCH] KVM: arm64: restore the counters", body="We restore them with the one-reg API now.\n")
+    answer = reply(root, "a@x", body="> We restore them with the one-reg API now.\n\nFine by me.\n")
+    [thread] = thread_inputs(unique_messages([root, answer]))
+    view = view_thread(thread, annotator)
+    weak = {v.message.message_id: {(w.target, w.place, w.text) for w in v.weak} for v in view.messages}
+    assert ("KVM_SET_ONE_REG", "own", "one-reg") in weak["root@x"]
+    assert ("KVM_SET_ONE_REG", "quote", "one-reg") in weak["a@x"]
+    # a head that trusts a loose name standing alone in the own text, and nothing else
+    head = LinearHead("behaviour", ("no", "yes"), ("weak.own.alias.alone",), np.ones(1), 0, np.array([[8.0]]), np.array([-4.0]))
+    models = LearnedModels(
+        heads={"behaviour": head}, thresholds={"behaviour": 0.5}, prototypes={},
+        combination=Combination(positions="rules", relations="rules", decisions="rules", behaviours="union"),
+    )
+    kinds = {b.id: b.kind for b in load_catalogue(None)}
+    analysis = {m.message_id: m for m in learned_analysis(view, models, NoVectors(), kinds).messages}
+    [linked] = [m for m in analysis["root@x"].mentions if m.target == "KVM_SET_ONE_REG"]
+    assert root.body[linked.start : linked.end] == "one-reg" == linked.text
+    assert linked.confidence == pytest.approx(0.982, abs=0.001)
+    assert linked.signals[0].startswith("model:behaviour 0.98") and "weak:own/alias/alone" in linked.signals
+    assert "rule:linker" not in linked.signals  # the rules do not link "one-reg": the head added it
+    assert not [m for m in analysis["a@x"].mentions if m.target == "KVM_SET_ONE_REG"]

@@ -143,7 +143,7 @@ def view_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSet
 
 def weak_index(annotator: Annotator) -> WeakIndex | None:
     """The loose-name index of the annotator's behaviour linker, built once per linker."""
-    linker = getattr(annotator, "_linker", None)
+    linker = annotator.linker
     return linker.weak if isinstance(linker, BehaviourLinker) else None
 
 
