@@ -150,8 +150,9 @@ def test_a_loosely_named_entry_the_head_keeps_is_a_mention_that_explains_itself(
     new = by_target["KVM_SET_ONE_REG"]
     assert (new.start, new.end, new.text, new.confidence) == (10, 17, "one-reg", 0.8)
     assert new.signals == ("model:behaviour 0.80", "weak:own/alias/alone")
-    # under union the rules' link stays, with the head's score beside it
-    assert by_target["FEAT_PMUv3"].signals[:2] == ("model:behaviour 0.20", "rule:linker")
+    # under union the rules' link stays with the rules' confidence, the head's score beside it
+    assert by_target["FEAT_PMUv3"].signals[:2] == ("rule:linker", "model:behaviour 0.20")
+    assert by_target["FEAT_PMUv3"].confidence == 1.0
     # under model the head may drop a rules' link too
     assert "FEAT_PMUv3" not in {m.target for m in _mentions((rule,), scores, "m1", _models(0.5, "model"))}
     # the rules alone: nothing added, nothing dropped

@@ -193,8 +193,9 @@ def _cued_sentence(view: MessageView, kind: str) -> Sentence | None:
 def _mentions(
     mentions: tuple[Mention, ...], scores: dict[tuple[str, str], BehaviourScore], message_id: str, models: LearnedModels
 ) -> tuple[Mention, ...]:
-    """The rules' links (all of them under ``union``, those the head keeps under ``model``)
-    and every loosely named entry the head scores at its threshold, as a Mention whose span
+    """The rules' links (all of them, with the rules' confidence, under ``union``; those the
+    head keeps, with its probability, under ``model``) and every loosely named entry the
+    head scores at its threshold, as a Mention whose span
     is the loose name, with the head's probability and how the entry was named."""
     mode = models.combination.behaviours
     if mode == "rules" or not scores:
@@ -207,8 +208,11 @@ def _mentions(
             continue
         s = scores.get((message_id, m.target))
         p = s.probability if s is not None else 1.0
-        if p >= threshold or mode == "union":
-            named = s.candidate.signals if s is not None else ()
+        named = s.candidate.signals if s is not None else ()
+        if mode == "union":
+            # kept whatever the head says: the rules' confidence stays, the head's score explains
+            kept.append(replace(m, signals=("rule:linker", _signal("behaviour", p), *named)))
+        elif p >= threshold:
             kept.append(replace(m, confidence=round(p, 3), signals=(_signal("behaviour", p), "rule:linker", *named)))
     for (mid, _), s in sorted(scores.items()):
         c = s.candidate
