@@ -193,3 +193,10 @@ def test_a_thread_read_end_to_end_gives_loose_names_their_own_mentions() -> None
     assert linked.signals[0].startswith("model:behaviour 0.98") and "weak:own/alias/alone" in linked.signals
     assert "rule:linker" not in linked.signals  # the rules do not link "one-reg": the head added it
     assert not [m for m in analysis["a@x"].mentions if m.target == "KVM_SET_ONE_REG"]
+
+
+def test_loose_name_signals_read_as_words() -> None:
+    from analyzer.evidence import signal_text
+
+    assert signal_text("weak:own/alias/alone") == "named loosely: alias in own text, alone"
+    assert signal_text("weak:quote/id") == "named loosely: id in answered quote"
