@@ -26,6 +26,7 @@ from analyzer.store.analysis import (
     unthreaded_analyses,
 )
 from analyzer.store.db import Store
+from analyzer.store.failures import failed_threads, failure_counts
 from analyzer.store.structure import (
     authors_of,
     roles_known,
@@ -48,6 +49,9 @@ class AnalyzeReport:
     failed: int = 0
     """Messages of the threads analysed by this run that could not be analysed (each
     recorded in the store with its reason; the rest of their thread was analysed)."""
+    outstanding: int = 0
+    """Messages recorded as not analysed after the run: this run's failures and those of
+    earlier runs that were not tried again (their thread and the pipeline unchanged)."""
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -57,6 +61,7 @@ class AnalyzeReport:
             "forgotten": self.forgotten,
             "messages": self.messages,
             "failed": self.failed,
+            "outstanding": self.outstanding,
         }
 
 
@@ -95,6 +100,7 @@ def analyze_store(
     reader: ThreadReader | None = None,
     engine: Engine | None = None,
     inputs_in_workers: bool = False,
+    retry_failed: bool = False,
 ) -> AnalyzeReport:
     """``reader`` reads each thread in this process (default: the rules with
     ``annotator``); give the learned reader to use the models. ``engine`` reads them
@@ -106,12 +112,17 @@ def analyze_store(
     ones (for the progress bar), once to analyse them. ``inputs_in_workers``: the
     engine's workers run on this machine and read each thread's bodies and segmentations
     from the store themselves (:class:`analyzer.stored_threads.StoredThread`); the
-    results are the same."""
+    results are the same.
+
+    A message the reading failed on is recorded with its thread's fingerprint and, the
+    same input failing the same way, not tried again while its thread and the pipeline
+    stay the same; ``retry_failed`` reads those threads again (a failure of the machine
+    rather than of the input, such as memory running out, may pass the second time)."""
     progress = progress or NoProgress()
     run = engine or inline_engine(reader or rules_reader(_required(annotator), settings))
     known = roles_known(store)
     threads = stale_threads = stale_messages = 0
-    for size, stale in _stale_pages(store, pipeline_fingerprint, known, force):
+    for size, stale in _stale_pages(store, pipeline_fingerprint, known, force, retry_failed):
         threads += size
         stale_threads += len(stale)
         stale_messages += sum(len(s.thread.message_ids) for s in stale)
@@ -121,7 +132,7 @@ def analyze_store(
     def inputs() -> Iterator[ThreadInput | StoredThread]:
         if not stale_threads:
             return
-        for _, stale in _stale_pages(store, pipeline_fingerprint, known, force):
+        for _, stale in _stale_pages(store, pipeline_fingerprint, known, force, retry_failed):
             for entry in stale:
                 in_flight.append(entry)
                 if inputs_in_workers:
@@ -158,21 +169,25 @@ def analyze_store(
         raise RuntimeError(f"the engine returned no result for {len(in_flight)} threads")
     progress.finish()
     forgotten = forget_threads(store, unthreaded_analyses(store))
-    return AnalyzeReport(threads, analysed, threads - analysed, forgotten, messages, failed)
+    outstanding = failure_counts(store).get("analyze", 0)
+    return AnalyzeReport(threads, analysed, threads - analysed, forgotten, messages, failed, outstanding)
 
 
-def _stale_pages(store: Store, pipeline: str, known: bool, force: bool) -> Iterator[tuple[int, list[_Stale]]]:
-    """(threads in the page, those whose fingerprint changed) for each page of threads."""
+def _stale_pages(store: Store, pipeline: str, known: bool, force: bool,
+                 retry_failed: bool = False) -> Iterator[tuple[int, list[_Stale]]]:
+    """(threads in the page, those whose fingerprint changed, or with recorded failures
+    when ``retry_failed``) for each page of threads."""
     for page in thread_pages(store, PAGE):
         ids = [m for thread in page for m in thread.message_ids]
         authors = authors_of(store, ids)
         previous = previous_versions(series_touching(store, ids))
         segmented = segmentation_versions_of(store, ids)
         done = fingerprints_of(store, [t.thread_id for t in page])
+        retry = failed_threads(store, "analyze", [t.thread_id for t in page]) if retry_failed else set()
         stale = []
         for thread in page:
             fingerprint = thread_fingerprint(thread, authors, pipeline, known, previous, segmented)
-            if force or done.get(thread.thread_id) != fingerprint:
+            if force or thread.thread_id in retry or done.get(thread.thread_id) != fingerprint:
                 stale.append(_Stale(thread, fingerprint, authors, previous))
         yield len(page), stale
 

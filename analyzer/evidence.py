@@ -4,7 +4,8 @@ Every record the analysis produces (claim, message position, reply relation, dec
 behaviour mention) carries a score and the signals that fired: ``model:<what> <p>`` (a
 learned head's probability), ``rule:<cue id>`` (a cue rule), ``structure:<what>`` (a
 trailer, a series posting), ``feature:<name>`` (the features that weighed most in a
-model's choice). This module turns them into one line a reader can check, and leaves
+model's choice), ``weak:<place>/<form>[/alone]`` (how a behaviour the head linked was
+loosely named: ``weak:own/alias/alone``). This module turns them into one line a reader can check, and leaves
 out the labels below a confidence the reader chooses, everywhere at once: the views,
 graphs, timelines and reports are built from the ``Debate`` it returns, so nothing shows
 a label the reader hid. Pure functions over plain records.
@@ -49,7 +50,14 @@ def signal_text(signal: str) -> str:
         return f"rule cue {what}" if "." in what else f"rule {what}"
     if source == "structure":
         return f"structure: {what.replace(':', ' ', 1)}"
+    if source == "weak":  # own/alias/alone -> named loosely: alias in own text, alone
+        place, _, rest = what.partition("/")
+        form, _, alone = rest.partition("/")
+        return f"named loosely: {form or 'name'} in {_PLACE_WORDS.get(place, place)}" + (", alone" if alone else "")
     return f"{source} {what}"
+
+
+_PLACE_WORDS = {"own": "own text", "patch": "patch", "subject": "subject", "quote": "answered quote"}
 
 
 def signals_text(signals: Sequence[str]) -> str:

@@ -1,4 +1,4 @@
-"""Decisions, relations and positions cross-validated over several grouped splits of the 45
+"""Decisions, relations, positions and behaviours cross-validated over several grouped splits of the 45
 annotated threads (the default split and ``--splits - 1`` shuffled ones, series and topics
 still kept together). Without ``--embeddings`` no sentence vectors are read: neither the
 decision nor the relation head reads them by default, so their figures are those of
@@ -53,8 +53,10 @@ def main() -> None:
         )
         e = result.pooled["learned"]
         by = result.pooled_by_source
+        rules = result.pooled["rules"]
         rows.append((
             e.decisions.f1, e.relations.accuracy, e.relations.macro_f1, e.positions.f1,
+            e.behaviours.f1, e.behaviours.precision, e.behaviours.recall, rules.behaviours.f1,
             *(by[source]["learned"].positions.f1 for source in ("silver", "gold") if source in by),
         ))
         name = "default" if seed == 0 else f"seed {seed}"
@@ -65,7 +67,8 @@ def main() -> None:
 
 def _figures(row: tuple[float, ...]) -> str:
     text = f"decisions F1 {row[0]:.3f}  relations acc {row[1]:.3f} macro-F1 {row[2]:.3f}  positions F1 {row[3]:.3f}"
-    return text + (f" (silver {row[4]:.3f}, gold {row[5]:.3f})" if len(row) == 6 else "")
+    text += f" (silver {row[8]:.3f}, gold {row[9]:.3f})" if len(row) == 10 else ""
+    return text + f"  behaviours F1 {row[4]:.3f} (P {row[5]:.3f} / R {row[6]:.3f}; rules {row[7]:.3f})"
 
 
 if __name__ == "__main__":

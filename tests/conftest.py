@@ -4,13 +4,14 @@ skip with a reason when it is absent, except under CI (CI=true), where absence f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import cast
 from pathlib import Path
 
 import pytest
 
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
-from analyzer.ingest.sources import ReadOptions
+from analyzer.ingest.sources import ReadOptions, SourceFormat
 from analyzer.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def require_shared(*parts: str) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "test.db")
     yield opened
     opened.close()
@@ -46,7 +47,7 @@ IngestFn = Callable[..., IngestReport]
 def run_ingest(store: Store) -> IngestFn:
     def run(*targets: str | Path, fmt: str = "auto", jobs: int = 1, **read: object) -> IngestReport:
         options = IngestOptions(read=ReadOptions(**read), jobs=jobs)  # type: ignore[arg-type]
-        return ingest(store, [(str(t), fmt) for t in targets], options)  # type: ignore[list-item]
+        return ingest(store, [(str(t), cast("SourceFormat", fmt)) for t in targets], options)
 
     return run
 

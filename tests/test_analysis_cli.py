@@ -89,6 +89,47 @@ def test_eval_of_saved_predictions_equals_eval_of_the_mbox(tmp_path: Path) -> No
     assert "positions_any_stance" in table and "macro-F1" in table
 
 
+def test_a_failure_an_earlier_run_recorded_keeps_the_exit_status_1_until_retried(tmp_path: Path) -> None:
+    """Exit 0 means the store's results are complete: a message an earlier run could not
+    analyse (recorded, its input unchanged, so not tried again) still makes a re-run exit
+    1 and say so; --retry-failed reads its thread again and, the fault gone (as memory
+    running out would be), clears it."""
+    db = tmp_path / "s.db"
+    _run("ingest", str(CORPUS / "kvm.mbox"), "--db", str(db), "--json")
+    _run("analyze", "--db", str(db), "--method", "rules", "--json")
+    with sqlite3.connect(db) as con:
+        message_id, thread_id = con.execute(
+            "SELECT message_id, thread_id FROM claims ORDER BY message_id LIMIT 1").fetchone()
+        con.execute("DELETE FROM claims WHERE message_id = ?", (message_id,))
+        con.execute("INSERT INTO stage_failures(stage, message_id, thread_id, reason, detail, version) "
+                    "VALUES ('analyze', ?, ?, 'MemoryError', '', 'earlier')", (message_id, thread_id))
+    again = runner.invoke(app, ["analyze", "--db", str(db), "--method", "rules", "--json"])
+    assert again.exit_code == 1, again.output
+    assert json.loads(again.stdout)["analysed"] == 0 and json.loads(again.stdout)["outstanding"] == 1
+    assert "1 messages were recorded as not segmented or analysed by earlier runs" in again.stderr
+    assert "--retry-failed" in again.stderr
+    retried = json.loads(_run("analyze", "--db", str(db), "--method", "rules", "--json", "--retry-failed"))
+    assert (retried["analysed"], retried["failed"], retried["outstanding"]) == (1, 0, 0)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM stage_failures").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM claims WHERE message_id = ?", (message_id,)).fetchone()[0] > 0
+    assert json.loads(_run("analyze", "--db", str(db), "--method", "rules", "--json"))["analysed"] == 0
+
+
+def test_structure_exits_1_while_a_message_an_earlier_run_could_not_segment_remains(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _run("ingest", str(CORPUS / "kvm.mbox"), "--db", str(db), "--json")
+    _run("structure", "--db", str(db), "--json")
+    with sqlite3.connect(db) as con:
+        message_id, thread_id = con.execute("SELECT message_id, thread_id FROM thread_members LIMIT 1").fetchone()
+        con.execute("INSERT INTO stage_failures(stage, message_id, thread_id, reason, detail, version) "
+                    "VALUES ('segment', ?, ?, 'ValueError', '', 'earlier')", (message_id, thread_id))
+    again = runner.invoke(app, ["structure", "--db", str(db), "--json"])
+    assert again.exit_code == 1, again.output
+    assert json.loads(again.stdout)["failed"] == 0
+    assert "1 messages were recorded as not segmented by earlier runs" in again.stderr
+
+
 def test_analyze_stores_traceable_results_and_is_incremental(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     _run("ingest", str(CORPUS / "kvm.mbox"), str(CORPUS / "kvmarm.mbox"), "--db", str(db), "--json")

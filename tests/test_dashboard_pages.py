@@ -163,7 +163,7 @@ def test_people_page_shows_matrix_camps_and_stances(app: AppTest, debate: Debate
     for (person, position), counts in cells.items():
         assert matrix[names[person]][position] == f"{counts.supports} / {counts.opposes}"
     with api.open_store(sample_db) as store:  # every labelled reply, quote by quote, as the store totals them
-        pairs = queries.interactions(store.connection, None, queries.automated_people(store.connection))
+        pairs = queries.interactions(store.connection, None, tuple(queries.automated_people(store.connection)))
     disagreed = {(row["from"], row["to"]): row["disagree"] for _, row in pairs.iterrows() if row["disagree"]}
     assert disagreed, "the sample debate has disagreeing replies"
     assert {(row, column): int(count) for row, counts in answered.items() for column, count in counts.items()

@@ -215,8 +215,8 @@ def test_behaviours_match_the_graph_index(connection: sqlite3.Connection, bots: 
     rows = page.rows.set_index("behaviour")
     for behaviour, uses in index.items():
         assert rows.loc[behaviour, "messages"] == len({u.message_id for u in uses})
-    uses = queries.behaviour_uses(connection, scope, page.rows["behaviour"].iloc[0], limit=1000)
-    assert uses.total == len(index[page.rows["behaviour"].iloc[0]])
+    listed = queries.behaviour_uses(connection, scope, page.rows["behaviour"].iloc[0], limit=1000)
+    assert listed.total == len(index[page.rows["behaviour"].iloc[0]])
 
 
 def test_camps_match_the_graph_views_and_leave_robots_out(connection: sqlite3.Connection, bots: tuple[str, ...],
@@ -261,8 +261,13 @@ def test_the_cache_stays_within_its_bytes() -> None:
     for key in range(10):
         assert cache.get_or_compute(key, lambda: frame.copy()) is not None
     assert len(cache) == 3 and cache.current_bytes <= 3 * size
-    calls = []
-    cache.get_or_compute(9, lambda: calls.append(1) or frame)
+    calls: list[int] = []
+
+    def compute() -> pd.DataFrame:
+        calls.append(1)
+        return frame
+
+    cache.get_or_compute(9, compute)
     assert calls == [], "a kept value is served from the cache"
     huge = pd.DataFrame({"text": ["y" * 1000] * 1000})
     assert cache.get_or_compute("huge", lambda: huge) is huge and "huge" not in cache._entries

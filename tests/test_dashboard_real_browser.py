@@ -134,6 +134,23 @@ def test_search_finds_an_identifier_prefix_and_opens_the_message(browser: Any, s
     page.close()
 
 
+def test_the_cross_thread_pages_take_the_confidence_cutoff_from_the_url(browser: Any, server: str,
+                                                                           real_store: Path) -> None:
+    """The Decisions page counts only the decisions scored at or above ``?min_confidence``,
+    as the Thread page does, and keeps the cut-off in its sidebar slider."""
+    with sqlite3.connect(real_store) as connection:
+        total, kept = connection.execute("SELECT count(*), sum(confidence >= 0.9) FROM decisions").fetchone()
+    assert 0 < kept < total, "the cut-off must have something to hide"
+    page = _open(browser, f"{server}/decisions", f"of {total}")
+    page.close()
+    page = _open(browser, f"{server}/decisions?min_confidence=0.90", f"of {kept}")
+    assert "min_confidence=0.90" in page.url
+    slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']")
+    expect(slider).to_contain_text("0.90")
+    _shot(page, "decisions-cutoff")
+    page.close()
+
+
 def test_the_confidence_cutoff_hides_labels_and_the_rest_explain_themselves(browser: Any, server: str,
                                                                             real_store: Path) -> None:
     with sqlite3.connect(real_store) as connection:

@@ -341,3 +341,21 @@ def test_a_fetch_problem_is_read_from_its_words_not_from_numbers_inside_urls() -
     refused_connection = "HTTPConnectionPool(host='127.0.0.1', port=40404): Max retries exceeded (Connection refused)"
     assert "could not be reached" in fetch_problem(refused_connection)
     assert "no such thread" not in fetch_problem("the download stopped at http://127.0.0.1:40400/x")
+
+
+def test_add_data_says_when_stored_messages_could_not_be_analysed(tmp_path: Path) -> None:
+    """An upload whose messages were stored but some not segmented or analysed is not a
+    plain success: the page's line says how many and where the reasons are."""
+    from dataclasses import replace
+
+    from analyzer.dashboard import intake, loaders
+
+    config = load_config(["--db", str(tmp_path / "s.db")], {})
+    saved = intake.save_upload(config, "ok.mbox", _Trickle(THREAD, 1 << 20), cap=3 << 20)  # type: ignore[arg-type]
+    added = intake.add_upload_file(config, "ok.mbox", saved, annotator=loaders.annotator())
+    assert intake.unprocessed(added) == 0 and "could not" not in intake.describe(added)
+    report = replace(added.report, analysis=replace(added.report.analysis, failed=2))
+    partial = replace(added, report=report)
+    assert intake.unprocessed(partial) == 2
+    assert "2 messages could not be segmented or analysed" in intake.describe(partial)
+    assert "analyzer rejections" in intake.describe(partial)

@@ -179,7 +179,10 @@ def test_a_message_that_cannot_be_analysed_is_recorded_and_the_rest_of_its_threa
     assert "fault-2@example.org" in analysed
     assert store.summary()["failures"] == {"analyze": 1}
     assert "| analyze | 1 |" in summary_markdown(store.summary())
-    assert analyze_store(store, failing, pipeline_fingerprint="test").analysed == 0  # recorded, not retried
+    again = analyze_store(store, failing, pipeline_fingerprint="test")
+    assert (again.analysed, again.failed, again.outstanding) == (0, 0, 1)  # recorded, not retried, still counted
+    retried = analyze_store(store, failing, pipeline_fingerprint="test", retry_failed=True)
+    assert (retried.analysed, retried.failed, retried.outstanding) == (1, 1, 1)  # read again, fails again
     assert analyze_store(store, annotator, pipeline_fingerprint="fixed").failed == 0
     assert load_failures(store) == []
 

@@ -21,13 +21,13 @@ from analyzer import api
 from analyzer.cli import app as cli
 from analyzer.debate import Debate
 from analyzer.errors import ConfigError
-from analyzer.evidence import debate_above, signals_text, why
+from analyzer.evidence import LabelKind, debate_above, signals_text, why
 from analyzer.graph.ids import claim_anchor
 from analyzer.report.markdown import md_text
 from tests.conftest import ROOT, require_shared
 
 CUTOFFS = (0.5, 0.8, 0.95)
-BELOW = {
+BELOW: dict[LabelKind, str] = {
     # Rows of the store a cut-off ``?`` must leave out, per kind. A message position read
     # from cue rules scores a summed weight w, read as w / (w + 1) (analyzer.evidence).
     "claims": "SELECT count(*) FROM claims WHERE confidence < ? {thread}",

@@ -105,7 +105,9 @@ def test_worker_processes_store_the_records_of_one_process(structured: Path, tmp
 def cluster() -> Iterator[str]:
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                           dashboard_address=None)
+    with cluster as local:
         yield local.scheduler_address
 
 

@@ -28,7 +28,8 @@ from analyzer.report.html import environment, render_html
 from analyzer.report.markdown import md_text, render_markdown
 from analyzer.report.model import body_pieces
 from analyzer.report.timeline_svg import layout
-from analyzer.report.write import report_stem, write_report
+from analyzer.report.corpus import report_stem
+from analyzer.report.write import write_report
 from analyzer.store.analysis import save_thread_analysis
 from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from analyzer.report.write import report_stem, write_report
+from analyzer.report.corpus import report_stem
+from analyzer.report.write import write_report
 from tests.debate_factory import HOSTILE_NAME, HOSTILE_SUBJECT, V2_ID, hostile_debate, sample_debate
 
 CHROMIUM = os.environ.get("ANALYZER_CHROMIUM", "/usr/bin/chromium")

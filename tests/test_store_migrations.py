@@ -1,9 +1,10 @@
 """A store written before migrations 7 (identifier parts in the full-text index), 8
-(per-thread totals), 9 (behaviours per thread and month) and 10 (which messages name each
-Message-ID, reply bases) is brought up to date when opened, and loses nothing: every stored
-row is still there, search finds identifiers by their parts, the totals equal the
-full-table SQL, and the next structure run fills migration 10's tables for every stored
-message and stores the structure of the whole-store algorithm.
+(per-thread totals), 9 (behaviours per thread and month), 10 (which messages name each
+Message-ID, reply bases) and 11 (author pairs, patch mails and their atoms, threads
+waiting for segmentation) is brought up to date when opened, and loses nothing: every
+stored row is still there, search finds identifiers by their parts, the totals equal the
+full-table SQL, and the next structure run fills migrations 10's and 11's tables for
+every stored message and stores the structure of the whole-store algorithm.
 
 The version-6 store is the real test store (archive + gold threads) taken back to what
 version 6 held: the full-text index as migration 1 made it (identifiers kept whole), no
@@ -22,7 +23,10 @@ from analyzer.store.thread_components import named_ids, subject_key
 from analyzer.store.summaries import TABLES
 
 SUMMARY_TABLES = (*TABLES, "thread_behaviour_months")
-INDEX_TABLES = ("message_names", "message_reply_bases", "message_index_mark")
+INDEX_TABLES = (
+    "message_names", "message_reply_bases", "message_index_mark",
+    "author_sightings", "thread_cycles", "segment_pending", "series_patch_mails", "series_patch_atoms",
+)
 from tests.test_summaries import assert_same_as_reference, _scopes
 from tests.test_structure_components import stored_structure, whole_store_structure
 
@@ -34,7 +38,11 @@ def _version_6(real_store: Path, path: Path) -> None:
     source, target = sqlite3.connect(real_store), sqlite3.connect(path)
     source.backup(target)
     source.close()
-    target.executescript(VERSION_6_INDEX + "".join(f"DROP TABLE {t};" for t in (*SUMMARY_TABLES, *INDEX_TABLES)) + "PRAGMA user_version = 6;")
+    target.executescript(
+        VERSION_6_INDEX + "".join(f"DROP TABLE {t};" for t in (*SUMMARY_TABLES, *INDEX_TABLES))
+        + "DELETE FROM structure_state WHERE key IN ('structured_row', 'segmenter');"
+        + "PRAGMA user_version = 6;"
+    )
     target.close()
 
 
@@ -46,7 +54,7 @@ def _stored_rows(connection: sqlite3.Connection) -> dict[str, list[tuple[object,
 
 
 def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp_path: Path) -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 10
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 11
     path = tmp_path / "v6.db"
     _version_6(real_store, path)
     old = sqlite3.connect(path)
@@ -55,7 +63,7 @@ def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp
     old.close()
     assert infix_before == (0,), "version 6 could not find an identifier's infix"
     with Store.open(path) as store:
-        assert store.schema_version == 10
+        assert store.schema_version == 11
         assert _stored_rows(store.connection) == before
         assert {m.message_id for m in store.search("EOI_BROADCAST", limit=100)} == {
             mid for (mid,) in store.connection.execute(
@@ -63,10 +71,10 @@ def test_a_version_6_store_is_migrated_without_losing_data(real_store: Path, tmp
         assert store.search("num_LPIs")
         assert_same_as_reference(store.connection, _scopes(store.connection))
     with Store.open(path) as again:  # opening a current store changes nothing
-        assert again.schema_version == 10 and _stored_rows(again.connection) == before
+        assert again.schema_version == 11 and _stored_rows(again.connection) == before
 
 
-def test_structure_fills_migration_10s_tables_for_a_migrated_store(real_store: Path, tmp_path: Path) -> None:
+def test_structure_fills_migrations_10_and_11s_tables_for_a_migrated_store(real_store: Path, tmp_path: Path) -> None:
     path = tmp_path / "v6.db"
     _version_6(real_store, path)
     with Store.open(path) as store:
@@ -89,3 +97,9 @@ def test_structure_fills_migration_10s_tables_for_a_migrated_store(real_store: P
         assert db.execute("SELECT last_row FROM message_index_mark").fetchone()[0] == db.execute(
             "SELECT max(id) FROM messages").fetchone()[0]
         assert stored_structure(store) == whole_store_structure(store)
+        assert db.execute("SELECT sum(messages) FROM author_sightings").fetchone()[0] == db.execute(
+            "SELECT count(*) FROM messages").fetchone()[0]
+        assert db.execute("SELECT value FROM structure_state WHERE key = 'structured_row'").fetchone()[0] == str(
+            db.execute("SELECT max(id) FROM messages").fetchone()[0])
+        assert db.execute("SELECT count(*) FROM series_patch_mails").fetchone()[0] >= db.execute(
+            "SELECT count(*) FROM series_patches").fetchone()[0] > 0

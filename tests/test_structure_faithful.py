@@ -144,9 +144,12 @@ def test_a_cover_letter_without_zero_of_n_is_the_root_its_patches_answer() -> No
 
 
 def test_a_robot_report_with_a_counter_but_no_diff_is_no_patch_but_a_bare_cover_is() -> None:
-    common = {"author_id": "a", "author_email": "a", "date": None, "body": "warning: unused variable\n", "parent_id": None}
-    assert posted_patch("r", "[kvmarm:next 29/32] arch/x.c:1:2: warning", thread_id="r", **common) is None
-    assert posted_patch("c", "[RFC 0/3] KVM: fixes", thread_id="c", **common) is not None
+    def posted(message_id: str, subject: str) -> object:
+        return posted_patch(message_id, subject, author_id="a", author_email="a", date=None, thread_id=message_id,
+                            body="warning: unused variable\n", parent_id=None)
+
+    assert posted("r", "[kvmarm:next 29/32] arch/x.c:1:2: warning") is None
+    assert posted("c", "[RFC 0/3] KVM: fixes") is not None
 
 
 def test_a_patch_titled_reply_without_re_is_a_comment_and_a_diff_without_patch_is_a_posting() -> None:

@@ -153,7 +153,9 @@ def test_totals_equal_the_full_table_sql_on_the_real_store(real_store: Path) -> 
 def test_a_thread_analysed_again_or_forgotten_keeps_the_totals_right(store: Store) -> None:
     connection = store.connection
     scopes = _scopes(connection)
-    thread_id = str(scopes[1][0])
+    debated = scopes[1]
+    assert debated
+    thread_id = str(debated[0])
     analyses = load_analyses(store, [thread_id])
     thread = load_thread(store, thread_id)
     assert thread is not None and len(analyses) > 2
@@ -200,3 +202,77 @@ def test_refreshing_one_threads_totals_does_not_read_every_mention(tmp_path: Pat
     reading_mentions = [plan for plan in plans if "mentions" in plan]
     assert reading_mentions and all("mentions_thread" in plan for plan in reading_mentions)
     assert not any("mentions_target" in plan for plan in plans)
+
+
+def test_who_answered_whom_is_the_same_from_the_totals_and_from_the_argument_graph(real_store: Path) -> None:
+    """The People page adds up the SQL totals; notebooks ask ``api.interaction_matrix`` of
+    the argument graph. Both count one per (reply, answered message, label) between two
+    different people, so on the same store they must agree pair for pair. (They did not:
+    the graph kept one responds-to edge per pair of nodes, so a reply's blocks overwrote
+    its rolled-up label, and it counted people answering themselves.)"""
+    from collections import Counter
+
+    from analyzer import api
+
+    connection = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
+    sql = queries.interactions(connection, None, (), people=100_000)
+    from_sql = Counter({(r["from"], r["to"], label): int(r[label]) for _, r in sql.iterrows()
+                        for label in ("agree", "disagree", "mixed", "neutral") if r[label]})
+    with api.open_store(real_store) as store:
+        debate = api.load_debate(store)
+    names = api.person_names(debate)
+    from_graph = Counter({(names[i.source], names[i.target], label): count
+                          for i in api.interaction_matrix(api.argument_graph(debate))
+                          for label, count in (("agree", i.agree), ("disagree", i.disagree), ("mixed", i.mixed),
+                                               ("neutral", i.neutral)) if count})
+    assert sum(from_sql.values()) > 100 and {k[2] for k in from_sql} == {"agree", "disagree", "mixed", "neutral"}
+    assert from_graph == from_sql
+
+
+def test_the_confidence_cut_off_of_the_cross_thread_views_matches_the_debate_above_it(real_store: Path) -> None:
+    """Above a cut-off the People, Behaviours and Decisions views count only the labels
+    scored at or above it, as the Thread page and the reports do (``debate_above``): the
+    SQL over the full tables must give what the debate cut at the same confidence gives,
+    and, with nothing cut, what the per-thread totals give."""
+    from collections import Counter
+
+    from analyzer import api
+
+    connection = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
+    lowest = min(connection.execute(f"SELECT min(confidence) FROM {t}").fetchone()[0]
+                 for t in ("claims", "relations", "decisions", "mentions"))
+    assert lowest > 1e-6
+    for view in ("people", "interactions", "behaviours"):
+        # the full-table SQL with a cut that hides nothing = the per-thread totals
+        kwargs = {"limit": 10_000} if view != "interactions" else {"people": 10_000}
+        whole = getattr(queries, view)(connection, None, (), **kwargs)
+        cut = getattr(queries, view)(connection, None, (), min_confidence=1e-6, **kwargs)
+        whole, cut = (x.rows if isinstance(x, queries.Page) else x for x in (whole, cut))
+        pd.testing.assert_frame_equal(whole.reset_index(drop=True), cut.reset_index(drop=True), check_dtype=False)
+
+    threshold = float(connection.execute(
+        "SELECT confidence FROM relations ORDER BY confidence LIMIT 1 OFFSET (SELECT count(*) / 2 FROM relations)"
+    ).fetchone()[0])
+    with api.open_store(real_store) as store:
+        debate = api.load_debate(store, min_confidence=threshold)
+    names = api.person_names(debate)
+    graph = api.argument_graph(debate)
+    expected = Counter({(names[i.source], names[i.target], label): n for i in api.interaction_matrix(graph)
+                        for label, n in (("agree", i.agree), ("disagree", i.disagree), ("mixed", i.mixed),
+                                         ("neutral", i.neutral)) if n})
+    frame = queries.interactions(connection, None, (), people=100_000, min_confidence=threshold)
+    got = Counter({(r["from"], r["to"], label): int(r[label]) for _, r in frame.iterrows()
+                   for label in ("agree", "disagree", "mixed", "neutral") if r[label]})
+    everything = queries.interactions(connection, None, (), people=100_000)
+    assert got == expected and 0 < sum(got.values()) < everything[["agree", "disagree", "mixed", "neutral"]].sum().sum()
+
+    analyses = debate.analyses.values()
+    decisions = queries.decisions(connection, None, limit=1, min_confidence=threshold)
+    assert decisions.total == sum(len(a.decisions) for a in analyses)
+    claims_by_person = Counter(names[debate.messages[a.message_id].author_id] for a in analyses for _ in a.claims)
+    people = queries.people(connection, None, (), limit=100_000, min_confidence=threshold).rows
+    assert {r.person: r.claims for r in people.itertuples() if r.claims} == dict(claims_by_person)
+    named = Counter(target for target, _ in {(m.target, a.message_id) for a in analyses for m in a.mentions
+                                             if m.kind == "behaviour"})
+    behaviours = queries.behaviours(connection, None, (), limit=100_000, min_confidence=threshold).rows
+    assert dict(zip(behaviours["behaviour"], behaviours["messages"])) == dict(named)

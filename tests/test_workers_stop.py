@@ -25,7 +25,7 @@ def nap(seconds: float) -> float:
 def _busy_workers(results: Generator[float, None, None]) -> list[int]:
     """The pids of the pool's two workers, once they hold the long tasks."""
     time.sleep(0.5)
-    frame = results.gi_frame
+    frame = results.gi_frame  # type: ignore[attr-defined]  # a generator object's frame
     assert frame is not None
     workers = [p.pid for p in frame.f_locals["pool"]._processes.values()]
     assert len(workers) == 2 and all(alive(p) for p in workers)
@@ -65,7 +65,7 @@ def test_an_error_while_storing_results_stops_the_workers_before_it_propagates()
     # workers are stopped already, not when the generator is collected.
     took = time.monotonic() - started
     assert took < LONG / 4, f"stopping took {took:.0f} s"
-    assert results.gi_frame is None, "the results generator was left open"
+    assert results.gi_frame is None, "the results generator was left open"  # type: ignore[attr-defined]
     assert not [p for p in workers if alive(p)], "workers outlived the error"
 
 

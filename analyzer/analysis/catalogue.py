@@ -58,6 +58,10 @@ class Behaviour:
     status: str | None = None
     part_of: str | None = None
     """The id of the entry this one belongs to (a register field's register)."""
+    code_names: tuple[str, ...] = ()
+    """Functions of the kernel source that stand for this entry in code (the KVM selftests'
+    wrappers of an ioctl: ``vcpu_get_reg`` for KVM_GET_ONE_REG). Only weak evidence for the
+    learned linker (``analyzer.nlp.behaviours.WeakIndex``); the rules never link them."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -73,6 +77,8 @@ class Behaviour:
             value = getattr(self, key)
             if value not in (None, ""):
                 raw[key] = value
+        if self.code_names:
+            raw["code_names"] = list(self.code_names)
         return raw
 
 
@@ -314,6 +320,7 @@ def _behaviour(entry: object, where: str, number: int) -> Behaviour:
         summary=_optional_text(entry.get("summary"), here, "summary") or "",
         source=_optional_text(entry.get("source"), here, "source") or "",
         bit=bit,
+        code_names=tuple(n.strip() for n in _strings(entry.get("code_names"), here, "code_names") if n.strip()),
         **optional,
     )
 

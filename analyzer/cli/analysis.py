@@ -148,6 +148,11 @@ def analyze_command(
     maintainers: MaintainersOption = None,
     aliases: Annotated[Optional[Path], typer.Option(help="A .mailmap-style aliases file for people.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Analyse every thread again, changed or not.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed",
+        help="Analyse again the threads holding messages an earlier run could not analyse (recorded with "
+             "their reason, `analyzer rejections`; otherwise tried again only when their thread or the "
+             "analysis changes).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
     progress: Annotated[
         Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
@@ -173,6 +178,7 @@ def analyze_command(
     from analyzer.analyze import analyze_store
     from analyzer.engine import EngineName, Method, ReaderSpec, engine_on
     from analyzer.workers import choose_runner, in_this_process
+    from analyzer.store.failures import failure_counts
     from analyzer.store.structure import needs_rebuild, rebuild_structure
 
     show = True if progress is None else progress
@@ -205,8 +211,11 @@ def analyze_command(
                 engine=engine_on(spec, runner),
                 inputs_in_workers=runner is not in_this_process and (
                     workers_read if workers_read is not None else engine == "local"),
+                retry_failed=retry_failed,
             )
-            return report.as_dict() | ({"structure": structure} if structure else {})
+            # what the store lacks after the run, earlier runs' failures included
+            outstanding = sum(failure_counts(store).values())
+            return report.as_dict() | {"outstanding": outstanding} | ({"structure": structure} if structure else {})
 
     result = guarded(run)
     structure_failed = int(result["structure"]["failed"]) if "structure" in result else 0  # type: ignore[index]
@@ -218,7 +227,8 @@ def analyze_command(
             f"analysed {result['analysed']} of {result['threads']} threads "
             f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
         )
-    exit_on_failures(failed, "segmented or analysed", db)
+    exit_on_failures(failed, "segmented or analysed", db, outstanding=int(result["outstanding"]),  # type: ignore[call-overload]
+                     retry="`analyzer analyze --retry-failed`")
 
 
 @commands.command("label")

@@ -72,15 +72,19 @@ def _raise(message: str) -> None:
     raise AnalyzerError(message)
 
 
-def exit_on_failures(failed: int, what: str, db: Path) -> None:
-    """After a run that stored everything else: name the failures and exit 1."""
+def exit_on_failures(failed: int, what: str, db: Path, *, outstanding: int = 0, retry: str = "") -> None:
+    """After a run that stored everything else: name the failures and exit 1 — this run's
+    (``failed``) and those recorded by earlier runs and not tried again (``outstanding``
+    counts both), so that exit 0 always means the store's results are complete."""
+    earlier = max(0, outstanding - failed)
     if failed:
-        err.print(
-            f"{failed} messages could not be {what} (the rest were); "
-            f"`analyzer rejections --db {db}` lists each with its reason",
-            highlight=False,
-            markup=False,
-        )
+        err.print(f"{failed} messages could not be {what} (the rest were)", highlight=False, markup=False)
+    if earlier:
+        err.print(f"{earlier} messages were recorded as not {what} by earlier runs and not tried again "
+                  f"(their input is unchanged){'; ' + retry + ' tries them again' if retry else ''}",
+                  highlight=False, markup=False)
+    if failed or earlier:
+        err.print(f"`analyzer rejections --db {db}` lists each with its reason", highlight=False, markup=False)
         raise typer.Exit(1)
 
 

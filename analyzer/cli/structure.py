@@ -29,6 +29,7 @@ from analyzer.segment.records import Segmentation
 from analyzer.store.db import Store, StoredMessage
 from analyzer.workers import EngineName, choose_runner
 from analyzer.thread.records import SeriesVersion
+from analyzer.store.failures import failure_counts
 from analyzer.store.structure import (
     StructureSummary,
     ThreadOverview,
@@ -69,21 +70,28 @@ def structure_command(
     ] = 0,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rethread every message, as the first run does, not only what new mail touches.")
+    ] = False,
 ) -> None:
-    """Thread every stored message, link patch-series versions, merge people's identities
-    and segment messages whose thread changed (on every core by default, or on a Dask
-    cluster: --engine dask --scheduler ADDR). Run it after `analyzer ingest`; `threads` and
-    `show` also run it by themselves when new mail was stored."""
+    """Thread the messages stored since the last run with every message they connect to,
+    link patch-series versions, merge people's identities and segment messages whose
+    thread changed (on every core by default, or on a Dask cluster: --engine dask
+    --scheduler ADDR). Run it after `analyzer ingest`; `threads` and `show` also run it by
+    themselves when new mail was stored."""
     show = True if progress is None else progress
 
-    def run() -> StructureSummary:
+    def run() -> tuple[StructureSummary, int]:
         runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
         with Store.open(db) as store:
-            return rebuild_structure(
-                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"), runner=runner
+            done = rebuild_structure(
+                store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"),
+                runner=runner, full=full,
             )
+            # what the store lacks after the run, earlier runs' failures included
+            return done, failure_counts(store).get("segment", 0)
 
-    summary = guarded(run)
+    summary, outstanding = guarded(run)
     if as_json:
         print(json.dumps(summary.as_dict()))
     else:
@@ -91,7 +99,7 @@ def structure_command(
             out.print(f"{key}: {value}", highlight=False)
         if summary.segmenter is None:
             err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
-    exit_on_failures(summary.failed, "segmented", db)
+    exit_on_failures(summary.failed, "segmented", db, outstanding=outstanding)
 
 
 @commands.command("threads")
@@ -158,7 +166,7 @@ def show_command(
 
 def _refresh(store: Store) -> None:
     """Rebuild when mail was stored since the last build, with the same aliases and
-    MAINTAINERS as then (threading is cheap; only changed threads are re-segmented)."""
+    MAINTAINERS as then (only what the new mail touches is rethreaded and re-segmented)."""
     if not needs_rebuild(store):
         return
     state = structure_state(store)

@@ -140,16 +140,24 @@ def fetch_problem(detail: str) -> str:
     return f"Nothing was fetched: {what}{said}. Check the address and the network, then try again."
 
 
+def unprocessed(added: Added) -> int:
+    """Messages stored but not segmented or analysed (each recorded with its reason)."""
+    return added.report.structure.failed + added.report.analysis.failed
+
+
 def describe(added: Added) -> str:
     """One line for the page: what was read, stored and analysed."""
     counts = added.report.ingest.counts
     analysis = added.report.analysis
+    unread = unprocessed(added)
     return (
         f"Read {counts.read} messages ({counts.stored} new, {counts.duplicates} already stored, "
         f"{counts.rejected_total} rejected); {analysis.analysed} threads analysed, "
         f"{analysis.messages} messages."
+        + (f" {unread} messages could not be segmented or analysed (the rest were); "
+           "`analyzer rejections` lists each with its reason." if unread else "")
     )
 
 
 __all__ = ["Added", "Refused", "add_lore_thread", "add_upload", "add_upload_file", "describe", "fetch_problem",
-           "save_upload"]
+           "save_upload", "unprocessed"]

@@ -165,57 +165,62 @@ def search(db: str, rev: str, text: str, scope: queries.Scope, limit: int, offse
 
 
 def decisions(db: str, rev: str, scope: queries.Scope, kinds: tuple[str, ...], limit: int, offset: int,
-              behaviour: str | None = None) -> queries.Page:
-    return _memo("decisions", db, rev, (scope, kinds, limit, offset, behaviour), lambda: _query(
-        db, lambda c: queries.decisions(c, scope, kinds=kinds, behaviour=behaviour, limit=limit, offset=offset)))
+              behaviour: str | None = None, cutoff: float = 0.0) -> queries.Page:
+    return _memo("decisions", db, rev, (scope, kinds, limit, offset, behaviour, cutoff), lambda: _query(
+        db, lambda c: queries.decisions(c, scope, kinds=kinds, behaviour=behaviour, limit=limit, offset=offset,
+                                        min_confidence=cutoff)))
 
 
-def decisions_by_month(db: str, rev: str, scope: queries.Scope, kinds: tuple[str, ...]) -> pd.DataFrame:
-    return _memo("decisions_by_month", db, rev, (scope, kinds), lambda: _query(
-        db, lambda c: queries.decisions_by_month(c, scope, kinds=kinds)))
+def decisions_by_month(db: str, rev: str, scope: queries.Scope, kinds: tuple[str, ...],
+                       cutoff: float = 0.0) -> pd.DataFrame:
+    return _memo("decisions_by_month", db, rev, (scope, kinds, cutoff), lambda: _query(
+        db, lambda c: queries.decisions_by_month(c, scope, kinds=kinds, min_confidence=cutoff)))
 
 
 def decision_kinds(db: str, rev: str) -> list[str]:
     return _memo("decision_kinds", db, rev, (), lambda: _query(db, queries.decision_kinds))
 
 
-def behaviours(db: str, rev: str, scope: queries.Scope, limit: int, offset: int) -> queries.Page:
-    return _memo("behaviours", db, rev, (scope, limit, offset), lambda: _query(
-        db, lambda c: queries.behaviours(c, scope, bots(db, rev), limit=limit, offset=offset)))
+def behaviours(db: str, rev: str, scope: queries.Scope, limit: int, offset: int, cutoff: float = 0.0) -> queries.Page:
+    return _memo("behaviours", db, rev, (scope, limit, offset, cutoff), lambda: _query(
+        db, lambda c: queries.behaviours(c, scope, bots(db, rev), limit=limit, offset=offset, min_confidence=cutoff)))
 
 
-def behaviours_by_month(db: str, rev: str, scope: queries.Scope, chosen: tuple[str, ...]) -> pd.DataFrame:
-    return _memo("behaviours_by_month", db, rev, (scope, chosen), lambda: _query(
-        db, lambda c: queries.behaviours_by_month(c, scope, chosen)))
+def behaviours_by_month(db: str, rev: str, scope: queries.Scope, chosen: tuple[str, ...],
+                        cutoff: float = 0.0) -> pd.DataFrame:
+    return _memo("behaviours_by_month", db, rev, (scope, chosen, cutoff), lambda: _query(
+        db, lambda c: queries.behaviours_by_month(c, scope, chosen, min_confidence=cutoff)))
 
 
-def behaviour_uses(db: str, rev: str, scope: queries.Scope, behaviour: str, limit: int, offset: int) -> queries.Page:
-    return _memo("behaviour_uses", db, rev, (scope, behaviour, limit, offset), lambda: _query(
-        db, lambda c: queries.behaviour_uses(c, scope, behaviour, limit=limit, offset=offset)))
+def behaviour_uses(db: str, rev: str, scope: queries.Scope, behaviour: str, limit: int, offset: int,
+                   cutoff: float = 0.0) -> queries.Page:
+    return _memo("behaviour_uses", db, rev, (scope, behaviour, limit, offset, cutoff), lambda: _query(
+        db, lambda c: queries.behaviour_uses(c, scope, behaviour, limit=limit, offset=offset, min_confidence=cutoff)))
 
 
-def people(db: str, rev: str, scope: queries.Scope, limit: int, offset: int) -> queries.Page:
-    return _memo("people", db, rev, (scope, limit, offset), lambda: _query(
-        db, lambda c: queries.people(c, scope, bots(db, rev), limit=limit, offset=offset)))
+def people(db: str, rev: str, scope: queries.Scope, limit: int, offset: int, cutoff: float = 0.0) -> queries.Page:
+    return _memo("people", db, rev, (scope, limit, offset, cutoff), lambda: _query(
+        db, lambda c: queries.people(c, scope, bots(db, rev), limit=limit, offset=offset, min_confidence=cutoff)))
 
 
-def position_matrix(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
-    return _memo("position_matrix", db, rev, (scope,), lambda: _query(
-        db, lambda c: queries.position_matrix(c, scope, bots(db, rev))))
+def position_matrix(db: str, rev: str, scope: queries.Scope, cutoff: float = 0.0) -> pd.DataFrame:
+    return _memo("position_matrix", db, rev, (scope, cutoff), lambda: _query(
+        db, lambda c: queries.position_matrix(c, scope, bots(db, rev), min_confidence=cutoff)))
 
 
-def camps(db: str, rev: str, scope: queries.Scope) -> list[queries.CampRow]:
-    return _memo("camps", db, rev, (scope,), lambda: _query(db, lambda c: queries.camps(c, scope, bots(db, rev))))
+def camps(db: str, rev: str, scope: queries.Scope, cutoff: float = 0.0) -> list[queries.CampRow]:
+    return _memo("camps", db, rev, (scope, cutoff), lambda: _query(
+        db, lambda c: queries.camps(c, scope, bots(db, rev), min_confidence=cutoff)))
 
 
-def interactions(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
-    return _memo("interactions", db, rev, (scope,), lambda: _query(
-        db, lambda c: queries.interactions(c, scope, bots(db, rev))))
+def interactions(db: str, rev: str, scope: queries.Scope, cutoff: float = 0.0) -> pd.DataFrame:
+    return _memo("interactions", db, rev, (scope, cutoff), lambda: _query(
+        db, lambda c: queries.interactions(c, scope, bots(db, rev), min_confidence=cutoff)))
 
 
-def stance_by_month(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:
-    return _memo("stance_by_month", db, rev, (scope,), lambda: _query(
-        db, lambda c: queries.stance_by_month(c, scope, bots(db, rev))))
+def stance_by_month(db: str, rev: str, scope: queries.Scope, cutoff: float = 0.0) -> pd.DataFrame:
+    return _memo("stance_by_month", db, rev, (scope, cutoff), lambda: _query(
+        db, lambda c: queries.stance_by_month(c, scope, bots(db, rev), min_confidence=cutoff)))
 
 
 def automated_senders(db: str, rev: str, scope: queries.Scope) -> pd.DataFrame:

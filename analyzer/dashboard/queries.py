@@ -7,6 +7,12 @@ frames or plain records. A *scope* is a tuple of thread ids, or None for every t
 is passed to SQLite as JSON and expanded with ``json_each``. Automated senders (see
 :mod:`analyzer.dashboard.senders`) are left out of everything about people and listed
 apart by :func:`automated_senders`.
+
+``min_confidence`` (0–1, the pages' "Hide labels below confidence"): claims, reply
+relations, decisions and behaviour mentions scored below it are left out of the counts,
+as on the Thread page and in the reports. At 0 the aggregates add up the per-thread
+totals (:mod:`analyzer.store.summaries`); above 0 they are computed from the full tables,
+which costs more as the store grows (docs/benchmarks-dashboard.md).
 """
 
 from __future__ import annotations
@@ -267,22 +273,24 @@ def thread_outcomes(connection: sqlite3.Connection, thread_ids: Sequence[str]) -
 DECISION_COLUMNS = ("date", "kind", "actor", "thread", "evidence", "message_id", "thread_id")
 
 
-def _decision_where(scope: Scope, kinds: Sequence[str], behaviour: str | None) -> tuple[str, dict[str, object]]:
-    clauses = [_IN_SCOPE.format(column="d.thread_id")]
-    params: dict[str, object] = {"scope": _scope(scope)}
+def _decision_where(scope: Scope, kinds: Sequence[str], behaviour: str | None,
+                    min_confidence: float = 0.0) -> tuple[str, dict[str, object]]:
+    clauses = [_IN_SCOPE.format(column="d.thread_id"), "d.confidence >= :cut"]
+    params: dict[str, object] = {"scope": _scope(scope), "cut": min_confidence}
     if kinds:
         clauses.append("d.kind IN (SELECT value FROM json_each(:kinds))")
         params["kinds"] = json.dumps(list(kinds))
     if behaviour:
-        clauses.append("d.thread_id IN (SELECT thread_id FROM mentions WHERE kind = 'behaviour' AND target = :behaviour)")
+        clauses.append("d.thread_id IN (SELECT thread_id FROM mentions WHERE kind = 'behaviour' AND target = :behaviour "
+                       "AND confidence >= :cut)")
         params["behaviour"] = behaviour
     return " AND ".join(clauses), params
 
 
 def decisions(connection: sqlite3.Connection, scope: Scope, *, kinds: Sequence[str] = (), behaviour: str | None = None,
-              limit: int = 50, offset: int = 0) -> Page:
+              limit: int = 50, offset: int = 0, min_confidence: float = 0.0) -> Page:
     """One page of decisions, newest first, with who decided and the evidence sentence."""
-    where, params = _decision_where(scope, kinds, behaviour)
+    where, params = _decision_where(scope, kinds, behaviour, min_confidence)
     params |= {"limit": limit, "offset": offset}
     # The page is chosen first and only its rows get their actor's name worked out.
     sql = f"""
@@ -297,9 +305,10 @@ def decisions(connection: sqlite3.Connection, scope: Scope, *, kinds: Sequence[s
     return Page(frame, int(total), offset)
 
 
-def decisions_by_month(connection: sqlite3.Connection, scope: Scope, *, kinds: Sequence[str] = ()) -> pd.DataFrame:
+def decisions_by_month(connection: sqlite3.Connection, scope: Scope, *, kinds: Sequence[str] = (),
+                       min_confidence: float = 0.0) -> pd.DataFrame:
     """How many decisions of each kind were taken each month."""
-    where, params = _decision_where(scope, kinds, None)
+    where, params = _decision_where(scope, kinds, None, min_confidence)
     sql = f"""
         SELECT substr(coalesce(d.date, m.date), 1, 7) AS month, d.kind, count(*)
         FROM decisions d JOIN messages m USING (message_id)
@@ -317,16 +326,45 @@ def decision_kinds(connection: sqlite3.Connection) -> list[str]:
 
 _BEHAVIOUR_MESSAGES = f"""
     SELECT DISTINCT target, message_id, thread_id FROM mentions
-    WHERE kind = 'behaviour' AND {_IN_SCOPE.format(column="thread_id")}"""
+    WHERE kind = 'behaviour' AND {_IN_SCOPE.format(column="thread_id")} AND confidence >= :cut"""
+
+_DISPUTING_REPLIES = """r.quote_index IS NULL AND r.label IN ('disagree', 'mixed') AND r.confidence >= :cut"""
+
+_BEHAVIOURS_FROM_TABLES = f"""
+    WITH named AS ({_BEHAVIOUR_MESSAGES}),
+    disputed AS (
+        SELECT target, count(*) AS disputes FROM (
+            SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
+            WHERE {_DISPUTING_REPLIES}
+            UNION
+            SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
+            WHERE {_DISPUTING_REPLIES})
+        GROUP BY target),
+    counted AS (
+        SELECT n.target, count(DISTINCT n.message_id) AS messages, count(DISTINCT n.thread_id) AS threads,
+               count(DISTINCT CASE WHEN {_NOT_BOT.format(column="a.person_id")} THEN a.person_id END) AS people,
+               max(m.date) AS last
+        FROM named n JOIN messages m USING (message_id) LEFT JOIN message_authors a USING (message_id)
+        GROUP BY n.target)
+    SELECT c.target, coalesce(d.disputes, 0) AS disputes, c.messages, c.threads, c.people, c.last
+    FROM counted c LEFT JOIN disputed d ON d.target = c.target"""
+"""The Behaviours listing from the full tables, with the confidence cut-off applied (the
+definition the per-thread totals meet at 0, tests/test_summaries.py)."""
 
 
 def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
-               offset: int = 0) -> Page:
+               offset: int = 0, min_confidence: float = 0.0) -> Page:
     """One page of behaviours, most disputed first: messages and threads naming each,
     people who named it, and disagreeing or mixed replies made by or to those messages.
     Added up from the per-thread totals (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
-                                 "offset": offset}
+                                 "offset": offset, "cut": min_confidence}
+    columns = ["behaviour", "disputes", "messages", "threads", "people", "last"]
+    if min_confidence > 0:
+        frame = _frame(connection, f"{_BEHAVIOURS_FROM_TABLES} ORDER BY disputes DESC, c.messages DESC, c.target "
+                                   "LIMIT :limit OFFSET :offset", params, columns)
+        total = connection.execute(f"SELECT count(DISTINCT target) FROM ({_BEHAVIOUR_MESSAGES})", params).fetchone()[0]
+        return Page(_dates(frame, "last"), int(total), offset)
     scoped = _IN_SCOPE.format(column="thread_id")
     sql = f"""
         WITH counted AS (
@@ -339,33 +377,41 @@ def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str]
                AND {_NOT_BOT.format(column="p.person_id")}),
             c.last
         FROM counted c ORDER BY c.disputes DESC, c.messages DESC, c.target"""
-    frame = _dates(_frame(connection, sql, params, ["behaviour", "disputes", "messages", "threads", "people", "last"]),
-                   "last")
+    frame = _dates(_frame(connection, sql, params, columns), "last")
     total = connection.execute(f"SELECT count(DISTINCT target) FROM thread_behaviour_totals WHERE {scoped}",
                                params).fetchone()[0]
     return Page(frame, int(total), offset)
 
 
-def behaviours_by_month(connection: sqlite3.Connection, scope: Scope, chosen: Sequence[str]) -> pd.DataFrame:
+def behaviours_by_month(connection: sqlite3.Connection, scope: Scope, chosen: Sequence[str], *,
+                        min_confidence: float = 0.0) -> pd.DataFrame:
     """How many messages named each of the ``chosen`` behaviours, month by month (added up
     from the per-thread monthly totals, :mod:`analyzer.store.summaries`)."""
     sql = f"""
         SELECT month, target, sum(messages) FROM thread_behaviour_months
         WHERE target IN (SELECT value FROM json_each(:chosen)) AND {_IN_SCOPE.format(column="thread_id")}
         GROUP BY month, target ORDER BY month, target"""
-    frame = _frame(connection, sql, {"scope": _scope(scope), "chosen": json.dumps(list(chosen))},
+    if min_confidence > 0:
+        sql = f"""
+            SELECT substr(m.date, 1, 7) AS month, n.target, count(DISTINCT n.message_id)
+            FROM ({_BEHAVIOUR_MESSAGES}) n JOIN messages m USING (message_id)
+            WHERE n.target IN (SELECT value FROM json_each(:chosen)) AND m.date IS NOT NULL
+            GROUP BY month, n.target ORDER BY month, n.target"""
+    frame = _frame(connection, sql, {"scope": _scope(scope), "chosen": json.dumps(list(chosen)), "cut": min_confidence},
                    ["month", "behaviour", "messages"])
     frame["month"] = pd.to_datetime(frame["month"] + "-01", utc=True, format="ISO8601")
     return frame
 
 
 def behaviour_uses(connection: sqlite3.Connection, scope: Scope, behaviour: str, *, limit: int = 50,
-                   offset: int = 0) -> Page:
+                   offset: int = 0, min_confidence: float = 0.0) -> Page:
     """One page of the messages naming ``behaviour``, newest first."""
-    params: dict[str, object] = {"scope": _scope(scope), "behaviour": behaviour, "limit": limit, "offset": offset}
+    params: dict[str, object] = {"scope": _scope(scope), "behaviour": behaviour, "limit": limit, "offset": offset,
+                                 "cut": min_confidence}
     sql = f"""
         SELECT m.date, t.root_subject, coalesce(p.name, m.author_name),
-               (SELECT group_concat(DISTINCT position) FROM claims c WHERE c.message_id = n.message_id),
+               (SELECT group_concat(DISTINCT position) FROM claims c
+                WHERE c.message_id = n.message_id AND c.confidence >= :cut),
                n.message_id, n.thread_id
         FROM ({_BEHAVIOUR_MESSAGES}) n JOIN messages m USING (message_id) JOIN threads t ON t.thread_id = n.thread_id
         LEFT JOIN message_authors a USING (message_id) LEFT JOIN people p USING (person_id)
@@ -394,19 +440,21 @@ def facet_values(connection: sqlite3.Connection) -> dict[str, list[str]]:
 # -- people ------------------------------------------------------------------------------
 
 
-def _claim_sides(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str]) -> pd.DataFrame:
+def _claim_sides(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], min_confidence: float) -> pd.DataFrame:
     sql = f"""
         SELECT p.person_id, p.name, c.position, sum(c.stance = 'for'), sum(c.stance = 'against')
         FROM claims c JOIN message_authors a USING (message_id) JOIN people p USING (person_id)
         WHERE {_IN_SCOPE.format(column="c.thread_id")} AND {_NOT_BOT.format(column="a.person_id")}
+          AND c.confidence >= :cut
         GROUP BY p.person_id, c.position"""
-    return _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots))},
+    return _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots)), "cut": min_confidence},
                   ["person_id", "person", "position", "for", "against"])
 
 
-def position_matrix(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 25) -> pd.DataFrame:
+def position_matrix(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 25,
+                    min_confidence: float = 0.0) -> pd.DataFrame:
     """Person x position: claims for and against, for the ``people`` who made most claims."""
-    sides = _claim_sides(connection, scope, bots)
+    sides = _claim_sides(connection, scope, bots, min_confidence)
     if sides.empty:
         return sides.assign(net=0)
     totals = (sides["for"] + sides["against"]).groupby(sides["person_id"]).sum().sort_values(ascending=False)
@@ -424,10 +472,11 @@ class CampRow:
     people: int = field(default=0)
 
 
-def camps(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, per_side: int = 8) -> list[CampRow]:
+def camps(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, per_side: int = 8,
+          min_confidence: float = 0.0) -> list[CampRow]:
     """Per position, who argued for it, against it, or both equally (most claims first,
     ``per_side`` names per side); positions with most people first."""
-    sides = _claim_sides(connection, scope, bots)
+    sides = _claim_sides(connection, scope, bots, min_confidence)
     result = []
     for position, rows in sides.groupby("position"):
         ranked = rows.assign(total=rows["for"] + rows["against"]).sort_values(["total", "person"],
@@ -443,17 +492,33 @@ def camps(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, 
     return result
 
 
-def interactions(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 15) -> pd.DataFrame:
+_REPLY_TOTALS_FROM_TABLES = f"""
+    WITH pairs AS (
+        SELECT DISTINCT r.thread_id, r.message_id, r.to_message_id, r.label FROM relations r
+        WHERE {_IN_SCOPE.format(column="r.thread_id")} AND r.confidence >= :cut
+          AND r.label IN ('agree', 'disagree', 'mixed', 'neutral'))
+    SELECT pairs.thread_id, fa.person_id AS source, ta.person_id AS target, sum(label = 'agree') AS agree,
+           sum(label = 'disagree') AS disagree, sum(label = 'mixed') AS mixed, sum(label = 'neutral') AS neutral
+    FROM pairs JOIN message_authors fa ON fa.message_id = pairs.message_id
+    JOIN message_authors ta ON ta.message_id = pairs.to_message_id
+    WHERE fa.person_id != ta.person_id
+    GROUP BY pairs.thread_id, fa.person_id, ta.person_id"""
+"""The rows of ``thread_reply_totals`` worked out from the relations, with the cut-off."""
+
+
+def interactions(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 15,
+                 min_confidence: float = 0.0) -> pd.DataFrame:
     """Who answered whom and how (one count per reply, answered message and label), among
     the ``people`` who took part in most such exchanges. Added up from the per-thread
     totals (:mod:`analyzer.store.summaries`)."""
+    totals = f"({_REPLY_TOTALS_FROM_TABLES})" if min_confidence > 0 else "thread_reply_totals"
     sql = f"""
         SELECT fp.name, tp.name, sum(x.agree), sum(x.disagree), sum(x.mixed), sum(x.neutral), x.source, x.target
-        FROM thread_reply_totals x JOIN people fp ON fp.person_id = x.source JOIN people tp ON tp.person_id = x.target
+        FROM {totals} x JOIN people fp ON fp.person_id = x.source JOIN people tp ON tp.person_id = x.target
         WHERE {_IN_SCOPE.format(column="x.thread_id")} AND {_NOT_BOT.format(column="x.source")}
           AND {_NOT_BOT.format(column="x.target")}
         GROUP BY x.source, x.target"""
-    frame = _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots))},
+    frame = _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots)), "cut": min_confidence},
                    ["from", "to", "agree", "disagree", "mixed", "neutral", "source", "target"])
     if frame.empty:
         return frame.drop(columns=["source", "target"])
@@ -464,29 +529,51 @@ def interactions(connection: sqlite3.Connection, scope: Scope, bots: Sequence[st
     return kept.drop(columns=["source", "target"]).reset_index(drop=True)
 
 
-def stance_by_month(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str]) -> pd.DataFrame:
+def stance_by_month(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *,
+                    min_confidence: float = 0.0) -> pd.DataFrame:
     """Claims for and against each position, month by month."""
     sql = f"""
         SELECT substr(m.date, 1, 7) AS month, c.position, c.stance, count(*), count(DISTINCT a.person_id)
         FROM claims c JOIN messages m USING (message_id) JOIN message_authors a USING (message_id)
         WHERE {_IN_SCOPE.format(column="c.thread_id")} AND {_NOT_BOT.format(column="a.person_id")} AND m.date IS NOT NULL
+          AND c.confidence >= :cut
         GROUP BY month, c.position, c.stance ORDER BY month"""
-    frame = _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots))},
+    frame = _frame(connection, sql, {"scope": _scope(scope), "bots": json.dumps(list(bots)), "cut": min_confidence},
                    ["month", "position", "stance", "claims", "people"])
     frame["month"] = pd.to_datetime(frame["month"] + "-01", utc=True, format="ISO8601")
     return frame
 
 
+_PEOPLE_TOTALS_FROM_TABLES = f"""
+    SELECT thread_id, person_id, sum(messages) AS messages, sum(claims) AS claims, sum(disputes) AS disputes FROM (
+        SELECT tm.thread_id, a.person_id, count(*) AS messages, 0 AS claims, 0 AS disputes
+        FROM message_authors a JOIN thread_members tm USING (message_id) WHERE {_IN_SCOPE.format(column="tm.thread_id")}
+        GROUP BY tm.thread_id, a.person_id
+        UNION ALL
+        SELECT c.thread_id, a.person_id, 0, count(*), 0
+        FROM claims c JOIN message_authors a USING (message_id)
+        WHERE {_IN_SCOPE.format(column="c.thread_id")} AND c.confidence >= :cut
+        GROUP BY c.thread_id, a.person_id
+        UNION ALL
+        SELECT r.thread_id, a.person_id, 0, 0, count(*)
+        FROM relations r JOIN message_authors a USING (message_id)
+        WHERE {_IN_SCOPE.format(column="r.thread_id")} AND {_DISPUTING_REPLIES}
+        GROUP BY r.thread_id, a.person_id)
+    GROUP BY thread_id, person_id"""
+"""The rows of ``thread_people_totals`` worked out from the full tables, with the cut-off."""
+
+
 def people(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
-           offset: int = 0) -> Page:
+           offset: int = 0, min_confidence: float = 0.0) -> Page:
     """One page of the people who posted, most messages first: threads, claims, and the
     disagreeing or mixed replies they wrote. Added up from the per-thread totals
     (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
-                                 "offset": offset}
+                                 "offset": offset, "cut": min_confidence}
+    totals = f"({_PEOPLE_TOTALS_FROM_TABLES})" if min_confidence > 0 else "thread_people_totals"
     posted = f"""SELECT person_id, sum(messages) AS messages, sum(messages > 0) AS threads, sum(claims) AS claims,
                         sum(disputes) AS disputes
-        FROM thread_people_totals
+        FROM {totals}
         WHERE {_IN_SCOPE.format(column="thread_id")} AND {_NOT_BOT.format(column="person_id")}
         GROUP BY person_id HAVING sum(messages) > 0"""
     sql = f"""

@@ -148,7 +148,10 @@ def _add_response(graph: nx.MultiDiGraph, debate: Debate, relation: Relation) ->
     for source in sources:
         for target in targets:
             if source in graph and target in graph and source != target:
-                graph.add_edge(source, target, key="responds-to", kind="responds-to", label=relation.label,
+                # One edge per label: a reply's rolled-up relation and its blocks' relations
+                # often join the same two nodes, and with one key the last overwrote the rest.
+                graph.add_edge(source, target, key=f"responds-to:{relation.label}", kind="responds-to",
+                               label=relation.label,
                                confidence=relation.confidence, signals=signals_attribute(relation.signals),
                                message_id=relation.message_id,
                                to_message_id=relation.to_message_id)

@@ -144,14 +144,15 @@ def contested_claims(ag: ArgumentGraph, limit: int = 10) -> list[ContestedClaim]
 
 
 def interaction_matrix(ag: ArgumentGraph) -> list[Interaction]:
-    """Who answered whom and how, counted once per (reply, answered message, label)."""
+    """Who answered whom and how, counted once per (reply, answered message, label); a
+    person answering their own message is not an exchange and is left out."""
     g = ag.graph
     per_reply = {(m, to, label) for _, _, label, m, to in responses(ag)}
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for message_id, to_message_id, label in per_reply:
         source = g.nodes.get(message_node(message_id), {}).get("author")
         target = g.nodes.get(message_node(to_message_id), {}).get("author")
-        if source and target:
+        if source and target and source != target:
             counts[(source, target)][label] += 1
     return [Interaction(s, t, c["agree"], c["disagree"], c["mixed"], c["neutral"])
             for (s, t), c in sorted(counts.items())]

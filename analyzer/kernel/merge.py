@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from analyzer.analysis.catalogue import Behaviour, Catalogue
 from analyzer.kernel.apidoc import exit_summaries, quirk_summaries, section_entries, sections
 from analyzer.kernel.headers import header_entries
+from analyzer.kernel.selftests import ioctl_wrappers
 from analyzer.kernel.source import API_DOC, GENERIC_HEADER, SYSREG, KernelFiles
 from analyzer.kernel.sysreg import sysreg_entries
 
@@ -94,6 +95,24 @@ def _join(first: str, second: str) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
+def with_code_names(entries: Iterable[Behaviour], files: KernelFiles, found: Iterable[Behaviour]) -> tuple[Behaviour, ...]:
+    """``entries`` with the selftests' wrapper of each ioctl (``selftests.ioctl_wrappers``)
+    as a code name of the entry that owns the ioctl's name: its own entry, or the curated
+    entry it is an alias of (``vcpu_get_reg`` -> KVM_GET_ONE_REG -> KVM_SET_ONE_REG)."""
+    entries = list(entries)
+    ioctls = {b.id for b in found if b.kind == "ioctl"}
+    owner = {name.upper(): e.id for e in entries for name in e.names}
+    names: dict[str, list[str]] = {}
+    for function, ioctl in ioctl_wrappers(files.files, ioctls).items():
+        target = owner.get(ioctl.upper())
+        if target is not None:
+            names.setdefault(target, []).append(function)
+    return tuple(
+        dataclasses.replace(e, code_names=tuple(dict.fromkeys([*e.code_names, *names[e.id]]))) if e.id in names else e
+        for e in entries
+    )
+
+
 def merge_catalogue(curated: Catalogue, found: Iterable[Behaviour]) -> CatalogueBuild:
     """Curated entries first (their fields win; empty ones are filled from the kernel),
     then every kernel entry the curated file lacks, with no alias (the policy above)."""
@@ -151,4 +170,4 @@ def ambiguous_aliases(curated: Catalogue, found: Iterable[Behaviour]) -> list[st
     return notes
 
 
-__all__ = ["CatalogueBuild", "ambiguous_aliases", "kernel_entries", "merge_catalogue"]
+__all__ = ["CatalogueBuild", "ambiguous_aliases", "kernel_entries", "merge_catalogue", "with_code_names"]

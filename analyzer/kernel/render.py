@@ -20,10 +20,11 @@ def catalogue_header(*, kernel: str, curated: str) -> str:
     lines = [
         "KVM behaviour catalogue. GENERATED: do not edit; edit the curated file and rebuild.",
         f"Built from {kernel} (Documentation/virt/kvm/api.rst, include/uapi/linux/kvm.h,",
-        "arch/*/include/uapi/asm/kvm.h, arch/arm64/tools/sysreg)",
+        "arch/*/include/uapi/asm/kvm.h, arch/arm64/tools/sysreg, the KVM selftests' library)",
         f"plus {curated} (hand-curated entries, summaries and aliases; their fields win).",
         f"Rebuild: {REBUILD}",
-        "Entries read from the kernel carry no aliases, only their full identifier (docs/catalogue.md).",
+        "Entries read from the kernel carry no aliases, only their full identifier (docs/catalogue.md);",
+        "code_names (the selftests' wrappers of an ioctl) are weak evidence for the learned linker only.",
         f"kind in {'|'.join(KINDS)}",
     ]
     return "".join(f"# {line}\n" for line in lines)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from analyzer.errors import SourceError
+from analyzer.kernel.selftests import LIBRARY, SELFTESTS
 from analyzer.progress import NoProgress, Progress
 
 API_DOC = "Documentation/virt/kvm/api.rst"
@@ -54,7 +55,7 @@ class KernelFiles:
 
 def wanted(path: str) -> bool:
     """Whether a path (relative to the tree's top) is one the catalogue is built from."""
-    return path in FIXED_FILES or ARCH_HEADER.fullmatch(path) is not None
+    return path in FIXED_FILES or ARCH_HEADER.fullmatch(path) is not None or LIBRARY.fullmatch(path) is not None
 
 
 def kernel_version(makefile: str) -> str | None:
@@ -86,13 +87,14 @@ def read_kernel_source(path: Path, *, progress: Progress | None = None) -> Kerne
 
 def _read_directory(tree: Path) -> dict[str, str]:
     paths = [tree / name for name in FIXED_FILES] + sorted(tree.glob("arch/*/include/uapi/asm/kvm.h"))
+    paths += [p for p in sorted(tree.glob(f"{SELFTESTS}**/*.[ch]")) if LIBRARY.fullmatch(p.relative_to(tree).as_posix())]
     return {p.relative_to(tree).as_posix(): _decode(p.read_bytes(), str(p)) for p in paths if p.is_file()}
 
 
 def _read_tarball(archive: Path, progress: Progress) -> dict[str, str]:
     """Stream the tarball once, keeping only the wanted members; stop as soon as the fixed
-    files are in and the archive has moved past ``arch/`` (tar writes a directory's
-    members together, so no architecture header can follow)."""
+    files are in and the archive has moved past ``arch/`` and the KVM selftests (tar
+    writes a directory's members together, so none of their files can follow)."""
     found: dict[str, str] = {}
     total = archive.stat().st_size
     progress.start(f"read {archive.name}", total)
@@ -128,7 +130,11 @@ def _members(tar: tarfile.TarFile) -> Iterator[tuple[str, tarfile.TarInfo]]:
 
 def _done(found: dict[str, str], relative: str) -> bool:
     have_arch = any(ARCH_HEADER.fullmatch(name) for name in found)
-    return all(name in found for name in FIXED_FILES) and have_arch and not relative.startswith("arch/")
+    have_tests = any(LIBRARY.fullmatch(name) for name in found)
+    return (
+        all(name in found for name in FIXED_FILES) and have_arch and have_tests
+        and not relative.startswith(("arch/", SELFTESTS))
+    )
 
 
 def _member_text(tar: tarfile.TarFile, member: tarfile.TarInfo, archive: Path) -> str:

@@ -13,6 +13,7 @@ from analyzer.learn.cascade import SentenceGate
 from analyzer.learn.examples import TextVectors
 from analyzer.learn.model import LearnedModels
 from analyzer.learn.predict import (
+    BehaviourScore,
     SentenceScore,
     behaviour_scores,
     decision_scores,
@@ -197,9 +198,14 @@ def _cued_sentence(view: MessageView, kind: str) -> Sentence | None:
 
 
 def _mentions(
-    mentions: tuple[Mention, ...], scores: dict[tuple[str, str], float], message_id: str, models: LearnedModels
+    mentions: tuple[Mention, ...], scores: dict[tuple[str, str], BehaviourScore], message_id: str, models: LearnedModels
 ) -> tuple[Mention, ...]:
-    if models.combination.behaviours == "rules" or not scores:
+    """The rules' links (all of them, with the rules' confidence, under ``union``; those the
+    head keeps, with its probability, under ``model``) and every loosely named entry the
+    head scores at its threshold, as a Mention whose span
+    is the loose name, with the head's probability and how the entry was named."""
+    mode = models.combination.behaviours
+    if mode == "rules" or not scores:
         return mentions
     threshold = models.threshold("behaviour")
     kept = []
@@ -207,7 +213,22 @@ def _mentions(
         if m.kind != "behaviour":
             kept.append(m)
             continue
-        p = scores.get((message_id, m.target), 1.0)
-        if p >= threshold or models.combination.behaviours == "union":
-            kept.append(replace(m, confidence=round(p, 3), signals=(_signal("behaviour", p), "rule:linker")))
+        s = scores.get((message_id, m.target))
+        p = s.probability if s is not None else 1.0
+        named = s.candidate.signals if s is not None else ()
+        if mode == "union":
+            # kept whatever the head says: the rules' confidence stays, the head's score explains
+            kept.append(replace(m, signals=("rule:linker", _signal("behaviour", p), *named)))
+        elif p >= threshold:
+            kept.append(replace(m, confidence=round(p, 3), signals=(_signal("behaviour", p), "rule:linker", *named)))
+    for (mid, _), s in sorted(scores.items()):
+        c = s.candidate
+        if mid != message_id or c.rule or s.probability < threshold:
+            continue
+        kept.append(
+            Mention(
+                message_id, "behaviour", c.behaviour, c.start, c.end, c.text,
+                confidence=round(s.probability, 3), signals=(_signal("behaviour", s.probability), *c.signals),
+            )
+        )
     return tuple(kept)

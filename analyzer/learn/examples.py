@@ -12,7 +12,8 @@ from typing import Protocol
 import numpy as np
 
 from analyzer.learn.features import Features, decision_features, relation_features, sentence_features
-from analyzer.learn.views import MessageView, Sentence, ThreadView
+from analyzer.analysis.records import Mention
+from analyzer.learn.views import MessageView, Sentence, ThreadView, WeakMention
 
 MAX_SENTENCES = 40
 """Sentences per message that the position model reads: a claim about policy sits in the
@@ -144,11 +145,31 @@ class Candidate:
     start: int
     end: int
     text: str
+    rule: bool = True
+    """Linked by the rules' linker in this message (else only loosely named: ``evidence``)."""
+    evidence: WeakMention | None = None
+    """The loose mention that makes it a candidate (the best one) when the rules did not link it."""
+    signals: tuple[str, ...] = ()
+    """How it is named: ``weak:<place>/<form>[/alone]`` for each loose mention kind found."""
+
+
+_PLACES = ("own", "patch", "subject", "quote")
+
+
+def _evidence_rank(w: WeakMention) -> tuple[int, int, int, int]:
+    return (_PLACES.index(w.place), not w.alone, not w.longest, ("id", "alias", "code", "part").index(w.form) if w.form in ("id", "alias", "code", "part") else 4)
+
+
+def _weak_signal(w: WeakMention) -> str:
+    return f"weak:{w.place}/{w.form}" + ("/alone" if w.alone and w.longest else "")
 
 
 def behaviour_rows(thread: ThreadView, kinds: Mapping[str, str]) -> tuple[Rows, list[Candidate]]:
-    """One row per behaviour the rules' linker found in a message (own text or patch):
-    how and where it is named, and how much the thread talks about it."""
+    """One row per behaviour a message names: every link of the rules' linker (own text or
+    patch) and every entry only loosely named (``MessageView.weak``: any case, any
+    separator, a distinctive tail of the id, a function standing for it) in the own text,
+    the lines a patch adds, the subject or the quote the own text answers. Features: how
+    and where it is named, and how much the thread talks about it."""
     named: dict[str, Counter[str]] = {}
     for view in thread.messages:
         named[view.message.message_id] = Counter(m.target for m in view.rules.mentions if m.kind == "behaviour")
@@ -163,28 +184,48 @@ def behaviour_rows(thread: ThreadView, kinds: Mapping[str, str]) -> tuple[Rows, 
         mid = view.message.message_id
         own_spans = [(s.start, s.end) for s in view.sentences]
         parent = named.get(view.message.parent_id or "", Counter())
-        seen: set[str] = set()
-        for mention in view.rules.mentions:
-            if mention.kind != "behaviour" or mention.target in seen:
-                continue
-            seen.add(mention.target)
-            b = mention.target
-            in_own = any(a <= mention.start < e for a, e in own_spans)
+        weak: dict[str, list[WeakMention]] = {}
+        for w in view.weak:
+            weak.setdefault(w.target, []).append(w)
+        # an entry named only inside a longer catalogue name is that name's part, not a candidate
+        weak = {t: ws for t, ws in weak.items() if any(w.longest for w in ws)}
+        first: dict[str, Mention] = {}
+        for m in view.rules.mentions:
+            if m.kind == "behaviour":
+                first.setdefault(m.target, m)
+        for b in [*first, *(t for t in weak if t not in first)]:
+            mention = first.get(b)
+            loose = sorted(weak.get(b, ()), key=_evidence_rank)
+            in_own = mention is not None and any(a <= mention.start < e for a, e in own_spans)
             f: Features = {
+                "rule": float(mention is not None),
                 "count": math.log1p(named[mid][b]),
                 "in_own": float(in_own),
-                "in_patch": float(not in_own),
+                "in_patch": float(mention is not None and not in_own),
                 "in_subject": float(b.lower() in view.message.subject.lower()),
                 "in_parent": float(b in parent),
                 "in_root": float(b in named.get(root, ())),
                 "thread_share": in_thread[b] / n,
-                "exact_id": float(mention.text == b),
-                "short_name": float(len(mention.text) <= 4),
+                "exact_id": float(mention is not None and mention.text == b),
+                "short_name": float(mention is not None and len(mention.text) <= 4),
                 "names_in_message": math.log1p(len(named[mid])),
                 f"kind.{kinds.get(b, 'other')}": 1.0,
                 "is_posting": float(view.is_posting),
                 "no_own_text": float(not view.sentences),
+                "weak.count": math.log1p(len(loose)),
             }
+            for w in loose:
+                f[f"weak.{w.place}.{w.form}"] = 1.0
+                f[f"weak.{w.place}"] = 1.0
+                if w.alone and w.longest:
+                    f[f"weak.{w.place}.{w.form}.alone"] = 1.0
+                    f["weak.alone"] = 1.0
+                f["weak.as_written"] = max(f.get("weak.as_written", 0.0), float(w.as_written))
             rows.append(f)
-            candidates.append(Candidate(mid, b, mention.start, mention.end, mention.text))
+            signals = tuple(dict.fromkeys(_weak_signal(w) for w in loose))
+            if mention is not None:
+                candidates.append(Candidate(mid, b, mention.start, mention.end, mention.text, True, None, signals))
+            else:
+                e = loose[0]
+                candidates.append(Candidate(mid, b, e.start, e.end, e.text, False, e, signals))
     return Rows(rows, np.zeros((len(rows), 0), dtype=np.float32), [(c.message_id, c.behaviour) for c in candidates]), candidates

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.learn.examples import (
+    Candidate,
     TextVectors,
     behaviour_rows,
     decision_rows,
@@ -97,10 +98,18 @@ def _against(head: object, sentences: Sequence[Sentence], position: str, dense: 
     return [float(p) for p in head.predict_proba(rows, dense if head.dense_size else None)[:, 1]]
 
 
-def behaviour_scores(thread: ThreadView, models: LearnedModels, kinds: Mapping[str, str]) -> dict[tuple[str, str], float]:
+@dataclass(frozen=True)
+class BehaviourScore:
+    candidate: Candidate
+    probability: float
+
+
+def behaviour_scores(thread: ThreadView, models: LearnedModels, kinds: Mapping[str, str]) -> dict[tuple[str, str], BehaviourScore]:
+    """Every candidate link of the thread (``examples.behaviour_rows``) with the behaviour
+    head's probability; without a head, the rules' links score 1 and loose names 0."""
     head = models.head("behaviour")
     rows, candidates = behaviour_rows(thread, kinds)
     if head is None or not candidates:
-        return {(c.message_id, c.behaviour): 1.0 for c in candidates}
+        return {(c.message_id, c.behaviour): BehaviourScore(c, float(c.rule)) for c in candidates}
     probs = head.predict_proba(rows.features, rows.dense)[:, 1]
-    return {(c.message_id, c.behaviour): float(p) for c, p in zip(candidates, probs)}
+    return {(c.message_id, c.behaviour): BehaviourScore(c, float(p)) for c, p in zip(candidates, probs)}

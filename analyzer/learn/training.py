@@ -53,6 +53,9 @@ class TrainingSettings:
     positions: tuple[str, ...] = ()
     kinds: Mapping[str, str] = field(default_factory=dict)
     """Catalogue kind of each behaviour id (a feature of the behaviour head)."""
+    behaviour_c: float = 0.1
+    """Inverse regularisation of the behaviour head: strong, as its few hundred positive
+    rows are spread over many ways of naming (docs/analysis.md)."""
     relation_vectors: bool = True
     """Sentence vectors of a reply's openings and of the quotes it answers as relation
     features (about half of the encoding work of a thread)."""
@@ -146,7 +149,13 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     heads["stance"] = fit_head(
         "stance", stance_rows, np.array(stance_dense) if stance_dense else np.zeros((0, vectors.dimension)), stance_y, c=settings.c
     )
-    # Behaviour links found by the rules' linker: which ones the annotators kept.
+    heads["behaviour"] = fit_behaviour_head(threads, settings)
+    return {k: h for k, h in heads.items() if h is not None}
+
+
+def fit_behaviour_head(threads: Sequence[TrainingThread], settings: TrainingSettings) -> LinearHead | None:
+    """Which candidate links (the rules' links and the loosely named entries) the
+    annotators kept."""
     b_rows: list[Features] = []
     b_y: list[str] = []
     for t in threads:
@@ -154,8 +163,7 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
             r, candidates = behaviour_rows(tv, settings.kinds)
             b_rows += r.features
             b_y += ["yes" if c.behaviour in t.gold.get(c.message_id, GoldLine("")).behaviours else "no" for c in candidates]
-    heads["behaviour"] = fit_head("behaviour", b_rows, np.zeros((len(b_rows), 0)), b_y, c=settings.c)
-    return {k: h for k, h in heads.items() if h is not None}
+    return fit_head("behaviour", b_rows, np.zeros((len(b_rows), 0)), b_y, c=settings.behaviour_c)
 
 
 def train_models(
@@ -247,7 +255,9 @@ def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors
             if mid in thread.gold:
                 oof.positions.append((by_position, set(thread.gold[mid].positions)))
         scored = behaviour_scores(tv, models, settings.kinds)
-        for (mid, b), p in scored.items():
+        keep_rules = settings.combination.behaviours == "union"
+        for (mid, b), score in scored.items():
+            p = 1.0 if keep_rules and score.candidate.rule else score.probability
             oof.behaviours.append((p, b in thread.gold.get(mid, GoldLine("")).behaviours))
         found = set(scored)
         oof.behaviour_misses += sum(

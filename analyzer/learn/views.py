@@ -10,6 +10,7 @@ from analyzer.analysis.inputs import MessageInput, ThreadInput
 from analyzer.analysis.records import MessageAnalysis, ThreadAnalysis
 from analyzer.analysis.thread import AnalysisSettings, analyse_marked, mark_thread
 from analyzer.nlp.annotate import Annotator, BlockMarks
+from analyzer.nlp.behaviours import BehaviourLinker, WeakIndex, patch_additions
 from analyzer.nlp.extensions import Marked
 from analyzer.thread.subject import parse_subject
 
@@ -48,6 +49,25 @@ class ParentReading:
 
 
 @dataclass(frozen=True, slots=True)
+class WeakMention:
+    """A loose mention of a catalogue entry in a message (``analyzer.nlp.behaviours.WeakIndex``):
+    evidence the behaviour head weighs, not a link by itself."""
+
+    target: str
+    place: str
+    """``own`` (own text), ``patch`` (lines a patch adds), ``subject``, ``quote`` (a quoted
+    block the own text answers)."""
+    start: int
+    end: int
+    """Offsets in the message body (a quote: its whole block; the subject: 0, 0)."""
+    text: str
+    form: str
+    alone: bool
+    longest: bool
+    as_written: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MessageView:
     message: MessageInput
     parent: MessageInput | None
@@ -61,6 +81,8 @@ class MessageView:
     author_messages: int
     """How many messages of the thread its author wrote."""
     parent_reading: ParentReading | None = None
+    weak: tuple[WeakMention, ...] = ()
+    """Loose mentions of catalogue entries (only when the annotator's linker is known)."""
 
     @property
     def is_posting(self) -> bool:
@@ -113,9 +135,39 @@ def view_thread(thread: ThreadInput, annotator: Annotator, settings: AnalysisSet
                 thread_authors=len(authors),
                 author_messages=authors.get(message.author_id, 0),
                 parent_reading=None if parent is None else _parent_reading(parent, by_id, by_rule, sentences[parent.message_id]),
+                weak=weak_mentions(message, weak_index(annotator)),
             )
         )
     return ThreadView(thread, tuple(views), rules)
+
+
+def weak_index(annotator: Annotator) -> WeakIndex | None:
+    """The loose-name index of the annotator's behaviour linker, built once per linker."""
+    linker = annotator.linker
+    return linker.weak if isinstance(linker, BehaviourLinker) else None
+
+
+def weak_mentions(message: MessageInput, index: WeakIndex | None) -> tuple[WeakMention, ...]:
+    """Loose mentions in the own text, the lines a patch adds, the subject and the quoted
+    blocks the own text answers."""
+    if index is None:
+        return ()
+    seg = message.segmentation
+    parts: list[tuple[str, int, str, tuple[int, int] | None]] = [("subject", 0, message.subject, (0, 0))]
+    parts += [("own", o.start, o.text, None) for o in seg.own]
+    parts += [
+        ("patch", b.start, patch_additions(message.body[b.start : b.end]), None)
+        for b in seg.blocks
+        if b.kind == "patch" and b.depth == 0
+    ]
+    answered = sorted({o.answers for o in seg.own if o.answers is not None})
+    parts += [("quote", 0, seg.quotes[i].text, (seg.quotes[i].start, seg.quotes[i].end)) for i in answered]
+    found: list[WeakMention] = []
+    for place, offset, text, fixed in parts:
+        for f in index.find(text):
+            start, end = fixed if fixed is not None else (offset + f.start, offset + f.end)
+            found.append(WeakMention(f.target, place, start, end, text[f.start : f.end], f.form, f.alone, f.longest, f.as_written))
+    return tuple(found)
 
 
 def _parent_reading(

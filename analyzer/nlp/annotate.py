@@ -41,6 +41,11 @@ class Annotator:
         self.batch_size = batch_size
         self._linker = nlp.get_pipe("mlpa_behaviours_v1") if "mlpa_behaviours_v1" in nlp.pipe_names else None
 
+    @property
+    def linker(self) -> object | None:
+        """The pipeline's behaviour linker component (None when the pipeline has none)."""
+        return self._linker
+
     def annotate(self, blocks: Sequence[TextBlock]) -> list[BlockMarks]:
         """Marks for each block, in order. A block longer than ``PIECE_CHARS`` is read in
         pieces cut at paragraph or line ends (spaCy refuses texts over its max_length,

@@ -14,6 +14,7 @@ the catalogue and ``analyzer/data/behaviour_patterns.yaml``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -477,6 +478,15 @@ class BehaviourLinker:
         self.name = name
         self.catalogue = catalogue
         self.finder = MentionFinder(catalogue, rules if rules is not None else load_link_rules())
+        self._weak: WeakIndex | None = None
+
+    @property
+    def weak(self) -> WeakIndex:
+        """The loose-name index of the same catalogue (built on first use: only the
+        learned reading asks for it)."""
+        if self._weak is None:
+            self._weak = WeakIndex(self.catalogue, self.finder.names.rules)
+        return self._weak
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
@@ -525,6 +535,136 @@ def mentions_in(doc: Doc, *, message_id: str, offset: int) -> list[Mention]:
     return sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.target))
 
 
+# -- weak mentions (evidence for the learned linker, never links by themselves)
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_JOINERS = frozenset({"_", "-", " ", ".", "__"})
+"""What may stand between two words of one name written loosely: ``ONE_REG``, ``one-reg``,
+``one reg``, ``kvm-arm.mode``."""
+_IDENTIFIER_EDGE = frozenset("_")
+WEAK_MAX_CHARS = 200_000
+"""Longest text read for weak mentions (a larger one is read up to here)."""
+WEAK_MAX_WORDS = 10
+WEAK_MAX_SHARED = 2
+"""A partial name (the tail of an id) that ends more ids than this names none of them."""
+WeakForm = str
+"""``id``, ``alias``, ``code`` (a function that stands for the entry) or ``part`` (a
+distinctive tail of the id: ``ONE_REG`` of KVM_SET_ONE_REG)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WeakFound:
+    """A loose mention: a name of an entry written in any case, with any of ``_ - . space``
+    (or none) between its words."""
+
+    start: int
+    end: int
+    target: str
+    form: WeakForm
+    alone: bool
+    """Not joined to a longer identifier (no ``_`` or word character at either end)."""
+    longest: bool
+    """No longer weak mention covers it (``PMU_V3`` in ``KVM_ARM_VCPU_PMU_V3_CTRL`` is not)."""
+    as_written: bool
+    """Written exactly as the catalogue spells the name."""
+
+
+_FORM_RANK = {"id": 0, "alias": 1, "code": 2, "part": 3}
+
+
+class WeakIndex:
+    """Every name of every linkable entry as a loose key: its words in lower case, word
+    variants folded (``register`` = ``reg``), separators dropped. Pure once built."""
+
+    def __init__(self, catalogue: Catalogue, rules: LinkRules) -> None:
+        self._variant = {w.lower(): group[0].lower() for group in rules.word_variants for w in group}
+        entries = [b for b in catalogue if b.kind not in rules.exclude_kinds]
+        keys: dict[str, dict[str, tuple[WeakForm, str]]] = {}
+
+        def add(name: str, target: str, form: WeakForm) -> None:
+            words = self._words(name)
+            key = "".join(words)
+            if len(key) < 3 or (form != "id" and name.lower() in rules.generic_aliases):
+                return
+            have = keys.setdefault(key, {})
+            if target not in have or _FORM_RANK[form] < _FORM_RANK[have[target][0]]:
+                have[target] = (form, name)
+
+        for b in entries:
+            add(b.id, b.id, "id")
+            for alias in b.aliases:
+                add(alias, b.id, "alias")
+            for code in b.code_names:
+                add(code, b.id, "code")
+        tails: dict[str, set[str]] = {}
+        for b in entries:
+            words = _TOKEN.findall(b.id)
+            for cut in range(1, len(words) - 1):
+                tail = words[cut:]
+                if len(tail) >= 2 and len("".join(tail)) >= 6 and "." not in b.id:
+                    tails.setdefault("".join(self._words("_".join(tail))), set()).add(b.id)
+        for key, ids in tails.items():
+            if len(ids) <= WEAK_MAX_SHARED and key not in keys:
+                keys[key] = {i: ("part", i) for i in sorted(ids)}
+        self._keys = {k: tuple((t, f, n) for t, (f, n) in sorted(v.items())) for k, v in keys.items()}
+        self._prefixes = {k[:i] for k in self._keys for i in range(1, len(k) + 1)}
+        suppress = rules.syntax.get("suppress")
+        self._suppress = re.compile(suppress.regex) if suppress is not None else None
+
+    def _words(self, name: str) -> list[str]:
+        return [self._variant.get(w.lower(), w.lower()) for w in _TOKEN.findall(name)]
+
+    def find(self, text: str) -> list[WeakFound]:
+        """Every loose mention in ``text`` (read up to ``WEAK_MAX_CHARS``), by position."""
+        text = text[:WEAK_MAX_CHARS]
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a character whose lower case is longer: offsets must hold
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        variant = self._variant
+        words = [(m.start(), m.end(), variant.get(w, w)) for m in _TOKEN.finditer(lowered) for w in (m.group(),)]
+        prefixes, keys = self._prefixes, self._keys
+        found: list[WeakFound] = []
+        for i, (start, _, first) in enumerate(words):
+            if first not in prefixes:
+                continue
+            key = ""
+            for j in range(i, min(i + WEAK_MAX_WORDS, len(words))):
+                if j > i and text[words[j - 1][1] : words[j][0]] not in _JOINERS:
+                    break
+                key += words[j][2]
+                if key not in prefixes:
+                    break
+                for target, form, name in keys.get(key, ()):
+                    end = words[j][1]
+                    alone = (start == 0 or text[start - 1] not in _IDENTIFIER_EDGE) and (end >= len(text) or text[end] not in _IDENTIFIER_EDGE)
+                    found.append(WeakFound(start, end, target, form, alone, True, text[start:end] == name))
+        if found and self._suppress is not None:
+            # where the rules link nothing: URLs, paths, file names, subject tags
+            spans = [m.span() for m in self._suppress.finditer(text)]
+            starts = [a for a, _ in spans]
+            found = [f for f in found if not _in_spans(f, spans, starts)]
+        return _mark_covered(found)
+
+
+def _in_spans(found: WeakFound, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """Whether ``found`` overlaps one of ``spans`` (sorted, not overlapping each other)."""
+    at = bisect.bisect_left(starts, found.end) - 1
+    return at >= 0 and spans[at][1] > found.start
+
+
+def _mark_covered(found: list[WeakFound]) -> list[WeakFound]:
+    """``longest`` False for a mention inside a longer one (one sweep over the spans)."""
+    ordered = sorted(found, key=lambda f: (f.start, -f.end))
+    marked: list[WeakFound] = []
+    reach, reach_start = -1, -1
+    for f in ordered:
+        covered = reach > f.end or (reach == f.end and reach_start < f.start)
+        marked.append(f if not covered else WeakFound(f.start, f.end, f.target, f.form, f.alone, False, f.as_written))
+        if f.end > reach:
+            reach, reach_start = f.end, f.start
+    return marked
+
+
 __all__ = [
     "CHARS_EXTENSION",
     "SPANS_KEY",
@@ -532,6 +672,8 @@ __all__ = [
     "Found",
     "MentionFinder",
     "NameIndex",
+    "WeakFound",
+    "WeakIndex",
     "case_sensitive",
     "fold",
     "mentions_in",

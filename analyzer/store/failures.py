@@ -5,7 +5,9 @@ a rejection; segmentation and analysis record here what they could not segment o
 so one bad message never stops the others and never disappears silently. A failure is
 kept with the ``version`` of what produced it (the thread signature and segmenter for
 ``segment``, the thread fingerprint for ``analyze``): a re-run with the same inputs does not
-try it again, and a changed input (a fixed rule, a new message in the thread) does.
+try it again, and a changed input (a fixed rule, a new message in the thread) does, as does
+``analyze --retry-failed``. ``analyze`` counts what is recorded here after every run, so a
+re-run exits 1 while any failure remains.
 """
 
 from __future__ import annotations
@@ -80,6 +82,13 @@ def failed_versions(store: Store, stage: Stage) -> dict[str, str]:
     """message_id -> version of what failed on it, for one stage."""
     rows = store.connection.execute("SELECT message_id, version FROM stage_failures WHERE stage = ?", (stage,))
     return {str(r[0]): str(r[1]) for r in rows}
+
+
+def failed_threads(store: Store, stage: Stage, thread_ids: Sequence[str]) -> set[str]:
+    """Those of ``thread_ids`` with a message recorded as failed at ``stage``."""
+    rows = store.select_in(f"SELECT DISTINCT thread_id FROM stage_failures WHERE stage = '{stage}' AND thread_id IN ({{}})",
+                           thread_ids)
+    return {str(r[0]) for r in rows}
 
 
 def failure_counts(store: Store) -> dict[str, int]:

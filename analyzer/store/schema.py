@@ -112,6 +112,9 @@ MIGRATIONS: list[str] = [
     summaries.MONTHS,
     # 10: which messages name each Message-ID, reply bases (analyzer/store/thread_components.py)
     thread_components.MESSAGE_INDEX,
+    # 11: what lets structure redo only what new mail changes: author pairs, patch mails and
+    #     their atoms, threads waiting for segmentation (analyzer/store/structure.py)
+    structure.INCREMENTAL,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

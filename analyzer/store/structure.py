@@ -1,13 +1,17 @@
 """Thread structure in the store: threads, members, series versions, people, segments.
 
-SCHEMA is migration 2 of analyzer/store/schema.py. ``rebuild_structure`` rethreads every
-message each time, one connected component of threading at a time
-(analyzer/store/thread_components.py: what it holds is bounded by the largest component,
-not the store), relinks series one connected group of postings at a time
-(analyzer/store/series_components.py) and people from the distinct (name, address) pairs,
-and re-segments only the messages whose thread changed or that the current segmenter has
-not seen. What it stores is what threading the whole store at once stores
-(tests/test_structure_components.py).
+SCHEMA is migration 2 of analyzer/store/schema.py. ``rebuild_structure`` rethreads, one
+connected component of threading at a time (analyzer/store/thread_components.py: what
+it holds is bounded by the largest component, not the store), only the components that
+hold a message stored since its last run (the ``structured_row`` mark); relinks series
+only in the groups of postings those change (analyzer/store/series_components.py);
+resolves people from the distinct (name, address) pairs, kept with their counts in
+``author_sightings`` (INCREMENTAL, migration 11), and rewrites only the authors whose
+person changed; and re-segments only the messages whose thread changed (the threads
+waiting in ``segment_pending``) or that the current segmenter has not seen. What it
+stores is what threading the whole store at once stores, and what a run from scratch
+(``full=True``, or the first run) stores (tests/test_structure_components.py,
+tests/test_structure_incremental.py).
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from analyzer.store import summaries
 from analyzer.store.db import Store
 from analyzer.store.failures import failed_versions, failure_of, forget_failures, replace_failures
 from analyzer.store.failures import StageFailure
-from analyzer.store.series_components import collect_posted_patches, linked_series
-from analyzer.store.thread_components import threaded_components
+from analyzer.store.series_components import SERIES_INDEX, relinked_series
+from analyzer.store.thread_components import component_batches
 from analyzer.thread.context import Segmenter, library_segmenter, segment_each
 from analyzer.workers import Runner, choose_runner, in_this_process, results_of
 from analyzer.thread.mailmap import parse_mailmap
@@ -167,6 +171,39 @@ CREATE TABLE structure_state (
 """
 
 
+INCREMENTAL = """
+-- Every (name, address) pair of a From: with how many messages carry it, the first of
+-- them, and the person its messages are written down to (NULL until resolved).
+CREATE TABLE author_sightings (
+    author_name TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    messages INTEGER NOT NULL,
+    first_row INTEGER NOT NULL,
+    person_id TEXT,
+    PRIMARY KEY (author_name, author_email)
+) WITHOUT ROWID;
+-- Cycles in References broken when threading a component, by its first thread.
+CREATE TABLE thread_cycles (
+    thread_id TEXT PRIMARY KEY,
+    cycles INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Threads written since segmentation last finished: the ones that may be stale.
+CREATE TABLE segment_pending (
+    thread_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+-- What a run left before these tables existed is not theirs to build on: from scratch.
+DELETE FROM structure_state WHERE key = 'structured_row';
+""" + SERIES_INDEX
+"""Migration 11 of analyzer/store/schema.py. A store without the ``structured_row`` mark
+(every store from before it) is structured from scratch by its next run."""
+
+_DERIVED = (
+    "thread_members", "threads", "thread_cycles", "series_patches", "series_versions", "series_patch_atoms",
+    "series_patch_mails", "message_authors", "person_roles", "person_addresses", "people", "author_sightings",
+)
+"""What a run from scratch empties first (children before parents)."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class StructureSummary:
     messages: int
@@ -185,6 +222,12 @@ class StructureSummary:
     seconds: float
     failed: int = 0
     """Messages this run could not segment (recorded with their reason in stage_failures)."""
+    components: int = 0
+    """Connected components this run threaded (0 when no mail was stored since the last)."""
+    new_messages: int = 0
+    """Messages stored since the last run (every message for a run from scratch)."""
+    series_groups: int = 0
+    """Groups of postings this run linked again."""
 
     def as_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -200,9 +243,12 @@ def rebuild_structure(
     segment: bool = True,
     jobs: int = 1,
     runner: Runner | None = None,
+    full: bool = False,
 ) -> StructureSummary:
-    """Rethread every message, link series, resolve people, then (re)segment messages
-    whose thread changed or that were never segmented (unless ``segment`` is False).
+    """Thread the messages stored since the last run with every message they connect to,
+    relink the series those change, resolve people, then (re)segment messages whose
+    thread changed or that were never segmented (unless ``segment`` is False). ``full``
+    (and a store never structured by this code) starts from scratch: every component.
     ``segmenter`` defaults to the project's; without one, segmentation is skipped and the
     summary says so. Segmentation runs where ``runner`` runs tasks (a Dask cluster, say;
     default: ``jobs`` worker processes, 0 meaning every core; the segmenter must then
@@ -212,37 +258,56 @@ def rebuild_structure(
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
     with _small_cache(store):
         with store.transaction():
-            counts = _write_threads(store, threaded_components(store, progress=progress))
-            people = resolve_people(_sightings(store), mailmap=mailmap, maintainers=sections)
-            _write_people(store, people)
-            # threads and authors changed under every thread's totals
-            summaries.refresh(store)
-            collect_posted_patches(store)
-            series, versions = _write_series(store, linked_series(store))
+            after = None if full else _structured_row(store)
+            if after is None:
+                for table in _DERIVED:
+                    store.connection.execute(f"DELETE FROM {table}")
+            mark = int(store.connection.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
+            new_messages = mark - (after or 0)
+            components = _write_threads(store, component_batches(store, after=after or 0, progress=progress))
+            people = _update_people(store, after or 0, resolve_people_with=lambda s: resolve_people(
+                s, mailmap=mailmap, maintainers=sections))
+            if after is None or people.reauthored:
+                summaries.refresh(store)  # authors changed under threads' totals
+            else:
+                summaries.refresh(store, _touched_threads(store))
+            groups = _write_series(store, relinked_series(store, after=after or 0))
+            _set_structured_row(store, mark)
             if not segment:
                 _forget_state(store)
         used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
         run = runner or choose_runner(jobs=jobs)
-        segmented, failed = _segment_stale(store, used, progress, run) if used else (0, 0)
+        every = after is None or structure_state(store).get("segmenter") != (used.fingerprint if used else None)
+        segmented, failed = _segment_stale(store, used, progress, run, every=every) if used else (0, 0)
         if segment:
             # The "up to date" mark goes in only once every stale message is segmented (or
             # recorded as failed): a run killed before this point is redone by the next one.
             with store.transaction():
-                _write_state(store, aliases=aliases, maintainers=maintainers)
+                store.connection.execute("DELETE FROM segment_pending")
+                _write_state(store, aliases=aliases, maintainers=maintainers, segmenter=used)
+        db = store.connection
+        threads, placeholders, subject_links = db.execute(
+            "SELECT count(DISTINCT thread_id), coalesce(sum(placeholder), 0), coalesce(sum(linked_by_subject), 0) "
+            "FROM thread_members"
+        ).fetchone()
+        series, versions = db.execute("SELECT count(DISTINCT series_id), count(*) FROM series_versions").fetchone()
     return StructureSummary(
-        messages=int(store.connection.execute("SELECT count(*) FROM messages").fetchone()[0]),
-        threads=counts.threads,
-        placeholders=counts.placeholders,
-        cycles_broken=counts.cycles_broken,
-        subject_links=counts.subject_links,
-        series=series,
-        series_versions=versions,
-        people=len(people.people),
-        people_with_roles=sum(1 for p in people.people if p.roles),
+        messages=int(db.execute("SELECT count(*) FROM messages").fetchone()[0]),
+        threads=int(threads),
+        placeholders=int(placeholders),
+        cycles_broken=int(db.execute("SELECT coalesce(sum(cycles), 0) FROM thread_cycles").fetchone()[0]),
+        subject_links=int(subject_links),
+        series=int(series),
+        series_versions=int(versions),
+        people=int(db.execute("SELECT count(*) FROM people").fetchone()[0]),
+        people_with_roles=int(db.execute("SELECT count(DISTINCT person_id) FROM person_roles").fetchone()[0]),
         segmented=segmented,
         segmenter=used.fingerprint if used else None,
         seconds=round(time.perf_counter() - started, 3),
         failed=failed,
+        components=components,
+        new_messages=new_messages,
+        series_groups=groups,
     )
 
 
@@ -271,33 +336,40 @@ def _read_config(path: Path, parse: Callable[[str], Any]) -> Any:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check the path given") from exc
 
 
-def _sightings(store: Store) -> list[Sighting]:
-    """The (name, address) pairs of every From:, with how often each was seen: a
-    ``GROUP BY`` (people, not messages), in the order of each pair's first message."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for name, email, count in store.connection.execute(
-        "SELECT author_name, author_email, count(*) FROM messages GROUP BY author_name, author_email ORDER BY min(id)"
-    ):
-        counts[(name, email.lower())] += count
-    return [Sighting(name, email, count) for (name, email), count in counts.items()]
+def _structured_row(store: Store) -> int | None:
+    """The highest messages row the stored structure covers; None when it must be built
+    from scratch (never built since migration 11)."""
+    value = structure_state(store).get("structured_row")
+    return None if value is None else int(value)
 
 
-@dataclasses.dataclass(slots=True)
-class _ThreadCounts:
-    threads: int = 0
-    placeholders: int = 0
-    cycles_broken: int = 0
-    subject_links: int = 0
+def _set_structured_row(store: Store, row: int) -> None:
+    store.connection.execute("INSERT OR REPLACE INTO structure_state VALUES ('structured_row', ?)", (str(row),))
 
 
-def _write_threads(store: Store, batches: Iterable[Threading]) -> _ThreadCounts:
-    """Replace every thread by those of ``batches``, writing each batch as it comes."""
+def _touched_threads(store: Store) -> list[str]:
+    return [r[0] for r in store.connection.execute("SELECT thread_id FROM temp.touched_threads")]
+
+
+def _write_threads(store: Store, batches: Iterable[Sequence[Threading]]) -> int:
+    """Replace the threads of each batch's components by theirs, writing each batch as it
+    comes; returns how many components. A component's earlier threads are those holding
+    one of its messages (components only ever merge as mail is added; a message that was
+    a placeholder is found by its placeholder's row). Every thread removed or written is
+    listed in the temporary table ``touched_threads``; every one written waits in
+    ``segment_pending``."""
     db = store.connection
-    db.execute("DELETE FROM thread_members")
-    db.execute("DELETE FROM threads")
-    counts = _ThreadCounts()
-    for threading in batches:
-        threads = threading.threads
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS touched_threads (thread_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("DELETE FROM temp.touched_threads")
+    count = 0
+    for components in batches:
+        present = [m.message_id for c in components for t in c.threads for m in t.members if not m.placeholder]
+        earlier = sorted({str(r[0]) for r in store.select_in(
+            "SELECT thread_id FROM thread_members WHERE message_id IN ({})", present
+        )})
+        for table in ("thread_members", "threads", "thread_cycles"):
+            store.select_in(f"DELETE FROM {table} WHERE thread_id IN ({{}})", earlier)
+        threads = [t for c in components for t in c.threads]
         db.executemany(
             "INSERT INTO threads VALUES (?,?,?,?,?,?)",
             [(t.thread_id, t.root_subject, t.first_date, t.last_date, len(t.message_ids), thread_signature(t))
@@ -311,42 +383,104 @@ def _write_threads(store: Store, batches: Iterable[Threading]) -> _ThreadCounts:
                 for i, m in enumerate(t.members)
             ],
         )
-        counts.threads += len(threads)
-        counts.placeholders += threading.placeholders
-        counts.cycles_broken += threading.cycles_broken
-        counts.subject_links += threading.subject_links
-    return counts
+        db.executemany(
+            "INSERT INTO thread_cycles VALUES (?,?)",
+            [(min(t.thread_id for t in c.threads), c.cycles_broken) for c in components if c.cycles_broken],
+        )
+        written = [(t.thread_id,) for t in threads]
+        db.executemany("INSERT OR IGNORE INTO temp.touched_threads VALUES (?)", [(t,) for t in earlier] + written)
+        db.executemany("INSERT OR IGNORE INTO segment_pending VALUES (?)", written)
+        count += len(components)
+    return count
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _PeopleUpdate:
+    people: People
+    reauthored: int
+    """Messages stored before this run whose person changed."""
+
+
+def _update_people(
+    store: Store, after: int, *, resolve_people_with: Callable[[list[Sighting]], People]
+) -> _PeopleUpdate:
+    """Count the (name, address) pairs of the messages after row ``after``, resolve
+    people from every pair seen (a pair, not a message, is what resolution reads), and
+    write the people, the new messages' authors, and the earlier messages whose pair now
+    belongs to another person (listed in the temporary table ``reauthored_messages``)."""
+    db = store.connection
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS reauthored_messages (message_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("DELETE FROM temp.reauthored_messages")
+    db.execute(
+        "INSERT INTO author_sightings SELECT author_name, author_email, count(*), min(id), NULL FROM messages "
+        "WHERE id > ? GROUP BY author_name, author_email "
+        "ON CONFLICT (author_name, author_email) DO UPDATE SET messages = messages + excluded.messages",
+        (after,),
+    )
+    pairs = db.execute(
+        "SELECT author_name, author_email, messages, person_id FROM author_sightings ORDER BY first_row"
+    ).fetchall()
+    # The pairs in the order of each one's first message, addresses folded to lower case.
+    counts: Counter[tuple[str, str]] = Counter()
+    for name, email, messages, _ in pairs:
+        counts[(name, email.lower())] += messages
+    people = resolve_people_with([Sighting(name, email, count) for (name, email), count in counts.items()])
+    _write_people(store, people)
+    reauthored = 0
+    for name, email, _, before in pairs:
+        person = people.person_of(name, email) or email.lower()
+        if person == before:
+            continue
+        db.execute(
+            "UPDATE author_sightings SET person_id = ? WHERE author_name = ? AND author_email = ?", (person, name, email)
+        )
+        if before is None:
+            continue  # a pair first seen in this run: no earlier message carries it
+        earlier = "SELECT message_id FROM messages WHERE author_email = ? AND author_name = ? AND id <= ?"
+        db.execute(f"UPDATE message_authors SET person_id = ? WHERE message_id IN ({earlier})", (person, email, name, after))
+        reauthored += db.execute(f"INSERT OR IGNORE INTO temp.reauthored_messages {earlier}", (email, name, after)).rowcount
+    db.execute(
+        "INSERT INTO message_authors SELECT m.message_id, s.person_id FROM messages m JOIN author_sightings s "
+        "ON s.author_name = m.author_name AND s.author_email = m.author_email WHERE m.id > ?",
+        (after,),
+    )
+    _drop_people(store, people)
+    return _PeopleUpdate(people, reauthored)
 
 
 def _write_people(store: Store, people: People) -> None:
-    """Replace the people, and every message's author, written a page of messages at a
-    time (a message whose pair is not known is its address's, lower case)."""
+    """Add or rename the people (a row per person, not per message) and replace their
+    addresses and roles. People no longer found are removed by ``_drop_people`` once no
+    author points to them (removing a person removes its ``message_authors`` rows)."""
     db = store.connection
-    for table in ("message_authors", "person_roles", "person_addresses", "people"):
+    db.executemany(
+        "INSERT INTO people VALUES (?,?) ON CONFLICT (person_id) DO UPDATE SET name = excluded.name "
+        "WHERE name != excluded.name",
+        [(p.person_id, p.name) for p in people.people],
+    )
+    for table in ("person_roles", "person_addresses"):
         db.execute(f"DELETE FROM {table}")
-    db.executemany("INSERT INTO people VALUES (?,?)", [(p.person_id, p.name) for p in people.people])
     db.executemany(
         "INSERT INTO person_addresses VALUES (?,?)", [(p.person_id, e) for p in people.people for e in p.emails]
     )
     db.executemany("INSERT INTO person_roles VALUES (?,?)", [(p.person_id, r) for p in people.people for r in p.roles])
-    after = 0
-    while rows := db.execute(
-        "SELECT id, message_id, author_name, author_email FROM messages WHERE id > ? ORDER BY id LIMIT 1000", (after,)
-    ).fetchall():
-        after = int(rows[-1][0])
+
+
+def _drop_people(store: Store, people: People) -> None:
+    kept = {p.person_id for p in people.people}
+    gone = [r[0] for r in store.connection.execute("SELECT person_id FROM people") if r[0] not in kept]
+    store.connection.executemany("DELETE FROM people WHERE person_id = ?", [(g,) for g in gone])
+
+
+def _write_series(store: Store, batches: Iterable[tuple[int, list[str], Sequence[SeriesVersion]]]) -> int:
+    """Replace the postings of each batch's patch mails by the batch's; returns how many
+    groups of postings were linked."""
+    db = store.connection
+    count = 0
+    for groups, message_ids, group in batches:
+        store.select_in("DELETE FROM series_patches WHERE message_id IN ({})", message_ids)
+        store.select_in("DELETE FROM series_versions WHERE root_message_id IN ({})", message_ids)
         db.executemany(
-            "INSERT INTO message_authors VALUES (?,?)",
-            [(r[1], people.person_of(r[2], r[3]) or r[3].lower()) for r in rows],
-        )
-
-
-def _write_series(store: Store, groups: Iterable[Sequence[SeriesVersion]]) -> tuple[int, int]:
-    """Replace every posting by those of ``groups``; (series, postings) written."""
-    store.connection.execute("DELETE FROM series_versions")
-    store.connection.execute("DELETE FROM series_patches")
-    series, versions = 0, 0
-    for group in groups:
-        store.connection.executemany(
             "INSERT OR IGNORE INTO series_patches VALUES (?,?,?,?,?,?,?,?)",
             [
                 (p.message_id, v.root_message_id, i, p.number, p.total, p.title, p.thread_id, p.superseded_by)
@@ -354,7 +488,7 @@ def _write_series(store: Store, groups: Iterable[Sequence[SeriesVersion]]) -> tu
                 for i, p in enumerate(v.patches)
             ],
         )
-        store.connection.executemany(
+        db.executemany(
             "INSERT INTO series_versions VALUES (?,?,?,?,?,?,?,?)",
             [
                 (v.root_message_id, v.series_id, v.version, v.thread_id, v.subject, v.author_email, v.date,
@@ -362,9 +496,8 @@ def _write_series(store: Store, groups: Iterable[Sequence[SeriesVersion]]) -> tu
                 for v in group
             ],
         )
-        series += len({v.series_id for v in group})
-        versions += len(group)
-    return series, versions
+        count += groups
+    return count
 
 
 def _messages_mark(store: Store) -> str:
@@ -373,9 +506,12 @@ def _messages_mark(store: Store) -> str:
     return f"{count}:{last_id}"
 
 
-def _write_state(store: Store, *, aliases: Path | None, maintainers: Path | None) -> None:
+def _write_state(
+    store: Store, *, aliases: Path | None, maintainers: Path | None, segmenter: Segmenter | None
+) -> None:
     state = {
         "messages": _messages_mark(store),
+        "segmenter": segmenter.fingerprint if segmenter else "",
         "aliases": str(aliases.resolve()) if aliases else "",
         "maintainers": str(maintainers.resolve()) if maintainers else "",
     }
@@ -421,14 +557,16 @@ DELETE FROM structure_state WHERE key = 'messages';
 
 
 def _segment_stale(
-    store: Store, segmenter: Segmenter, progress: Progress | None, runner: Runner
+    store: Store, segmenter: Segmenter, progress: Progress | None, runner: Runner, *, every: bool
 ) -> tuple[int, int]:
     """(messages segmented, messages that failed) over the stored threads whose segments
-    are stale, read a page of threads at a time (once to count them, once to segment).
+    are stale, read a page of threads at a time (once to count them, once to segment):
+    of every thread when ``every`` (another segmenter than last time, or a run from
+    scratch), else of the threads written since segmentation last finished.
     The driver reads each thread's bodies and hands them out (a worker needs no access
     to the store); each thread's results are stored in one transaction, in thread order."""
     threads, total = 0, 0
-    for thread, _ in _stale_threads(store, segmenter):
+    for thread, _ in _stale_threads(store, segmenter, every=every):
         threads += 1
         total += len(thread.message_ids)
     if progress:
@@ -437,7 +575,7 @@ def _segment_stale(
     handed_out: deque[tuple[Thread, str]] = deque()
 
     def tasks() -> Iterator[SegmentTask]:
-        for thread, signature in _stale_threads(store, segmenter):
+        for thread, signature in _stale_threads(store, segmenter, every=every):
             handed_out.append((thread, signature))
             yield segmenter, thread, _bodies(store, thread.message_ids)
 
@@ -453,10 +591,11 @@ def _segment_stale(
     return total, failed
 
 
-def _stale_threads(store: Store, segmenter: Segmenter) -> Iterator[tuple[Thread, str]]:
-    """The stored threads with a message not segmented from the thread's current shape by
-    this segmenter (nor failed with them), with their signature, in thread order."""
-    for page in thread_pages(store, 500):
+def _stale_threads(store: Store, segmenter: Segmenter, *, every: bool) -> Iterator[tuple[Thread, str]]:
+    """The stored threads (every one, or those waiting in ``segment_pending``) with a
+    message not segmented from the thread's current shape by this segmenter (nor failed
+    with them), with their signature, in thread order (page by page when pending)."""
+    for page in thread_pages(store, 500) if every else _pending_pages(store, 500):
         # What each message was segmented from, looked up a page of threads at a time
         # (not every segmentation of the store at once).
         current = _current_segmentations(store, [m for t in page for m in t.message_ids])
@@ -465,6 +604,23 @@ def _stale_threads(store: Store, segmenter: Segmenter) -> Iterator[tuple[Thread,
             version = _segmented_version(signature, segmenter.fingerprint)
             if any(current.get(m) != version for m in thread.message_ids):
                 yield thread, signature
+
+
+def _pending_pages(store: Store, size: int) -> Iterator[list[Thread]]:
+    """The threads waiting in ``segment_pending`` that still exist, ``size`` at a time."""
+    after = ""
+    while ids := [r[0] for r in store.connection.execute(
+        "SELECT thread_id FROM segment_pending WHERE thread_id > ? ORDER BY thread_id LIMIT ?", (after, size)
+    ).fetchall()]:
+        after = ids[-1]
+        members: dict[str, list[ThreadMember]] = {}
+        for row in store.select_in(
+            "SELECT * FROM thread_members WHERE thread_id IN ({}) ORDER BY thread_id, position", ids
+        ):
+            members.setdefault(row["thread_id"], []).append(_member(row))
+        rows = store.select_in("SELECT * FROM threads WHERE thread_id IN ({})", ids)
+        rows.sort(key=lambda r: (r["first_date"] or "\uffff", r["thread_id"]))
+        yield [_thread(row, members.get(row["thread_id"], [])) for row in rows]
 
 
 def _current_segmentations(store: Store, message_ids: Sequence[str]) -> dict[str, str]:

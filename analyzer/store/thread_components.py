@@ -147,38 +147,62 @@ def threaded_components(
 ) -> Iterator[Threading]:
     """Every stored message threaded, a batch of whole connected components at a time
     (about ``batch_messages`` messages, default ``BATCH_MESSAGES``; more when one
-    component is bigger). The threads
-    of all batches are those ``build_threads`` gives for every message at once. Indexes
-    new messages first; call inside a transaction (a temporary table marks the messages
-    already threaded)."""
+    component is bigger). The threads of all batches are those ``build_threads`` gives for
+    every message at once. Indexes new messages first; call inside a transaction."""
+    for components in component_batches(store, after=0, batch_messages=batch_messages, progress=progress):
+        yield merged(components)
+
+
+def merged(components: Sequence[Threading]) -> Threading:
+    """One ``Threading`` of several components' (their threads are disjoint)."""
+    return Threading(
+        tuple(t for c in components for t in c.threads),
+        cycles_broken=sum(c.cycles_broken for c in components),
+        subject_links=sum(c.subject_links for c in components),
+        placeholders=sum(c.placeholders for c in components),
+    )
+
+
+def component_batches(
+    store: Store, *, after: int, batch_messages: int | None = None, progress: Progress | None = None
+) -> Iterator[list[Threading]]:
+    """The connected components of the messages stored after row ``after`` (every
+    message for 0), each threaded on its own, in batches of about ``batch_messages``
+    messages. A component holds every message joined to a new one, stored before or
+    after the mark: whatever a new message can change (a thread it joins, threads a
+    ghost parent of theirs arriving joins into one, originals its subject links to)
+    is in it, and a component without a new message is what it was. Indexes new
+    messages first; call inside a transaction. The messages threaded stay listed in
+    the temporary table ``rethreaded_messages`` until the next call."""
     db = store.connection
     limit = batch_messages or BATCH_MESSAGES
     index_new_messages(store)
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS threaded_messages (message_id TEXT PRIMARY KEY) WITHOUT ROWID")
-    db.execute("DELETE FROM temp.threaded_messages")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS rethreaded_messages (message_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("DELETE FROM temp.rethreaded_messages")
     if progress:
-        progress.start("threading messages", int(db.execute("SELECT count(*) FROM messages").fetchone()[0]))
-    batch: list[str] = []
-    after = 0
+        new = db.execute("SELECT count(*) FROM messages WHERE id > ?", (after,)).fetchone()[0]
+        progress.start("threading messages", int(new))
+    batch: list[Threading] = []
+    held = 0
     try:
         while rows := db.execute(
             "SELECT id, message_id FROM messages WHERE id > ? ORDER BY id LIMIT ?", (after, _PAGE)
         ).fetchall():
             after = int(rows[-1][0])
             for _, seed in rows:
-                if db.execute("SELECT 1 FROM temp.threaded_messages WHERE message_id = ?", (seed,)).fetchone():
+                if db.execute("SELECT 1 FROM temp.rethreaded_messages WHERE message_id = ?", (seed,)).fetchone():
                     continue
                 component = component_of(store, seed)
-                db.executemany("INSERT INTO temp.threaded_messages VALUES (?)", [(m,) for m in component])
-                batch += component
-                if progress:
-                    progress.advance(len(component))
-                if len(batch) >= limit:
-                    yield build_threads(threading_headers(store, batch))
-                    batch = []
+                db.executemany("INSERT INTO temp.rethreaded_messages VALUES (?)", [(m,) for m in component])
+                batch.append(build_threads(threading_headers(store, component)))
+                held += len(component)
+                if held >= limit:
+                    yield batch
+                    batch, held = [], 0
+            if progress:
+                progress.advance(len(rows))
         if batch:
-            yield build_threads(threading_headers(store, batch))
+            yield batch
     finally:
-        db.execute("DELETE FROM temp.threaded_messages")
         if progress:
             progress.finish()

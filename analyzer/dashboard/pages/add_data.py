@@ -40,6 +40,8 @@ def run(action: Callable[[Progress], intake.Added]) -> None:
         st.error(markdown_text(intake.fetch_problem("; ".join(added.problems))))
         with st.expander("Details"):
             st.code("\n".join(added.problems), language=None)
+    elif intake.unprocessed(added):
+        st.warning(markdown_text(intake.describe(added)))
     else:
         st.success(markdown_text(intake.describe(added)))
 

@@ -12,15 +12,16 @@ PAGE_SIZE = 25
 db = widgets.database(widgets.config())
 st.title("People")
 scope = widgets.as_scope(widgets.scope_picker(db))
+cutoff = widgets.confidence_cutoff()
 widgets.legend()
 
-first = loaders.people(db.path, db.rev, scope, PAGE_SIZE, 0)
+first = loaders.people(db.path, db.rev, scope, PAGE_SIZE, 0, cutoff)
 st.subheader("Who took part")
 offset = widgets.pager(first.total, PAGE_SIZE, key="people_page", noun="people")
-st.dataframe((first if offset == 0 else loaders.people(db.path, db.rev, scope, PAGE_SIZE, offset)).rows,
+st.dataframe((first if offset == 0 else loaders.people(db.path, db.rev, scope, PAGE_SIZE, offset, cutoff)).rows,
              hide_index=True)
 
-matrix = loaders.position_matrix(db.path, db.rev, scope)
+matrix = loaders.position_matrix(db.path, db.rev, scope, cutoff)
 if matrix.empty:
     st.info("No claims in these threads yet.")
     st.stop()
@@ -31,14 +32,14 @@ st.html(heatmaps.html(heatmaps.position_matrix_table(matrix), "matrix"))
 
 st.subheader("Camps")
 st.caption("Per position: who argued for it, against it, or both equally often (claims in brackets).")
-camps = loaders.camps(db.path, db.rev, scope)
+camps = loaders.camps(db.path, db.rev, scope, cutoff)
 # A plain table: every name stays readable (cells wrap) and it costs the browser nothing.
 st.table(pd.DataFrame([{"position": c.position, "people": c.people, "for": ", ".join(c.supporters),
                         "against": ", ".join(c.opponents), "divided": ", ".join(c.divided)} for c in camps]),
          hide_index=True)
 
 st.subheader("Who answered whom")
-interactions = loaders.interactions(db.path, db.rev, scope)
+interactions = loaders.interactions(db.path, db.rev, scope, cutoff)
 label = st.segmented_control("Replies that", ["disagree", "mixed", "agree"], default="disagree",
                              key="people_label") or "disagree"
 if interactions.empty or not (interactions[label] > 0).any():
@@ -49,7 +50,7 @@ else:
     st.html(heatmaps.html(heatmaps.interaction_table(interactions, label), "answered"))
 
 st.subheader("Positions argued, month by month")
-st.altair_chart(charts.stance_month_chart(loaders.stance_by_month(db.path, db.rev, scope)), width="stretch")
+st.altair_chart(charts.stance_month_chart(loaders.stance_by_month(db.path, db.rev, scope, cutoff)), width="stretch")
 
 robots = loaders.automated_senders(db.path, db.rev, scope)
 st.subheader("Automated senders")
