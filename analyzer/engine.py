@@ -46,12 +46,15 @@ Method = Literal["learned", "rules"]
 @dataclass(frozen=True, slots=True)
 class ReaderSpec:
     """Everything a worker needs to build the reader: the method, the data files and, for
-    the learned reading, the sentence encoder whose bundle it reads (``minilm`` or ``static``)."""
+    the learned reading, which one (``cascade``, ``minilm`` or ``static``; the bundles it
+    reads) and the cascade's gate (None: the bundle's; the driver hands its own to the
+    workers, so they all read with the gate the stored fingerprint names)."""
 
     method: Method
     settings: PipelineSettings
     analysis: AnalysisSettings = AnalysisSettings()
-    encoder: str = "minilm"
+    encoder: str = "cascade"
+    gate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,9 @@ def build_reader(spec: ReaderSpec) -> ThreadReader:
         return rules_reader(annotator, spec.analysis)
     from analyzer.learn.reader import learned_reader
 
-    return learned_reader(annotator, {b.id: b.kind for b in load_catalogue(spec.settings.catalogue)}, encoder=spec.encoder)
+    return learned_reader(
+        annotator, {b.id: b.kind for b in load_catalogue(spec.settings.catalogue)}, encoder=spec.encoder, gate=spec.gate
+    )
 
 
 @functools.cache

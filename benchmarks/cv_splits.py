@@ -10,7 +10,8 @@ Use it to tell a change of a head from the noise of one split.
     PYTHONPATH=. python benchmarks/cv_splits.py --splits 5 [--embeddings] [--encoder static]
 
 ``--encoder static`` reads the vectors from the static table distilled from MiniLM
-(docs/embeddings.md) instead of MiniLM itself; it implies ``--embeddings``.
+(docs/embeddings.md) instead of MiniLM itself, ``--encoder cascade`` the static gate before
+MiniLM (the default reading of ``analyze``); either implies ``--embeddings``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import time
 
 from analyzer.analysis.catalogue import load_taxonomy
 from analyzer.learn.cv import cross_validate
-from analyzer.learn.encoder import ENCODERS, CachedVectors, NoVectors, sentence_encoder
+from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
+from analyzer.learn.model import READINGS
 from analyzer.learn.folds import grouped_folds, shuffled_folds
 from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, default_data, prepare
 
@@ -31,12 +33,15 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
-    parser.add_argument("--encoder", choices=ENCODERS, default=None, help="sentence encoder (default minilm; implies --embeddings)")
+    parser.add_argument("--encoder", choices=READINGS, default=None,
+                        help="sentence encoder (default minilm; cascade: the static gate before MiniLM; implies --embeddings)")
     args = parser.parse_args()
     prepared = prepare(default_data())
     taxonomy = load_taxonomy(None)
     embeddings = args.embeddings or args.encoder is not None
-    vectors = CachedVectors(sentence_encoder(args.encoder or "minilm")) if embeddings else NoVectors()
+    encoder = args.encoder or "minilm"
+    vectors = CachedVectors(sentence_encoder("minilm" if encoder == "cascade" else encoder)) if embeddings else NoVectors()
+    static = CachedVectors(sentence_encoder("static")) if encoder == "cascade" else None
     rows = []
     for seed in range(args.splits):
         split = grouped_folds(prepared.corpus, args.folds) if seed == 0 else shuffled_folds(prepared.corpus, args.folds, seed)
@@ -44,7 +49,7 @@ def main() -> None:
         result = cross_validate(
             prepared.corpus, prepared.views, vectors, taxonomy=taxonomy, catalogue=prepared.catalogue,
             scoring_ids=prepared.scoring_ids, combination=DEFAULT_COMBINATION, relation_vectors=RELATION_VECTORS,
-            folds=split,
+            folds=split, static=static,
         )
         e = result.pooled["learned"]
         by = result.pooled_by_source

@@ -78,8 +78,8 @@ def _check_method(method: str) -> str:
     return method
 
 
-def _reader(method: str, annotator: Annotator, settings: PipelineSettings, encoder: str = "minilm") -> ThreadReader | None:
-    """The learned reader of ``encoder``'s bundle, or None for the rules alone."""
+def _reader(method: str, annotator: Annotator, settings: PipelineSettings, encoder: str = "cascade") -> ThreadReader | None:
+    """The learned reader of ``encoder`` (its bundles), or None for the rules alone."""
     if _check_method(method) == "rules":
         return None
     from analyzer.learn.reader import learned_reader
@@ -87,37 +87,42 @@ def _reader(method: str, annotator: Annotator, settings: PipelineSettings, encod
     return learned_reader(annotator, {b.id: b.kind for b in load_catalogue(settings.catalogue)}, encoder=encoder)
 
 
-def _analysis_fingerprint(method: str, encoder: str, settings: PipelineSettings) -> str:
+def _analysis_fingerprint(method: str, encoder: str, settings: PipelineSettings, gate: float | None = None) -> str:
     """What a stored analysis was made with: the method, the data files and, for the learned
-    reading, the bundle's files (and the static table's); the static reading is tagged apart
-    too, so switching --encoder re-reads every thread."""
+    reading, its bundles' files (and the static table's); the static reading and the cascade
+    (with its gate) are tagged apart too, so switching --encoder or the gate re-reads every
+    thread."""
     from analyzer.nlp.pipeline import pipeline_fingerprint
 
     if method == "rules":
         return method + pipeline_fingerprint(settings)
-    from analyzer.learn.model import bundle_dir, model_files
+    from analyzer.learn.model import reading_files
 
     tag = method if encoder == "minilm" else f"{method}-{encoder}"
-    return tag + pipeline_fingerprint(settings, extra=tuple(model_files(bundle_dir(encoder))))
+    if encoder == "cascade":
+        tag += f"@{gate}"
+    return tag + pipeline_fingerprint(settings, extra=tuple(reading_files(encoder)))
 
 
 EncoderOption = Annotated[
     str,
     typer.Option(
         "--encoder",
-        help="Sentence encoder: minilm (all-MiniLM-L6-v2 through onnxruntime, the default) or static "
-        "(a model2vec table distilled from it: about 6x cheaper reading, positions F1 0.21 against 0.27; "
-        "docs/embeddings.md). With --method learned it picks the bundle read (analyzer/data/models/learned "
-        "or learned-static); train writes that bundle; eval --cv uses it for the vectors.",
+        help="Sentence encoder of the learned reading: cascade (the default: a static model2vec table's "
+        "position heads choose which sentences all-MiniLM-L6-v2 encodes; positions as MiniLM's at about 1.7x "
+        "its rate), minilm (every candidate sentence through MiniLM) or static (the table alone: about 6x "
+        "cheaper than MiniLM, positions F1 0.21 against 0.27; docs/analysis.md). With --method learned it "
+        "picks the bundles read (analyzer/data/models/learned, learned-static, or both for cascade); train "
+        "writes them (cascade: both, and the gate); eval --cv measures that reading.",
     ),
 ]
 
 
 def _encoder(name: str) -> str:
-    from analyzer.learn.encoder import ENCODERS
+    from analyzer.learn.model import READINGS
 
-    if name not in ENCODERS:
-        fail(f"--encoder {name}: use one of {', '.join(ENCODERS)}")
+    if name not in READINGS:
+        fail(f"--encoder {name}: use one of {', '.join(READINGS)}")
     return name
 
 
@@ -139,7 +144,7 @@ def analyze_command(
     rules_dir: RulesOption = None,
     positions: PositionsOption = "rules",
     method: MethodOption = "learned",
-    encoder: EncoderOption = "minilm",
+    encoder: EncoderOption = "cascade",
     maintainers: MaintainersOption = None,
     aliases: Annotated[Optional[Path], typer.Option(help="A .mailmap-style aliases file for people.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Analyse every thread again, changed or not.")] = False,
@@ -191,11 +196,16 @@ def analyze_command(
                 structure = rebuild_structure(
                     store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"), runner=runner
                 ).as_dict()
-            spec = ReaderSpec(cast("Method", _check_method(method)), settings, encoder=chosen)
+            gate = None
+            if method == "learned" and chosen == "cascade":
+                from analyzer.learn.reader import bundle_gate
+
+                gate = bundle_gate()
+            spec = ReaderSpec(cast("Method", _check_method(method)), settings, encoder=chosen, gate=gate)
             report = analyze_store(
                 store,
                 None,
-                pipeline_fingerprint=_analysis_fingerprint(method, chosen, settings),
+                pipeline_fingerprint=_analysis_fingerprint(method, chosen, settings, gate),
                 progress=RichProgress(show, "analyse"),
                 force=force,
                 engine=engine_on(spec, runner),
@@ -230,7 +240,7 @@ def label_command(
     rules_dir: RulesOption = None,
     positions: PositionsOption = "rules",
     method: MethodOption = "learned",
-    encoder: EncoderOption = "minilm",
+    encoder: EncoderOption = "cascade",
     maintainers: MaintainersOption = None,
 ) -> None:
     """Analyse one thread from scratch (no database) and write one JSON line per message
@@ -252,7 +262,7 @@ def label_command(
 
 
 def _label(
-    mbox: Path, settings: PipelineSettings, maintainers: Path | None, method: str = "learned", encoder: str = "minilm"
+    mbox: Path, settings: PipelineSettings, maintainers: Path | None, method: str = "learned", encoder: str = "cascade"
 ) -> tuple[list[GoldLine], int]:
     """The thread's lines, and how many messages the analysis failed on (each named on
     stderr with its reason)."""
@@ -311,7 +321,7 @@ def eval_command(
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features.")
     ] = True,
-    encoder: EncoderOption = "minilm",
+    encoder: EncoderOption = "cascade",
     relation_vectors: RelationVectorsOption = None,
     per_thread: Annotated[bool, typer.Option("--per-thread", help="With --cv: also print one row per thread.")] = False,
     score_ids: Annotated[
@@ -465,7 +475,8 @@ def train_command(
     output: Annotated[
         Optional[Path],
         typer.Option("--output", "-o", help="Where to write the models (default: the packaged bundle of --encoder: "
-                     "analyzer/data/models/learned for minilm, learned-static for static)."),
+                     "analyzer/data/models/learned for minilm, learned-static for static; cascade writes both, "
+                     "OUTPUT and OUTPUT-static, with the gate in OUTPUT)."),
     ] = None,
     cv: Annotated[
         bool, typer.Option("--cv/--no-cv", help="Also cross-validate first and record the figures in the manifest.")
@@ -473,7 +484,7 @@ def train_command(
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="Sentence vectors as features.")
     ] = True,
-    encoder: EncoderOption = "minilm",
+    encoder: EncoderOption = "cascade",
     relation_vectors: RelationVectorsOption = None,
     catalogue: CatalogueOption = None,
     taxonomy: TaxonomyOption = None,

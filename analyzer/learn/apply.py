@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from analyzer.analysis.records import Claim, Decision, Mention, MessageAnalysis, PositionTaken, Relation, ThreadAnalysis
+from analyzer.learn.cascade import SentenceGate
 from analyzer.learn.examples import TextVectors
 from analyzer.learn.model import LearnedModels
 from analyzer.learn.predict import (
@@ -25,12 +26,18 @@ _TRAILER_KIND = {"Acked-by": "endorsed", "Reviewed-by": "endorsed", "Tested-by":
 
 
 def learned_analysis(
-    thread: ThreadView, models: LearnedModels, vectors: TextVectors, kinds: Mapping[str, str]
+    thread: ThreadView,
+    models: LearnedModels,
+    vectors: TextVectors,
+    kinds: Mapping[str, str],
+    gate: SentenceGate | None = None,
 ) -> ThreadAnalysis:
+    """``gate`` (the cascade): only the sentences it opens are encoded for the position heads."""
     mix = models.combination
     relations = relation_scores(thread, models, vectors) if mix.relations != "rules" else {}
     decisions = decision_scores(thread, models) if mix.decisions != "rules" else {}
-    sentences = position_scores(thread, models, vectors) if mix.positions != "rules" else []
+    keep = gate.opened(thread) if gate is not None and mix.positions != "rules" else None
+    sentences = position_scores(thread, models, vectors, keep) if mix.positions != "rules" else []
     behaviours = behaviour_scores(thread, models, kinds) if mix.behaviours != "rules" else {}
     by_message: dict[str, list[SentenceScore]] = defaultdict(list)
     for s in sentences:

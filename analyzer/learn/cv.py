@@ -21,7 +21,8 @@ from analyzer.learn.corpus import AnnotatedThread
 from analyzer.learn.examples import TextVectors
 from analyzer.learn.folds import grouped_folds, thread_groups
 from analyzer.learn.model import Combination
-from analyzer.learn.training import TrainingSettings, TrainingThread, train_models
+from analyzer.learn.cascade import FitMemo, SentenceGate, choose_gate, position_heads
+from analyzer.learn.training import TrainingSettings, TrainingThread, _fit_all, train_models
 from analyzer.learn.views import ThreadView
 
 METHODS = ("learned", "rules", "baseline")
@@ -90,12 +91,17 @@ def cross_validate(
     combination: Combination = Combination(),
     relation_vectors: bool = True,
     folds: Sequence[Sequence[int]] | None = None,
+    static: TextVectors | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
-    """``folds`` (thread indexes per fold) replaces the default grouped split."""
+    """``folds`` (thread indexes per fold) replaces the default grouped split. ``static``
+    (the static encoder's vectors) measures the cascade: per fold, static position heads
+    and a gate chosen by inner cross-validation on the fold's training threads
+    (``learn/cascade.py``; the gate is recorded among the fold's thresholds)."""
     groups = thread_groups(corpus)
     kinds = {b.id: b.kind for b in catalogue}
     prototypes = taxonomy_prototypes(taxonomy, vectors)
+    static_prototypes = taxonomy_prototypes(taxonomy, static) if static is not None else {}
     training = [
         TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id()) for i, c in enumerate(corpus)
     ]
@@ -112,14 +118,21 @@ def cross_validate(
         progress(f"fold {number + 1}/{k}: training on {len(corpus) - len(held)} threads, scoring {len(held)}")
         train = [t for i, t in enumerate(training) if i not in held]
         trained_on.append(tuple(t.name for t in train))
-        models = train_models(train, vectors, prototypes, settings)
-        chosen.append(models.thresholds)
+        fit = FitMemo(_fit_all)
+        models = train_models(train, vectors, prototypes, settings, fit=fit)
+        gate = None
+        if static is not None:
+            value = choose_gate(
+                train, vectors, prototypes, static, static_prototypes, settings, models.threshold("positions"), fit
+            )
+            gate = SentenceGate(position_heads(fit(train, static, static_prototypes, settings)), static_prototypes, static, value)
+        chosen.append(models.thresholds | ({"gate": gate.gate} if gate else {}))
         majority = _majority_relation(train)
         for i in held:
             c = corpus[i]
             fold_of[c.name] = number
             predicted[c.name] = {
-                "learned": _lines(c, [learned_analysis(v, models, vectors, kinds) for v in views[c.name]], kinds),
+                "learned": _lines(c, [learned_analysis(v, models, vectors, kinds, gate) for v in views[c.name]], kinds),
                 "rules": _lines(c, [v.rules for v in views[c.name]], kinds),
                 "baseline": _baseline(c, catalogue, majority),
             }

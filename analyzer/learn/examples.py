@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,14 +95,20 @@ def position_sentences(view: MessageView) -> list[Sentence]:
 
 
 def sentence_rows(
-    views: Sequence[MessageView], vectors: TextVectors, prototypes: Mapping[str, np.ndarray]
+    views: Sequence[MessageView],
+    vectors: TextVectors,
+    prototypes: Mapping[str, np.ndarray],
+    keep: Callable[[Sentence], bool] | None = None,
 ) -> tuple[Rows, list[Sentence]]:
     """One row per candidate sentence: its cues, its message's structure, its vector and
-    its similarity to each prototype sentence (the taxonomy's descriptions and examples)."""
+    its similarity to each prototype sentence (the taxonomy's descriptions and examples).
+    ``keep`` (the cascade's gate) drops candidates before anything is encoded."""
     sentences: list[Sentence] = []
     features: list[Features] = []
     for view in views:
         for s in position_sentences(view):
+            if keep is not None and not keep(s):
+                continue
             sentences.append(s)
             features.append(sentence_features(view, s))
     dense = vectors.encode([s.text for s in sentences]) if sentences else np.zeros((0, vectors.dimension), dtype=np.float32)

