@@ -56,6 +56,12 @@ PAGES = (
     PageCheck("People", "/people", "[data-testid='stVegaLiteChart']", "Automated senders", link="People"),
     PageCheck("Behaviours", "/behaviours", "[data-testid='stDataFrame']", "Where it was argued", link="Behaviours"),
     PageCheck("Decisions", "/decisions", "[data-testid='stDataFrame']", "Kinds", link="Decisions"),
+    # the confidence cut-off: the cross-thread counts from the full tables instead of the totals
+    PageCheck("People, cut-off 0.7", "/people?min_confidence=0.70", "[data-testid='stVegaLiteChart']",
+              "Automated senders"),
+    PageCheck("Behaviours, cut-off 0.7", "/behaviours?min_confidence=0.70", "[data-testid='stDataFrame']",
+              "Where it was argued"),
+    PageCheck("Decisions, cut-off 0.7", "/decisions?min_confidence=0.70", "[data-testid='stDataFrame']", "Kinds"),
     PageCheck("Search KVM_CAP_*", "/search?q=KVM_CAP_*", "[data-testid='stDataFrame']", "messages match"),
     PageCheck("Add data", "/add-data", "[data-testid='stFileUploader']", "upload", link="Add data"),
 )
@@ -174,6 +180,8 @@ def navigate(context: Any, url: str, check: PageCheck, start: PageCheck) -> floa
 
 SCRIPTS = {"Overview": "overview", "Overview at /overview": "overview", "Thread (default: latest debate)": "thread",
            "People": "people", "Behaviours": "behaviours", "Decisions": "decisions", "Search KVM_CAP_*": "search",
+           "People, cut-off 0.7": "people", "Behaviours, cut-off 0.7": "behaviours",
+           "Decisions, cut-off 0.7": "decisions",
            "Add data": "add_data"}
 
 
@@ -192,6 +200,8 @@ def script_seconds(db: Path, check: PageCheck, runs: int) -> tuple[float, float]
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     if check.name.startswith("Search"):
         app.session_state["search_query"] = "KVM_CAP_*"
+    if "min_confidence=" in check.path:
+        app.query_params["min_confidence"] = check.path.split("min_confidence=")[1]
     started = time.perf_counter()
     app.switch_page(f"analyzer/dashboard/pages/{SCRIPTS[check.name]}.py").run()
     cold = time.perf_counter() - started
