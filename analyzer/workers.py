@@ -88,6 +88,7 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
     processes = dict(getattr(pool, "_processes", None) or {})
     manager = getattr(pool, "_executor_manager_thread", None)
     call_queue = getattr(pool, "_call_queue", None)
+    result_queue = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes.values():
         try:
@@ -109,6 +110,23 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
             # it finds a worker dead (CPython gh-94777), so the write fails and it ends.
             _close_reader(call_queue)
             manager.join(timeout=STOP_WAIT)
+        if manager.is_alive():
+            # Or it is reading a result that a terminated worker left half written (seen
+            # when a full disk stopped `analyze`: the interpreter's exit then waited on it
+            # for ever). The workers' ends of the result pipe died with them; closing this
+            # process's own writing end makes the read meet end-of-file, which the manager
+            # takes for a broken pool, and it ends.
+            _close_writer(result_queue)
+            manager.join(timeout=STOP_WAIT)
+
+
+def _close_writer(result_queue: object) -> None:
+    writer = getattr(result_queue, "_writer", None)
+    try:
+        if writer is not None:
+            writer.close()
+    except OSError:
+        pass
 
 
 def _close_reader(call_queue: object) -> None:

@@ -130,9 +130,9 @@ def test_a_full_disk_during_ingest_and_analyze_is_one_clear_error(tmp_path: Path
     db = tmp_path / "room.db"
     assert subprocess.run([*command, "ingest", *sources, "--db", str(db), "--no-progress"], env=_ENV).returncode == 0
     size = db.stat().st_size
-    analyse = subprocess.run(
+    analyse = subprocess.run(  # a hang is a failure here, not a CI run that never ends
         [*command, "analyze", "--db", str(db), "--no-progress"],
-        env=_ENV, capture_output=True, text=True, preexec_fn=lambda: _limited_to(size + 100_000),
+        env=_ENV, capture_output=True, text=True, preexec_fn=lambda: _limited_to(size + 100_000), timeout=600,
     )
     assert analyse.returncode == 2 and "Traceback" not in analyse.stderr and "disk space" in analyse.stderr
 
