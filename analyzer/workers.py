@@ -108,7 +108,7 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
             # workers no longer read (the interpreter's exit would then wait on it for
             # ever): close the pipe's last reading end, as the executor itself does when
             # it finds a worker dead (CPython gh-94777), so the write fails and it ends.
-            _close_reader(call_queue)
+            _close_end(call_queue, "_reader")
             manager.join(timeout=STOP_WAIT)
         if manager.is_alive():
             # Or it is reading a result that a terminated worker left half written (seen
@@ -116,26 +116,17 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
             # for ever). The workers' ends of the result pipe died with them; closing this
             # process's own writing end makes the read meet end-of-file, which the manager
             # takes for a broken pool, and it ends.
-            _close_writer(result_queue)
+            _close_end(result_queue, "_writer")
             manager.join(timeout=STOP_WAIT)
 
 
-def _close_writer(result_queue: object) -> None:
-    writer = getattr(result_queue, "_writer", None)
-    try:
-        if writer is not None:
-            writer.close()
-    except OSError:
-        pass
-
-
-def _close_reader(call_queue: object) -> None:
-    reader = getattr(call_queue, "_reader", None)
-    try:
-        if reader is not None:
-            reader.close()
-    except OSError:
-        pass
+def _close_end(queue: object, end: str) -> None:
+    """Close one end (``_reader`` or ``_writer``) of a multiprocessing queue's pipe in this
+    process, if it is still open."""
+    connection = getattr(queue, end, None)
+    with contextlib.suppress(OSError):
+        if connection is not None:
+            connection.close()
 
 
 STOP_WAIT = 5.0
