@@ -31,8 +31,8 @@ def server(real_store: Path, browser: Any) -> Iterator[str]:
     yield from serve_dashboard(real_store)
 
 
-def _open(browser: Any, url: str, ready: str) -> Any:
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+def _open(browser: Any, url: str, ready: str, *, width: int = 1400) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": 2400})
     page.goto(url)
     page.wait_for_function("(text) => { const m = document.querySelector(\"[data-testid='stMain']\");"
                            " return m && m.innerText.includes(text) }", arg=ready, timeout=60_000)
@@ -181,3 +181,44 @@ def test_the_confidence_cutoff_hides_labels_and_the_rest_explain_themselves(brow
     assert after < before and (after == 0 or claims > below_one)
     _shot(page, "thread-cutoff")
     page.close()
+
+
+def _grid(page: Any) -> list[list[str]]:
+    """The rows the page's table draws (its cells' text, from the grid's accessible table:
+    the grid itself draws on a canvas)."""
+    page.wait_for_selector(f"{MAIN} [data-testid='stDataFrame'] table[role='grid'] td", state="attached",
+                           timeout=30_000)
+    rows: list[list[str]] = page.locator(f"{MAIN} [data-testid='stDataFrame'] table[role='grid'] tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))")
+    return rows
+
+
+def test_the_overview_counts_above_the_confidence_cutoff_of_the_url(browser: Any, server: str,
+                                                                      real_store: Path) -> None:
+    """The Overview's disputes, claims and outcomes at ``?min_confidence=``: what the
+    queries give at that cut-off (tests/test_summaries.py checks them against the debate
+    above it), fewer than at 0, and the cut-off kept in the sidebar slider."""
+    with sqlite3.connect(real_store) as connection:
+        bots = tuple(queries.automated_people(connection))
+        pages = {cut: queries.threads(connection, queries.ThreadQuery(min_confidence=cut), bots, order="disputes",
+                                      limit=10).rows for cut in (0.0, 0.9)}
+    assert pages[0.9]["disputes"].sum() < pages[0.0]["disputes"].sum(), "the cut-off must have something to hide"
+    for cut, url in ((0.0, "/overview"), (0.9, "/overview?min_confidence=0.90")):
+        page = _open(browser, server + url, "threads", width=2600)  # wide enough for every column
+        page.locator(MAIN).get_by_text("Most disputed", exact=True).click()
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+        expected = pages[cut]
+        first = str(expected["subject"].iloc[0])
+        page.wait_for_function("(s) => [...document.querySelectorAll(\"[data-testid='stMain'] table[role='grid'] td\")]"
+                               ".some(c => c.innerText.trim() === s)", arg=first, timeout=30_000)
+        header, *rows = _grid(page)
+        shown = [dict(zip(header, row)) for row in rows]
+        assert len(shown) >= 5
+        for drawn, row in zip(shown, expected.itertuples()):
+            assert (drawn["subject"], drawn["outcome"], drawn["claims"], drawn["disputes"], drawn["decisions"]) == (
+                row.subject, row.outcome, str(row.claims), str(row.disputes), row.decisions), cut
+        if cut:
+            assert "min_confidence=0.90" in page.url
+            expect(page.locator("[data-testid='stSidebar'] [data-testid='stSlider']")).to_contain_text("0.90")
+            _shot(page, "overview-cutoff")
+        page.close()
