@@ -228,7 +228,8 @@ def analyze_command(
             f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
         )
     exit_on_failures(failed, "segmented or analysed", db, outstanding=int(result["outstanding"]),  # type: ignore[call-overload]
-                     retry="`analyzer analyze --retry-failed`")
+                     retry="`analyzer structure --retry-failed` (segmentation) or `analyzer analyze --retry-failed` "
+                           "(analysis)")
 
 
 @commands.command("label")

@@ -45,7 +45,8 @@ rejected, failed = loaders.unread(db.path, db.rev)
 if failed.total:
     st.warning(
         f"{failed.total} stored messages could not be segmented or analysed; their threads are shown without "
-        "them. Each is listed below and by `analyzer rejections`; a run after a fix reads them again."
+        "them. Each is listed below and by `analyzer rejections`; a run after a fix reads them again, and "
+        "`analyzer structure --retry-failed` or `analyzer analyze --retry-failed` tries them again as they are."
     )
     with st.expander(f"Not segmented or analysed ({failed.total})"):
         st.dataframe(failed.rows, hide_index=True)
