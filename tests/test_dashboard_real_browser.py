@@ -222,3 +222,49 @@ def test_the_overview_counts_above_the_confidence_cutoff_of_the_url(browser: Any
             expect(page.locator("[data-testid='stSidebar'] [data-testid='stSlider']")).to_contain_text("0.90")
             _shot(page, "overview-cutoff")
         page.close()
+
+
+def test_add_data_analyses_an_upload_with_the_encoder_chosen(browser: Any, tmp_path: Path) -> None:
+    """Choosing *static* on Add data and uploading a real thread stores it analysed by the
+    static encoder's learned reading: the fingerprint `analyzer analyze --encoder static`
+    stores, on every thread."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+    from analyzer.store.db import Store
+
+    mbox = sorted(require_shared("gold").glob("*.mbox"))[0]
+    db = tmp_path / "added.db"
+    Store.open(db).close()
+    serving = serve_dashboard(db)
+    url = next(serving)
+    try:
+        page = _open(browser, f"{url}/add-data", "upload")
+        page.locator(MAIN).get_by_text("static (quickest)", exact=True).click()
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+        page.locator(f"{MAIN} [data-testid='stFileUploader'] input[type='file']").set_input_files(str(mbox))
+        button = page.get_by_role("button", name="Ingest the upload")
+        expect(button).to_be_visible(timeout=60_000)
+        button.click()
+        expect(page.locator(MAIN)).to_contain_text("threads analysed", timeout=300_000)
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+        _shot(page, "add-data-static")
+        page.close()
+    finally:
+        serving.close()
+    with sqlite3.connect(db) as connection:
+        threads = connection.execute("SELECT count(*) FROM analysed_threads").fetchone()[0]
+        positions = connection.execute("SELECT count(*) FROM message_positions").fetchone()[0]
+    assert threads >= 1 and positions > 0
+    # Each thread is stored with the fingerprint of what read it: `analyze --encoder static`
+    # finds every thread up to date, and another reading (the rules, on a copy) reads them again.
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    static = CliRunner().invoke(app, ["analyze", "--db", str(db), "--encoder", "static", "--json", "--no-progress"])
+    assert static.exit_code == 0, static.output
+    assert (json.loads(static.stdout)["analysed"], json.loads(static.stdout)["unchanged"]) == (0, threads)
+    rules = CliRunner().invoke(app, ["analyze", "--db", str(copy), "--method", "rules", "--json", "--no-progress"])
+    assert rules.exit_code == 0, rules.output
+    assert json.loads(rules.stdout)["analysed"] == threads

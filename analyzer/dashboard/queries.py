@@ -10,9 +10,10 @@ apart by :func:`automated_senders`.
 
 ``min_confidence`` (0–1, the pages' "Hide labels below confidence"): claims, reply
 relations, decisions and behaviour mentions scored below it are left out of the counts,
-as on the Thread page and in the reports. At 0 the aggregates add up the per-thread
-totals (:mod:`analyzer.store.summaries`); above 0 they are computed from the full tables,
-which costs more as the store grows (docs/benchmarks-dashboard.md).
+as on the Thread page and in the reports. The aggregates add up the per-thread totals
+(:mod:`analyzer.store.summaries`): at 0 the stored ones; above 0 the same rows worked out
+from the full tables by the SQL the totals are refreshed with, given the cut-off
+(:func:`_with_totals`), which costs more as the store grows (docs/benchmarks-dashboard.md).
 """
 
 from __future__ import annotations

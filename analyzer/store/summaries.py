@@ -10,6 +10,11 @@ analysis saved or forgotten (:mod:`analyzer.store.analysis`), or the threads and
 rebuilt (:mod:`analyzer.store.structure`, every thread). So the sums are, row for row,
 what the same questions asked of the full tables give.
 
+Each table's rows come from one ``SELECT`` (:func:`behaviour_totals_sql` and its
+neighbours) over the threads chosen, with an optional confidence cut-off: :func:`refresh`
+and the migrations insert them as they are, and the dashboard's views above a cut-off
+read them, cut, in place of the tables (:func:`totals_above`).
+
 SCHEMA is migration 8 of analyzer/store/schema.py and MONTHS migration 9 (how many messages
 named each behaviour, per thread and month, for "Behaviours by month"); each fills its
 tables from what the store already holds.
