@@ -228,6 +228,7 @@ def test_add_data_analyses_an_upload_with_the_encoder_chosen(browser: Any, tmp_p
     """Choosing *static* on Add data and uploading a real thread stores it analysed by the
     static encoder's learned reading: the fingerprint `analyzer analyze --encoder static`
     stores, on every thread."""
+    import contextlib
     import shutil
 
     from typer.testing import CliRunner
@@ -238,9 +239,7 @@ def test_add_data_analyses_an_upload_with_the_encoder_chosen(browser: Any, tmp_p
     mbox = sorted(require_shared("gold").glob("*.mbox"))[0]
     db = tmp_path / "added.db"
     Store.open(db).close()
-    serving = serve_dashboard(db)
-    url = next(serving)
-    try:
+    with contextlib.contextmanager(serve_dashboard)(db) as url:
         page = _open(browser, f"{url}/add-data", "upload")
         page.locator(MAIN).get_by_text("static (quickest)", exact=True).click()
         page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
@@ -252,8 +251,6 @@ def test_add_data_analyses_an_upload_with_the_encoder_chosen(browser: Any, tmp_p
         page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
         _shot(page, "add-data-static")
         page.close()
-    finally:
-        serving.close()
     with sqlite3.connect(db) as connection:
         threads = connection.execute("SELECT count(*) FROM analysed_threads").fetchone()[0]
         positions = connection.execute("SELECT count(*) FROM message_positions").fetchone()[0]
