@@ -208,9 +208,12 @@ def test_the_overview_counts_above_the_confidence_cutoff_of_the_url(browser: Any
         page.locator(MAIN).get_by_text("Most disputed", exact=True).click()
         page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
         expected = pages[cut]
-        first = str(expected["subject"].iloc[0])
-        page.wait_for_function("(s) => [...document.querySelectorAll(\"[data-testid='stMain'] table[role='grid'] td\")]"
-                               ".some(c => c.innerText.trim() === s)", arg=first, timeout=30_000)
+        # the table drawn in the order asked for (not the newest-first one the page opened with)
+        subjects = [str(x) for x in expected["subject"].iloc[:3]]
+        page.wait_for_function(
+            "(want) => { const rows = [...document.querySelectorAll(\"[data-testid='stMain'] table[role='grid'] tr\")]"
+            ".slice(1, 1 + want.length).map(r => r.querySelector('th, td')?.innerText.trim());"
+            " return JSON.stringify(rows) === JSON.stringify(want) }", arg=subjects, timeout=60_000)
         header, *rows = _grid(page)
         shown = [dict(zip(header, row)) for row in rows]
         assert len(shown) >= 5
