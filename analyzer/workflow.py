@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzer.analysis.thread import ThreadReader
 from analyzer.analyze import AnalyzeReport, analyze_store
 from analyzer.ingest.lore import LoreClient
 from analyzer.ingest.pipeline import IngestOptions, IngestReport, ingest
@@ -27,6 +28,9 @@ class WorkflowOptions:
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     aliases: Path | None = None
     maintainers: Path | None = None
+    encoder: str | None = None
+    """The learned reading's sentence encoder (``cascade``, ``minilm`` or ``static``, as
+    ``analyzer analyze --encoder``); None reads with the cue rules alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,34 @@ class WorkflowReport:
         }
 
 
+def analysis_fingerprint(method: str, encoder: str, settings: PipelineSettings, gate: float | None = None) -> str:
+    """What a stored analysis was made with: the method, the data files and, for the learned
+    reading, its bundles' files (and the static table's); the static reading and the cascade
+    (with its gate) are tagged apart too, so switching --encoder or the gate re-reads every
+    thread."""
+    if method == "rules":
+        return method + pipeline_fingerprint(settings)
+    from analyzer.learn.model import reading_files
+
+    tag = method if encoder == "minilm" else f"{method}-{encoder}"
+    if encoder == "cascade":
+        tag += f"@{gate}"
+    return tag + pipeline_fingerprint(settings, extra=tuple(reading_files(encoder)))
+
+
+def learned_reading(annotator: Annotator, settings: PipelineSettings, encoder: str) -> tuple[ThreadReader, str]:
+    """The learned reader of ``encoder`` in this process, and the fingerprint its analyses
+    are stored with: the same as ``analyzer analyze --encoder`` stores (the cascade with its
+    bundle's gate), so either one finds the other's threads up to date."""
+    from analyzer.analysis.catalogue import load_catalogue
+    from analyzer.learn.reader import bundle_gate, learned_reader
+
+    gate = bundle_gate() if encoder == "cascade" else None
+    kinds = {b.id: b.kind for b in load_catalogue(settings.catalogue)}
+    reader = learned_reader(annotator, kinds, encoder=encoder, gate=gate)
+    return reader, analysis_fingerprint("learned", encoder, settings, gate)
+
+
 def update_store(
     store: Store,
     targets: Sequence[tuple[str, SourceFormat]],
@@ -52,11 +84,14 @@ def update_store(
     annotator: Annotator | None = None,
     progress: Progress | None = None,
 ) -> WorkflowReport:
-    """Ingest ``targets`` into ``store``, then bring threads and analysis up to date."""
+    """Ingest ``targets`` into ``store``, then bring threads and analysis up to date (with
+    the learned reading of ``options.encoder``, or the cue rules)."""
     ingested = ingest(store, targets, options.ingest, lore_client=lore_client, progress=progress)
     structure = rebuild_structure(store, aliases=options.aliases, maintainers=options.maintainers, progress=progress)
     annotator = annotator or Annotator(build_pipeline(options.pipeline))
-    analysis = analyze_store(
-        store, annotator, pipeline_fingerprint=pipeline_fingerprint(options.pipeline), progress=progress
-    )
+    reader: ThreadReader | None = None
+    fingerprint = pipeline_fingerprint(options.pipeline)
+    if options.encoder is not None:
+        reader, fingerprint = learned_reading(annotator, options.pipeline, options.encoder)
+    analysis = analyze_store(store, annotator, pipeline_fingerprint=fingerprint, reader=reader, progress=progress)
     return WorkflowReport(ingested, structure, analysis)

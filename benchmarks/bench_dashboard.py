@@ -57,6 +57,7 @@ PAGES = (
     PageCheck("Behaviours", "/behaviours", "[data-testid='stDataFrame']", "Where it was argued", link="Behaviours"),
     PageCheck("Decisions", "/decisions", "[data-testid='stDataFrame']", "Kinds", link="Decisions"),
     # the confidence cut-off: the cross-thread counts from the full tables instead of the totals
+    PageCheck("Overview, cut-off 0.7", "/overview?min_confidence=0.70", "[data-testid='stDataFrame']", "threads"),
     PageCheck("People, cut-off 0.7", "/people?min_confidence=0.70", "[data-testid='stVegaLiteChart']",
               "Automated senders"),
     PageCheck("Behaviours, cut-off 0.7", "/behaviours?min_confidence=0.70", "[data-testid='stDataFrame']",
@@ -180,7 +181,7 @@ def navigate(context: Any, url: str, check: PageCheck, start: PageCheck) -> floa
 
 SCRIPTS = {"Overview": "overview", "Overview at /overview": "overview", "Thread (default: latest debate)": "thread",
            "People": "people", "Behaviours": "behaviours", "Decisions": "decisions", "Search KVM_CAP_*": "search",
-           "People, cut-off 0.7": "people", "Behaviours, cut-off 0.7": "behaviours",
+           "Overview, cut-off 0.7": "overview", "People, cut-off 0.7": "people", "Behaviours, cut-off 0.7": "behaviours",
            "Decisions, cut-off 0.7": "decisions",
            "Add data": "add_data"}
 

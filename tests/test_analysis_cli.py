@@ -130,6 +130,37 @@ def test_structure_exits_1_while_a_message_an_earlier_run_could_not_segment_rema
     assert "1 messages were recorded as not segmented by earlier runs" in again.stderr
 
 
+def test_structure_retry_failed_clears_a_segmentation_failure_once_the_fault_is_gone(tmp_path: Path) -> None:
+    """A message of a real thread the segmenter failed on (the machine's fault: the same
+    segmenter passes now) keeps `structure` at exit 1, naming --retry-failed;
+    `structure --retry-failed` segments its thread again, clears it and exits 0."""
+    from analyzer.store.db import Store
+    from analyzer.store.structure import load_segmentation, rebuild_structure
+    from tests.dashboard_store import archive_mbox
+    from tests.test_fault_inputs import _MachineFaultOn
+
+    mbox = archive_mbox(require_shared("archives", "kvmarm-columbia-0.git"), tmp_path / "real.mbox", 60)
+    db = tmp_path / "s.db"
+    _run("ingest", str(mbox), "--db", str(db), "--json")
+    with sqlite3.connect(db) as con:
+        (message_id,) = con.execute("SELECT message_id FROM messages ORDER BY id LIMIT 1 OFFSET 7").fetchone()
+    flaky = _MachineFaultOn(message_id)
+    with Store.open(db) as store:
+        assert rebuild_structure(store, segmenter=flaky).failed == 1
+    again = runner.invoke(app, ["structure", "--db", str(db), "--json"])
+    assert again.exit_code == 1, again.output
+    assert json.loads(again.stdout)["segmented"] == 0
+    assert "1 messages were recorded as not segmented by earlier runs" in again.stderr
+    assert "`analyzer structure --retry-failed` tries them again" in " ".join(again.stderr.split())
+    retried = runner.invoke(app, ["structure", "--db", str(db), "--json", "--retry-failed", "-j", "1"])
+    assert retried.exit_code == 0, retried.output
+    assert json.loads(retried.stdout)["failed"] == 0 and json.loads(retried.stdout)["segmented"] >= 1
+    with Store.open(db) as store:
+        assert store.connection.execute("SELECT count(*) FROM stage_failures").fetchone()[0] == 0
+        assert load_segmentation(store, message_id) is not None
+    assert runner.invoke(app, ["structure", "--db", str(db), "--json"]).exit_code == 0
+
+
 def test_analyze_stores_traceable_results_and_is_incremental(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     _run("ingest", str(CORPUS / "kvm.mbox"), str(CORPUS / "kvmarm.mbox"), "--db", str(db), "--json")

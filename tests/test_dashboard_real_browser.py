@@ -31,8 +31,8 @@ def server(real_store: Path, browser: Any) -> Iterator[str]:
     yield from serve_dashboard(real_store)
 
 
-def _open(browser: Any, url: str, ready: str) -> Any:
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+def _open(browser: Any, url: str, ready: str, *, width: int = 1400) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": 2400})
     page.goto(url)
     page.wait_for_function("(text) => { const m = document.querySelector(\"[data-testid='stMain']\");"
                            " return m && m.innerText.includes(text) }", arg=ready, timeout=60_000)
@@ -181,3 +181,90 @@ def test_the_confidence_cutoff_hides_labels_and_the_rest_explain_themselves(brow
     assert after < before and (after == 0 or claims > below_one)
     _shot(page, "thread-cutoff")
     page.close()
+
+
+def _grid(page: Any) -> list[list[str]]:
+    """The rows the page's table draws (its cells' text, from the grid's accessible table:
+    the grid itself draws on a canvas)."""
+    page.wait_for_selector(f"{MAIN} [data-testid='stDataFrame'] table[role='grid'] td", state="attached",
+                           timeout=30_000)
+    rows: list[list[str]] = page.locator(f"{MAIN} [data-testid='stDataFrame'] table[role='grid'] tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))")
+    return rows
+
+
+def test_the_overview_counts_above_the_confidence_cutoff_of_the_url(browser: Any, server: str,
+                                                                      real_store: Path) -> None:
+    """The Overview's disputes, claims and outcomes at ``?min_confidence=``: what the
+    queries give at that cut-off (tests/test_summaries.py checks them against the debate
+    above it), fewer than at 0, and the cut-off kept in the sidebar slider."""
+    with sqlite3.connect(real_store) as connection:
+        bots = tuple(queries.automated_people(connection))
+        pages = {cut: queries.threads(connection, queries.ThreadQuery(min_confidence=cut), bots, order="disputes",
+                                      limit=10).rows for cut in (0.0, 0.9)}
+    assert pages[0.9]["disputes"].sum() < pages[0.0]["disputes"].sum(), "the cut-off must have something to hide"
+    for cut, url in ((0.0, "/overview"), (0.9, "/overview?min_confidence=0.90")):
+        page = _open(browser, server + url, "threads", width=2600)  # wide enough for every column
+        page.locator(MAIN).get_by_text("Most disputed", exact=True).click()
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+        expected = pages[cut]
+        # the table drawn in the order asked for (not the newest-first one the page opened with)
+        subjects = [str(x) for x in expected["subject"].iloc[:3]]
+        page.wait_for_function(
+            "(want) => { const rows = [...document.querySelectorAll(\"[data-testid='stMain'] table[role='grid'] tr\")]"
+            ".slice(1, 1 + want.length).map(r => r.querySelector('th, td')?.innerText.trim());"
+            " return JSON.stringify(rows) === JSON.stringify(want) }", arg=subjects, timeout=60_000)
+        header, *rows = _grid(page)
+        shown = [dict(zip(header, row)) for row in rows]
+        assert len(shown) >= 5
+        for drawn, row in zip(shown, expected.itertuples()):
+            assert (drawn["subject"], drawn["outcome"], drawn["claims"], drawn["disputes"], drawn["decisions"]) == (
+                row.subject, row.outcome, str(row.claims), str(row.disputes), row.decisions), cut
+        if cut:
+            assert "min_confidence=0.90" in page.url
+            expect(page.locator("[data-testid='stSidebar'] [data-testid='stSlider']")).to_contain_text("0.90")
+            _shot(page, "overview-cutoff")
+        page.close()
+
+
+def test_add_data_analyses_an_upload_with_the_encoder_chosen(browser: Any, tmp_path: Path) -> None:
+    """Choosing *static* on Add data and uploading a real thread stores it analysed by the
+    static encoder's learned reading: the fingerprint `analyzer analyze --encoder static`
+    stores, on every thread."""
+    import contextlib
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+    from analyzer.store.db import Store
+
+    mbox = sorted(require_shared("gold").glob("*.mbox"))[0]
+    db = tmp_path / "added.db"
+    Store.open(db).close()
+    with contextlib.contextmanager(serve_dashboard)(db) as url:
+        page = _open(browser, f"{url}/add-data", "upload")
+        page.locator(MAIN).get_by_text("static (quickest)", exact=True).click()
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+        page.locator(f"{MAIN} [data-testid='stFileUploader'] input[type='file']").set_input_files(str(mbox))
+        button = page.get_by_role("button", name="Ingest the upload")
+        expect(button).to_be_visible(timeout=60_000)
+        button.click()
+        expect(page.locator(MAIN)).to_contain_text("threads analysed", timeout=300_000)
+        page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=60_000)
+        _shot(page, "add-data-static")
+        page.close()
+    with sqlite3.connect(db) as connection:
+        threads = connection.execute("SELECT count(*) FROM analysed_threads").fetchone()[0]
+        positions = connection.execute("SELECT count(*) FROM message_positions").fetchone()[0]
+    assert threads >= 1 and positions > 0
+    # Each thread is stored with the fingerprint of what read it: `analyze --encoder static`
+    # finds every thread up to date, and another reading (the rules, on a copy) reads them again.
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    static = CliRunner().invoke(app, ["analyze", "--db", str(db), "--encoder", "static", "--json", "--no-progress"])
+    assert static.exit_code == 0, static.output
+    assert (json.loads(static.stdout)["analysed"], json.loads(static.stdout)["unchanged"]) == (0, threads)
+    rules = CliRunner().invoke(app, ["analyze", "--db", str(copy), "--method", "rules", "--json", "--no-progress"])
+    assert rules.exit_code == 0, rules.output
+    assert json.loads(rules.stdout)["analysed"] == threads

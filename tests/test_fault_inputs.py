@@ -154,6 +154,43 @@ def test_a_message_that_cannot_be_segmented_is_recorded_and_the_others_are_segme
     assert load_failures(store) == [] and load_segmentation(store, "fault-2@example.org") is not None
 
 
+class _MachineFaultOn(_FailingOn):
+    """The project's segmenter itself, failing on one message while ``broken`` (a failure
+    of the machine, such as memory running out, rather than of the segmenter: its
+    fingerprint is the project's, so nothing tells a re-run the input changed)."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(message_id)
+        self.fingerprint = self._inner.fingerprint
+        self.broken = True
+
+    def segment(self, message_id: str, body: str) -> Segmentation:
+        if message_id == self._bad and self.broken:
+            raise MemoryError("out of memory while segmenting")
+        return self._inner.segment(message_id, body)
+
+
+def test_structure_retry_failed_segments_again_what_a_fault_of_the_machine_left_unsegmented(tmp_path: Path) -> None:
+    store = _store_of(tmp_path, _thread_mail())
+    flaky = _MachineFaultOn("fault-2@example.org")
+    assert rebuild_structure(store, segmenter=flaky).failed == 1
+    # the same segmenter on the same input: not tried again without --retry-failed
+    flaky.broken = False
+    assert rebuild_structure(store, segmenter=flaky).segmented == 0
+    assert [f["message_id"] for f in load_failures(store)] == ["fault-2@example.org"]
+    # retried while the fault lasts: read again, recorded again
+    flaky.broken = True
+    again = rebuild_structure(store, segmenter=flaky, retry_failed=True)
+    assert (again.segmented, again.failed) == (3, 1)
+    assert load_segmentation(store, "fault-2@example.org") is None
+    # retried once the fault is gone: segmented, the failure cleared, nothing left to retry
+    flaky.broken = False
+    retried = rebuild_structure(store, segmenter=flaky, retry_failed=True)
+    assert (retried.segmented, retried.failed) == (3, 0)
+    assert load_failures(store) == [] and load_segmentation(store, "fault-2@example.org") is not None
+    assert rebuild_structure(store, segmenter=flaky, retry_failed=True).segmented == 0
+
+
 class _AnnotatorFailingOn(Annotator):
     def __init__(self, annotator: Annotator, word: str) -> None:
         super().__init__(annotator.nlp)

@@ -190,8 +190,14 @@ def test_the_thread_page_hides_labels_below_the_cutoff_in_the_url(gold_db: Path,
 
 
 def test_a_bad_cutoff_in_the_url_is_named_and_shows_every_label(gold_db: Path, thread_page: AppTest) -> None:
-    app = _run_thread_page(thread_page, biggest_thread(gold_db), "lots")
+    app = thread_page
+    app.query_params["scope"] = biggest_thread(gold_db)
+    app.query_params["min_confidence"] = "lots"
+    app.run()
+    # named by the page the session opens on (the Overview, which takes the cut-off too)
     assert any("not a number from 0 to 1" in w.value for w in app.warning)
+    app.switch_page(str(ROOT / "analyzer/dashboard/pages/thread.py")).run()
+    assert not app.exception, [e.value for e in app.exception]
     assert [s.value for s in app.sidebar.slider] == [0.0]
     assert any("labels shown (no confidence cut" in c.value.replace("\\", "") for c in app.caption)
 

@@ -242,12 +242,19 @@ def test_the_confidence_cut_off_of_the_cross_thread_views_matches_the_debate_abo
     lowest = min(connection.execute(f"SELECT min(confidence) FROM {t}").fetchone()[0]
                  for t in ("claims", "relations", "decisions", "mentions"))
     assert lowest > 1e-6
-    for view in ("people", "interactions", "behaviours"):
+    targets = [r[0] for r in connection.execute("SELECT DISTINCT target FROM mentions WHERE kind = 'behaviour'")]
+    for view in ("people", "interactions", "behaviours", "behaviours_by_month"):
         # the full-table SQL with a cut that hides nothing = the per-thread totals
-        kwargs = {"limit": 10_000} if view != "interactions" else {"people": 10_000}
-        whole = getattr(queries, view)(connection, None, (), **kwargs)
-        cut = getattr(queries, view)(connection, None, (), min_confidence=1e-6, **kwargs)
+        kwargs = {"limit": 10_000} if view in ("people", "behaviours") else {"people": 10_000}
+        args: tuple[object, ...] = (connection, None, ())
+        if view == "behaviours_by_month":
+            kwargs, args = {}, (connection, None, targets)
+        whole = getattr(queries, view)(*args, **kwargs)
+        cut = getattr(queries, view)(*args, min_confidence=1e-6, **kwargs)
+        if isinstance(whole, queries.Page):
+            assert whole.total == cut.total > 0
         whole, cut = (x.rows if isinstance(x, queries.Page) else x for x in (whole, cut))
+        assert len(whole) > 0
         pd.testing.assert_frame_equal(whole.reset_index(drop=True), cut.reset_index(drop=True), check_dtype=False)
 
     threshold = float(connection.execute(
@@ -276,3 +283,64 @@ def test_the_confidence_cut_off_of_the_cross_thread_views_matches_the_debate_abo
                                              if m.kind == "behaviour"})
     behaviours = queries.behaviours(connection, None, (), limit=100_000, min_confidence=threshold).rows
     assert dict(zip(behaviours["behaviour"], behaviours["messages"])) == dict(named)
+
+
+def test_the_sql_the_totals_are_refreshed_with_is_the_sql_the_cut_off_counts_with(real_store: Path) -> None:
+    """One source: the rows each totals table holds are, row for row, what the same SQL
+    gives with a cut-off that hides nothing (the dashboard's cut-off queries), and a real
+    cut-off changes them."""
+    from analyzer.store import summaries
+
+    connection = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
+    every = "(:scope IS NULL OR {c} IN (SELECT value FROM json_each(:scope)))"
+    threshold = float(connection.execute(
+        "SELECT confidence FROM relations ORDER BY confidence LIMIT 1 OFFSET (SELECT count(*) / 2 FROM relations)"
+    ).fetchone()[0])
+    for table in (*summaries.TABLES, "thread_behaviour_months"):
+        def rows(sql: str, cut: float) -> list[tuple[object, ...]]:
+            return sorted(tuple(r) for r in connection.execute(sql, {"scope": None, "cut": cut}))
+
+        stored = rows(f"SELECT * FROM {table}", 0.0)
+        from_sql = f"WITH {summaries.totals_above(':cut', every)} SELECT * FROM {table}"
+        assert stored and rows(from_sql, 1e-6) == stored, table
+        if table in ("thread_reply_totals", "thread_people_totals", "thread_behaviour_totals"):
+            # replies are cut here (the mentions of the real store score above this one)
+            assert rows(from_sql, threshold) != stored, table
+
+
+def test_the_overview_counts_and_outcomes_above_a_cut_off_are_the_debate_above_it(real_store: Path) -> None:
+    """The Overview's claims, disputes, decision kinds and outcome of each thread: from the
+    per-thread totals at 0, from the full tables above a cut-off, and in both cases what the
+    debate cut at the same confidence (``debate_above``, the Thread page's view) gives."""
+    from analyzer import api
+    from analyzer.dashboard.digest import decision_events, outcome
+
+    connection = sqlite3.connect(f"file:{real_store}?mode=ro", uri=True)
+    threshold = float(connection.execute(
+        "SELECT confidence FROM relations ORDER BY confidence LIMIT 1 OFFSET (SELECT count(*) / 2 FROM relations)"
+    ).fetchone()[0])
+    seen = {}
+    for cut in (0.0, threshold):
+        with api.open_store(real_store) as store:
+            debate = api.load_debate(store, min_confidence=cut)
+        expected = {}
+        for thread in debate.threads:
+            analyses = [debate.analyses[m] for m in thread.message_ids if m in debate.analyses]
+            expected[thread.thread_id] = (
+                sum(len(a.claims) for a in analyses),
+                sum(1 for a in analyses for r in a.relations if r.quote_index is None and r.label in ("disagree", "mixed")),
+                ", ".join(sorted({d.kind for a in analyses for d in a.decisions})),
+                outcome(decision_events(debate, thread.thread_id)).kind,
+            )
+        page = queries.threads(connection, queries.ThreadQuery(min_confidence=cut), (), limit=100_000)
+        assert page.total == len(page.rows) == len(expected)
+        got = {r.thread_id: (r.claims, r.disputes, r.decisions, r.outcome) for r in page.rows.itertuples()}
+        assert got == expected
+        by_disputes = queries.threads(connection, queries.ThreadQuery(min_confidence=cut), (), order="disputes",
+                                      limit=5).rows
+        assert list(by_disputes["disputes"]) == sorted((e[1] for e in expected.values()), reverse=True)[:5]
+        seen[cut] = got
+    changed = [t for t in seen[0.0] if seen[0.0][t] != seen[threshold][t]]
+    assert changed and any(seen[0.0][t][1] > seen[threshold][t][1] for t in changed)
+    assert any(seen[0.0][t][3] != seen[threshold][t][3] for t in changed) or all(
+        v[3] == "open" for v in seen[0.0].values())

@@ -88,20 +88,11 @@ def _reader(method: str, annotator: Annotator, settings: PipelineSettings, encod
 
 
 def _analysis_fingerprint(method: str, encoder: str, settings: PipelineSettings, gate: float | None = None) -> str:
-    """What a stored analysis was made with: the method, the data files and, for the learned
-    reading, its bundles' files (and the static table's); the static reading and the cascade
-    (with its gate) are tagged apart too, so switching --encoder or the gate re-reads every
-    thread."""
-    from analyzer.nlp.pipeline import pipeline_fingerprint
+    """:func:`analyzer.workflow.analysis_fingerprint` (imported when a command runs: the
+    workflow imports the NLP pipeline)."""
+    from analyzer.workflow import analysis_fingerprint
 
-    if method == "rules":
-        return method + pipeline_fingerprint(settings)
-    from analyzer.learn.model import reading_files
-
-    tag = method if encoder == "minilm" else f"{method}-{encoder}"
-    if encoder == "cascade":
-        tag += f"@{gate}"
-    return tag + pipeline_fingerprint(settings, extra=tuple(reading_files(encoder)))
+    return analysis_fingerprint(method, encoder, settings, gate)
 
 
 EncoderOption = Annotated[
@@ -228,7 +219,8 @@ def analyze_command(
             f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
         )
     exit_on_failures(failed, "segmented or analysed", db, outstanding=int(result["outstanding"]),  # type: ignore[call-overload]
-                     retry="`analyzer analyze --retry-failed`")
+                     retry="`analyzer structure --retry-failed` (segmentation) or `analyzer analyze --retry-failed` "
+                           "(analysis)")
 
 
 @commands.command("label")

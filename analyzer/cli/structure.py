@@ -73,6 +73,11 @@ def structure_command(
     full: Annotated[
         bool, typer.Option("--full", help="Rethread every message, as the first run does, not only what new mail touches.")
     ] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed",
+        help="Segment again the threads holding messages an earlier run could not segment (recorded with "
+             "their reason, `analyzer rejections`; otherwise tried again only when their thread or the "
+             "segmenter changes).")] = False,
 ) -> None:
     """Thread the messages stored since the last run with every message they connect to,
     link patch-series versions, merge people's identities and segment messages whose
@@ -86,7 +91,7 @@ def structure_command(
         with Store.open(db) as store:
             done = rebuild_structure(
                 store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, verb="structure"),
-                runner=runner, full=full,
+                runner=runner, full=full, retry_failed=retry_failed,
             )
             # what the store lacks after the run, earlier runs' failures included
             return done, failure_counts(store).get("segment", 0)
@@ -99,7 +104,8 @@ def structure_command(
             out.print(f"{key}: {value}", highlight=False)
         if summary.segmenter is None:
             err.print("note: no segmenter is installed yet, so messages were not segmented", highlight=False)
-    exit_on_failures(summary.failed, "segmented", db, outstanding=outstanding)
+    exit_on_failures(summary.failed, "segmented", db, outstanding=outstanding,
+                     retry="`analyzer structure --retry-failed`")
 
 
 @commands.command("threads")

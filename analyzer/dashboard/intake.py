@@ -24,8 +24,17 @@ from analyzer.progress import Progress
 from analyzer.store.db import Store
 from analyzer.workflow import WorkflowOptions, WorkflowReport, update_store
 
-_OPTIONS = WorkflowOptions(ingest=IngestOptions(jobs=1))
-"""One parser process: the dashboard must not fork workers from the server's threads."""
+ENCODERS = ("cascade", "minilm", "static")
+"""The learned readings the analysis after an addition may use (``analyzer analyze
+--encoder``); the first is the default, as there."""
+
+
+def _options(encoder: str) -> WorkflowOptions:
+    """One parser process (the dashboard must not fork workers from the server's threads)
+    and the learned reading of ``encoder``."""
+    if encoder not in ENCODERS:
+        raise Refused(f"unknown encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
+    return WorkflowOptions(ingest=IngestOptions(jobs=1), encoder=encoder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +53,17 @@ class Added:
 
 def add_lore_thread(
     config: DashboardConfig, text: str, *, annotator: Annotator, progress: Progress | None = None,
-    session_timeout: tuple[float, float] = (10.0, 60.0),
+    session_timeout: tuple[float, float] = (10.0, 60.0), encoder: str = ENCODERS[0],
 ) -> Added:
-    """Download the thread of a typed URL or Message-ID from a configured host and analyse it.
-    Refused before any request when the input is not a thread on an allowed host."""
+    """Download the thread of a typed URL or Message-ID from a configured host and analyse it
+    (with the learned reading of ``encoder``). Refused before any request when the input is
+    not a thread on an allowed host."""
     ref = fetch_ref(text, config.allowed_hosts)
+    options = _options(encoder)
     session = FetchPolicy(config.allowed_hosts).guard(make_session(cache_dir=None, retries=1))
     client = LoreClient(session, timeout=session_timeout)
     with Store.open(config.db_path) as store:
-        report = update_store(store, [(ref.url, "lore")], _OPTIONS, lore_client=client, annotator=annotator,
+        report = update_store(store, [(ref.url, "lore")], options, lore_client=client, annotator=annotator,
                               progress=progress)
         problems = tuple(
             str(r["detail"]) for r in store.rejections() if r["source"] == ref.url and r["reason"] == "fetch-failed"
@@ -99,20 +110,24 @@ def save_upload(config: DashboardConfig, name: str, stream: BinaryIO, *, cap: in
 
 
 def add_upload_file(
-    config: DashboardConfig, name: str, path: Path, *, annotator: Annotator, progress: Progress | None = None
+    config: DashboardConfig, name: str, path: Path, *, annotator: Annotator, progress: Progress | None = None,
+    encoder: str = ENCODERS[0],
 ) -> Added:
-    """Store, thread and analyse an upload :func:`save_upload` kept."""
+    """Store, thread and analyse (with the learned reading of ``encoder``) an upload
+    :func:`save_upload` kept."""
+    options = _options(encoder)
     with Store.open(config.db_path) as store:
-        report = update_store(store, [(str(path), "mbox")], _OPTIONS, annotator=annotator, progress=progress)
+        report = update_store(store, [(str(path), "mbox")], options, annotator=annotator, progress=progress)
     return Added(name, report)
 
 
 def add_upload(
-    config: DashboardConfig, name: str, data: bytes, *, annotator: Annotator, progress: Progress | None = None
+    config: DashboardConfig, name: str, data: bytes, *, annotator: Annotator, progress: Progress | None = None,
+    encoder: str = ENCODERS[0],
 ) -> Added:
     """:func:`save_upload` then :func:`add_upload_file`, for an upload already in memory."""
     saved = save_upload(config, name, io.BytesIO(data))
-    return add_upload_file(config, name, saved, annotator=annotator, progress=progress)
+    return add_upload_file(config, name, saved, annotator=annotator, progress=progress, encoder=encoder)
 
 
 def fetch_problem(detail: str) -> str:
@@ -159,5 +174,5 @@ def describe(added: Added) -> str:
     )
 
 
-__all__ = ["Added", "Refused", "add_lore_thread", "add_upload", "add_upload_file", "describe", "fetch_problem",
+__all__ = ["ENCODERS", "Added", "Refused", "add_lore_thread", "add_upload", "add_upload_file", "describe", "fetch_problem",
            "save_upload", "unprocessed"]

@@ -10,9 +10,10 @@ apart by :func:`automated_senders`.
 
 ``min_confidence`` (0–1, the pages' "Hide labels below confidence"): claims, reply
 relations, decisions and behaviour mentions scored below it are left out of the counts,
-as on the Thread page and in the reports. At 0 the aggregates add up the per-thread
-totals (:mod:`analyzer.store.summaries`); above 0 they are computed from the full tables,
-which costs more as the store grows (docs/benchmarks-dashboard.md).
+as on the Thread page and in the reports. The aggregates add up the per-thread totals
+(:mod:`analyzer.store.summaries`): at 0 the stored ones; above 0 the same rows worked out
+from the full tables by the SQL the totals are refreshed with, given the cut-off
+(:func:`_with_totals`), which costs more as the store grows (docs/benchmarks-dashboard.md).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pandas as pd
 from analyzer.dashboard import senders
 from analyzer.dashboard.digest import DecisionEvent, Outcome, outcome
 from analyzer.store import search as full_text
+from analyzer.store import summaries
 
 Scope = tuple[str, ...] | None
 ThreadOrder = Literal["last", "disputes", "messages", "first"]
@@ -36,10 +38,22 @@ DISPUTED = ("disagree", "mixed")
 
 _IN_SCOPE = "(:scope IS NULL OR {column} IN (SELECT value FROM json_each(:scope)))"
 _NOT_BOT = "{column} NOT IN (SELECT value FROM json_each(:bots))"
+_SCOPED = _IN_SCOPE.format(column="{c}")
+"""The scope as :mod:`analyzer.store.summaries` takes a choice of threads."""
 
 
 def _scope(scope: Scope) -> str | None:
     return None if scope is None else json.dumps(list(scope))
+
+
+def _with_totals(min_confidence: float, *defined: str) -> str:
+    """The ``WITH`` clause of a statement that adds up the per-thread totals: above a
+    cut-off (``:cut``) the totals tables of the scope are put in place by their rows
+    worked out from the full tables (:func:`analyzer.store.summaries.totals_above`), the
+    SQL the totals themselves are refreshed with; ``defined`` follow."""
+    found = [summaries.totals_above(":cut", _SCOPED)] if min_confidence > 0 else []
+    found += defined
+    return "WITH " + ",\n".join(found) if found else ""
 
 
 def _frame(connection: sqlite3.Connection, sql: str, params: dict[str, object], columns: Sequence[str]) -> pd.DataFrame:
@@ -119,11 +133,13 @@ class ThreadQuery:
     text: str = ""
     """A search (see :func:`fts_query`): threads with a matching message."""
     scope: Scope = None
+    min_confidence: float = 0.0
+    """Claims, replies, decisions and mentions scored below it neither count nor match."""
 
 
 def _thread_where(query: ThreadQuery) -> tuple[str, dict[str, object]]:
     clauses = [_IN_SCOPE.format(column="t.thread_id")]
-    params: dict[str, object] = {"scope": _scope(query.scope)}
+    params: dict[str, object] = {"scope": _scope(query.scope), "cut": query.min_confidence}
     if query.list_id:
         clauses.append("EXISTS (SELECT 1 FROM thread_members x JOIN message_lists l USING (message_id) "
                        "WHERE x.thread_id = t.thread_id AND l.list_id = :list_id)")
@@ -137,12 +153,12 @@ def _thread_where(query: ThreadQuery) -> tuple[str, dict[str, object]]:
     for name, values, table, column in (("positions", query.positions, "claims", "position"),
                                         ("decisions", query.decisions, "decisions", "kind")):
         if values:
-            clauses.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.thread_id = t.thread_id "
+            clauses.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.thread_id = t.thread_id AND x.confidence >= :cut "
                            f"AND x.{column} IN (SELECT value FROM json_each(:{name})))")
             params[name] = json.dumps(list(values))
     if query.behaviours:
         clauses.append("EXISTS (SELECT 1 FROM mentions x WHERE x.thread_id = t.thread_id AND x.kind = 'behaviour' "
-                       "AND x.target IN (SELECT value FROM json_each(:behaviours)))")
+                       "AND x.confidence >= :cut AND x.target IN (SELECT value FROM json_each(:behaviours)))")
         params["behaviours"] = json.dumps(list(query.behaviours))
     if query.people:
         clauses.append("EXISTS (SELECT 1 FROM thread_members x JOIN message_authors a USING (message_id) "
@@ -177,30 +193,33 @@ THREAD_COLUMNS = ("thread_id", "subject", "first", "last", "messages", "particip
 def threads(connection: sqlite3.Connection, query: ThreadQuery, bots: Sequence[str], *,
             order: ThreadOrder = "last", limit: int = 50, offset: int = 0) -> Page:
     """One page of threads matching ``query``: dates, messages, people who posted (robots
-    left out), claims, disagreeing or mixed replies, and the decision kinds taken."""
+    left out), claims, disagreeing or mixed replies, the decision kinds taken and the
+    outcome, counting only the labels scored at or above ``query.min_confidence``. The
+    claims and disputes are the thread's per-person totals added up
+    (:mod:`analyzer.store.summaries`; above a cut-off worked out from the full tables)."""
     where, params = _thread_where(query)
     params |= {"bots": json.dumps(list(bots)), "limit": limit, "offset": offset}
     # The page is chosen first (only the sort key worked out for every thread), then only
     # its rows get their counts: a late page costs about what the first one does.
-    disputes = ("(SELECT count(*) FROM relations r WHERE r.thread_id = t.thread_id AND r.quote_index IS NULL "
-                "AND r.label IN ('disagree', 'mixed'))")
-    sql = f"""
-        WITH page AS (
+    disputes = "(SELECT coalesce(sum(x.disputes), 0) FROM thread_people_totals x WHERE x.thread_id = t.thread_id)"
+    page = f"""page AS (
             SELECT t.thread_id, row_number() OVER (ORDER BY {_ORDER[order]}, t.thread_id) AS n
             FROM (SELECT t.*, {disputes if order == "disputes" else "0"} AS disputes FROM threads t) t
-            WHERE {where} ORDER BY n LIMIT :limit OFFSET :offset)
+            WHERE {where} ORDER BY n LIMIT :limit OFFSET :offset)"""
+    sql = f"""
+        {_with_totals(query.min_confidence, page)}
         SELECT t.thread_id, t.root_subject, t.first_date, t.last_date, t.message_count,
             (SELECT count(DISTINCT a.person_id) FROM thread_members x JOIN message_authors a USING (message_id)
              WHERE x.thread_id = t.thread_id AND {_NOT_BOT.format(column="a.person_id")}),
-            (SELECT count(*) FROM claims c WHERE c.thread_id = t.thread_id),
+            (SELECT coalesce(sum(x.claims), 0) FROM thread_people_totals x WHERE x.thread_id = t.thread_id),
             {disputes},
             (SELECT group_concat(kind, ', ') FROM (SELECT DISTINCT kind FROM decisions d
-             WHERE d.thread_id = t.thread_id ORDER BY kind))
+             WHERE d.thread_id = t.thread_id AND d.confidence >= :cut ORDER BY kind))
         FROM page JOIN threads t ON t.thread_id = page.thread_id ORDER BY page.n"""
     frame = _dates(_frame(connection, sql, params, THREAD_COLUMNS), "first", "last")
     frame["decisions"] = frame["decisions"].fillna("")
     total = connection.execute(f"SELECT count(*) FROM threads t WHERE {where}", params).fetchone()[0]
-    outcomes = thread_outcomes(connection, tuple(frame["thread_id"]))
+    outcomes = thread_outcomes(connection, tuple(frame["thread_id"]), min_confidence=query.min_confidence)
     frame.insert(2, "outcome", [outcomes[t].kind for t in frame["thread_id"]])
     return Page(frame, int(total), offset)
 
@@ -256,14 +275,16 @@ _ACTOR = """coalesce(
     d.actor)"""
 
 
-def thread_outcomes(connection: sqlite3.Connection, thread_ids: Sequence[str]) -> dict[str, Outcome]:
-    """The outcome (:func:`analyzer.dashboard.digest.outcome`) of each given thread."""
+def thread_outcomes(connection: sqlite3.Connection, thread_ids: Sequence[str], *,
+                    min_confidence: float = 0.0) -> dict[str, Outcome]:
+    """The outcome (:func:`analyzer.dashboard.digest.outcome`) of each given thread, from
+    its decisions scored at or above ``min_confidence``."""
     events: dict[str, list[DecisionEvent]] = {tid: [] for tid in thread_ids}
     rows = connection.execute(
         f"""SELECT d.thread_id, d.kind, coalesce(d.date, m.date), {_ACTOR}, d.message_id, d.evidence
             FROM decisions d JOIN messages m USING (message_id)
-            WHERE d.thread_id IN (SELECT value FROM json_each(?))""",
-        (json.dumps(list(thread_ids)),),
+            WHERE d.thread_id IN (SELECT value FROM json_each(?)) AND d.confidence >= ?""",
+        (json.dumps(list(thread_ids)), min_confidence),
     )
     for thread_id, kind, date, actor, message_id, evidence in rows:
         events[thread_id].append(DecisionEvent(kind, date, actor, message_id, evidence))
@@ -324,32 +345,8 @@ def decision_kinds(connection: sqlite3.Connection) -> list[str]:
 
 # -- behaviours ----------------------------------------------------------------------------
 
-_BEHAVIOUR_MESSAGES = f"""
-    SELECT DISTINCT target, message_id, thread_id FROM mentions
-    WHERE kind = 'behaviour' AND {_IN_SCOPE.format(column="thread_id")} AND confidence >= :cut"""
-
-_DISPUTING_REPLIES = """r.quote_index IS NULL AND r.label IN ('disagree', 'mixed') AND r.confidence >= :cut"""
-
-_BEHAVIOURS_FROM_TABLES = f"""
-    WITH named AS ({_BEHAVIOUR_MESSAGES}),
-    disputed AS (
-        SELECT target, count(*) AS disputes FROM (
-            SELECT n.target, r.id FROM named n JOIN relations r ON r.message_id = n.message_id
-            WHERE {_DISPUTING_REPLIES}
-            UNION
-            SELECT n.target, r.id FROM named n JOIN relations r ON r.to_message_id = n.message_id
-            WHERE {_DISPUTING_REPLIES})
-        GROUP BY target),
-    counted AS (
-        SELECT n.target, count(DISTINCT n.message_id) AS messages, count(DISTINCT n.thread_id) AS threads,
-               count(DISTINCT CASE WHEN {_NOT_BOT.format(column="a.person_id")} THEN a.person_id END) AS people,
-               max(m.date) AS last
-        FROM named n JOIN messages m USING (message_id) LEFT JOIN message_authors a USING (message_id)
-        GROUP BY n.target)
-    SELECT c.target, coalesce(d.disputes, 0) AS disputes, c.messages, c.threads, c.people, c.last
-    FROM counted c LEFT JOIN disputed d ON d.target = c.target"""
-"""The Behaviours listing from the full tables, with the confidence cut-off applied (the
-definition the per-thread totals meet at 0, tests/test_summaries.py)."""
+_BEHAVIOUR_MESSAGES = summaries.named_sql(_SCOPED, cut=":cut")
+"""(behaviour, message, thread) of the messages of the scope naming a behaviour at or above the cut-off."""
 
 
 def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
@@ -360,26 +357,24 @@ def behaviours(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str]
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
                                  "offset": offset, "cut": min_confidence}
     columns = ["behaviour", "disputes", "messages", "threads", "people", "last"]
-    if min_confidence > 0:
-        frame = _frame(connection, f"{_BEHAVIOURS_FROM_TABLES} ORDER BY disputes DESC, c.messages DESC, c.target "
-                                   "LIMIT :limit OFFSET :offset", params, columns)
-        total = connection.execute(f"SELECT count(DISTINCT target) FROM ({_BEHAVIOUR_MESSAGES})", params).fetchone()[0]
-        return Page(_dates(frame, "last"), int(total), offset)
     scoped = _IN_SCOPE.format(column="thread_id")
+    counted = f"""counted AS (
+        SELECT target, sum(disputes) AS disputes, sum(messages) AS messages, count(*) AS threads, max(last) AS last
+        FROM thread_behaviour_totals WHERE {scoped} GROUP BY target
+        ORDER BY disputes DESC, messages DESC, target LIMIT :limit OFFSET :offset)"""
     sql = f"""
-        WITH counted AS (
-            SELECT target, sum(disputes) AS disputes, sum(messages) AS messages, count(*) AS threads, max(last) AS last
-            FROM thread_behaviour_totals WHERE {scoped} GROUP BY target
-            ORDER BY disputes DESC, messages DESC, target LIMIT :limit OFFSET :offset)
-        SELECT c.target, c.disputes, c.messages, c.threads,
-            (SELECT count(DISTINCT person_id) FROM thread_behaviour_people p
-             WHERE p.target = c.target AND {_IN_SCOPE.format(column="p.thread_id")}
-               AND {_NOT_BOT.format(column="p.person_id")}),
-            c.last
-        FROM counted c ORDER BY c.disputes DESC, c.messages DESC, c.target"""
+        {_with_totals(min_confidence, counted)}
+        SELECT c.target, c.disputes, c.messages, c.threads, coalesce(named.people, 0), c.last
+        FROM counted c LEFT JOIN (
+            SELECT target, count(DISTINCT person_id) AS people FROM thread_behaviour_people p
+            WHERE p.target IN (SELECT target FROM counted) AND {_IN_SCOPE.format(column="p.thread_id")}
+              AND {_NOT_BOT.format(column="p.person_id")}
+            GROUP BY target) named ON named.target = c.target
+        ORDER BY c.disputes DESC, c.messages DESC, c.target"""
     frame = _dates(_frame(connection, sql, params, columns), "last")
-    total = connection.execute(f"SELECT count(DISTINCT target) FROM thread_behaviour_totals WHERE {scoped}",
-                               params).fetchone()[0]
+    # a behaviour is listed when a message of the scope names it (at or above the cut-off)
+    named = "thread_behaviour_totals" if min_confidence <= 0 else f"({_BEHAVIOUR_MESSAGES})"
+    total = connection.execute(f"SELECT count(DISTINCT target) FROM {named} WHERE {scoped}", params).fetchone()[0]
     return Page(frame, int(total), offset)
 
 
@@ -388,15 +383,10 @@ def behaviours_by_month(connection: sqlite3.Connection, scope: Scope, chosen: Se
     """How many messages named each of the ``chosen`` behaviours, month by month (added up
     from the per-thread monthly totals, :mod:`analyzer.store.summaries`)."""
     sql = f"""
+        {_with_totals(min_confidence)}
         SELECT month, target, sum(messages) FROM thread_behaviour_months
         WHERE target IN (SELECT value FROM json_each(:chosen)) AND {_IN_SCOPE.format(column="thread_id")}
         GROUP BY month, target ORDER BY month, target"""
-    if min_confidence > 0:
-        sql = f"""
-            SELECT substr(m.date, 1, 7) AS month, n.target, count(DISTINCT n.message_id)
-            FROM ({_BEHAVIOUR_MESSAGES}) n JOIN messages m USING (message_id)
-            WHERE n.target IN (SELECT value FROM json_each(:chosen)) AND m.date IS NOT NULL
-            GROUP BY month, n.target ORDER BY month, n.target"""
     frame = _frame(connection, sql, {"scope": _scope(scope), "chosen": json.dumps(list(chosen)), "cut": min_confidence},
                    ["month", "behaviour", "messages"])
     frame["month"] = pd.to_datetime(frame["month"] + "-01", utc=True, format="ISO8601")
@@ -492,29 +482,15 @@ def camps(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, 
     return result
 
 
-_REPLY_TOTALS_FROM_TABLES = f"""
-    WITH pairs AS (
-        SELECT DISTINCT r.thread_id, r.message_id, r.to_message_id, r.label FROM relations r
-        WHERE {_IN_SCOPE.format(column="r.thread_id")} AND r.confidence >= :cut
-          AND r.label IN ('agree', 'disagree', 'mixed', 'neutral'))
-    SELECT pairs.thread_id, fa.person_id AS source, ta.person_id AS target, sum(label = 'agree') AS agree,
-           sum(label = 'disagree') AS disagree, sum(label = 'mixed') AS mixed, sum(label = 'neutral') AS neutral
-    FROM pairs JOIN message_authors fa ON fa.message_id = pairs.message_id
-    JOIN message_authors ta ON ta.message_id = pairs.to_message_id
-    WHERE fa.person_id != ta.person_id
-    GROUP BY pairs.thread_id, fa.person_id, ta.person_id"""
-"""The rows of ``thread_reply_totals`` worked out from the relations, with the cut-off."""
-
-
 def interactions(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, people: int = 15,
                  min_confidence: float = 0.0) -> pd.DataFrame:
     """Who answered whom and how (one count per reply, answered message and label), among
     the ``people`` who took part in most such exchanges. Added up from the per-thread
     totals (:mod:`analyzer.store.summaries`)."""
-    totals = f"({_REPLY_TOTALS_FROM_TABLES})" if min_confidence > 0 else "thread_reply_totals"
     sql = f"""
+        {_with_totals(min_confidence)}
         SELECT fp.name, tp.name, sum(x.agree), sum(x.disagree), sum(x.mixed), sum(x.neutral), x.source, x.target
-        FROM {totals} x JOIN people fp ON fp.person_id = x.source JOIN people tp ON tp.person_id = x.target
+        FROM thread_reply_totals x JOIN people fp ON fp.person_id = x.source JOIN people tp ON tp.person_id = x.target
         WHERE {_IN_SCOPE.format(column="x.thread_id")} AND {_NOT_BOT.format(column="x.source")}
           AND {_NOT_BOT.format(column="x.target")}
         GROUP BY x.source, x.target"""
@@ -544,25 +520,6 @@ def stance_by_month(connection: sqlite3.Connection, scope: Scope, bots: Sequence
     return frame
 
 
-_PEOPLE_TOTALS_FROM_TABLES = f"""
-    SELECT thread_id, person_id, sum(messages) AS messages, sum(claims) AS claims, sum(disputes) AS disputes FROM (
-        SELECT tm.thread_id, a.person_id, count(*) AS messages, 0 AS claims, 0 AS disputes
-        FROM message_authors a JOIN thread_members tm USING (message_id) WHERE {_IN_SCOPE.format(column="tm.thread_id")}
-        GROUP BY tm.thread_id, a.person_id
-        UNION ALL
-        SELECT c.thread_id, a.person_id, 0, count(*), 0
-        FROM claims c JOIN message_authors a USING (message_id)
-        WHERE {_IN_SCOPE.format(column="c.thread_id")} AND c.confidence >= :cut
-        GROUP BY c.thread_id, a.person_id
-        UNION ALL
-        SELECT r.thread_id, a.person_id, 0, 0, count(*)
-        FROM relations r JOIN message_authors a USING (message_id)
-        WHERE {_IN_SCOPE.format(column="r.thread_id")} AND {_DISPUTING_REPLIES}
-        GROUP BY r.thread_id, a.person_id)
-    GROUP BY thread_id, person_id"""
-"""The rows of ``thread_people_totals`` worked out from the full tables, with the cut-off."""
-
-
 def people(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *, limit: int = 25,
            offset: int = 0, min_confidence: float = 0.0) -> Page:
     """One page of the people who posted, most messages first: threads, claims, and the
@@ -570,17 +527,17 @@ def people(connection: sqlite3.Connection, scope: Scope, bots: Sequence[str], *,
     (:mod:`analyzer.store.summaries`)."""
     params: dict[str, object] = {"scope": _scope(scope), "bots": json.dumps(list(bots)), "limit": limit,
                                  "offset": offset, "cut": min_confidence}
-    totals = f"({_PEOPLE_TOTALS_FROM_TABLES})" if min_confidence > 0 else "thread_people_totals"
     posted = f"""SELECT person_id, sum(messages) AS messages, sum(messages > 0) AS threads, sum(claims) AS claims,
                         sum(disputes) AS disputes
-        FROM {totals}
+        FROM thread_people_totals
         WHERE {_IN_SCOPE.format(column="thread_id")} AND {_NOT_BOT.format(column="person_id")}
         GROUP BY person_id HAVING sum(messages) > 0"""
     sql = f"""
-        WITH posted AS ({posted} ORDER BY messages DESC, person_id LIMIT :limit OFFSET :offset)
+        {_with_totals(min_confidence, f"posted AS ({posted} ORDER BY messages DESC, person_id LIMIT :limit OFFSET :offset)")}
         SELECT p.name, posted.messages, posted.threads, posted.claims, posted.disputes
         FROM posted JOIN people p USING (person_id) ORDER BY posted.messages DESC, p.person_id"""
     frame = _frame(connection, sql, params, ["person", "messages", "threads", "claims", "disputes"])
+    # who posted does not depend on the cut-off (messages are not labels): the stored totals say
     total = connection.execute(f"SELECT count(*) FROM ({posted})", params).fetchone()[0]
     return Page(frame, int(total), offset)
 

@@ -132,6 +132,8 @@ def confidence_cutoff(*, key: str = "confidence_cutoff") -> float:
             st.warning(f"?{CUTOFF_KEY}={markdown_text(str(wanted))} is not a number from 0 to 1; showing every label.")
             start = 0.0
         st.session_state[key] = start
+    else:  # kept from page to page: Streamlit drops a widget's value with the page that drew it
+        st.session_state[key] = st.session_state[key]
     with st.sidebar:
         chosen = st.slider(
             "Hide labels below confidence", 0.0, 1.0, step=CUTOFF_STEP, format="%.2f", key=key,

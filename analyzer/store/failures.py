@@ -6,8 +6,8 @@ so one bad message never stops the others and never disappears silently. A failu
 kept with the ``version`` of what produced it (the thread signature and segmenter for
 ``segment``, the thread fingerprint for ``analyze``): a re-run with the same inputs does not
 try it again, and a changed input (a fixed rule, a new message in the thread) does, as does
-``analyze --retry-failed``. ``analyze`` counts what is recorded here after every run, so a
-re-run exits 1 while any failure remains.
+``structure --retry-failed`` / ``analyze --retry-failed``. ``structure`` and ``analyze``
+count what is recorded here after every run, so a re-run exits 1 while any failure remains.
 """
 
 from __future__ import annotations

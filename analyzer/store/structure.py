@@ -244,6 +244,7 @@ def rebuild_structure(
     jobs: int = 1,
     runner: Runner | None = None,
     full: bool = False,
+    retry_failed: bool = False,
 ) -> StructureSummary:
     """Thread the messages stored since the last run with every message they connect to,
     relink the series those change, resolve people, then (re)segment messages whose
@@ -252,7 +253,10 @@ def rebuild_structure(
     ``segmenter`` defaults to the project's; without one, segmentation is skipped and the
     summary says so. Segmentation runs where ``runner`` runs tasks (a Dask cluster, say;
     default: ``jobs`` worker processes, 0 meaning every core; the segmenter must then
-    pickle, as the project's does), stored in thread order as with one process."""
+    pickle, as the project's does), stored in thread order as with one process.
+    ``retry_failed`` segments again the threads holding messages recorded as not
+    segmented (otherwise tried again only when their thread or the segmenter changes):
+    what passes now has its failure cleared, what fails again is recorded again."""
     started = time.perf_counter()
     mailmap = _read_config(aliases, lambda text: parse_mailmap(text, origin=str(aliases))) if aliases else None
     sections = _read_config(maintainers, parse_maintainers) if maintainers else ()
@@ -275,10 +279,13 @@ def rebuild_structure(
             _set_structured_row(store, mark)
             if not segment:
                 _forget_state(store)
+            elif retry_failed:
+                store.connection.execute("INSERT OR IGNORE INTO segment_pending SELECT DISTINCT thread_id "
+                                         "FROM stage_failures WHERE stage = 'segment'")
         used: Segmenter | None = (segmenter or library_segmenter()) if segment else None
         run = runner or choose_runner(jobs=jobs)
         every = after is None or structure_state(store).get("segmenter") != (used.fingerprint if used else None)
-        segmented, failed = _segment_stale(store, used, progress, run, every=every) if used else (0, 0)
+        segmented, failed = _segment_stale(store, used, progress, run, every=every, retry=retry_failed) if used else (0, 0)
         if segment:
             # The "up to date" mark goes in only once every stale message is segmented (or
             # recorded as failed): a run killed before this point is redone by the next one.
@@ -557,16 +564,17 @@ DELETE FROM structure_state WHERE key = 'messages';
 
 
 def _segment_stale(
-    store: Store, segmenter: Segmenter, progress: Progress | None, runner: Runner, *, every: bool
+    store: Store, segmenter: Segmenter, progress: Progress | None, runner: Runner, *, every: bool, retry: bool = False
 ) -> tuple[int, int]:
     """(messages segmented, messages that failed) over the stored threads whose segments
     are stale, read a page of threads at a time (once to count them, once to segment):
     of every thread when ``every`` (another segmenter than last time, or a run from
-    scratch), else of the threads written since segmentation last finished.
+    scratch), else of the threads written since segmentation last finished; with
+    ``retry``, a message recorded as failed counts as not segmented.
     The driver reads each thread's bodies and hands them out (a worker needs no access
     to the store); each thread's results are stored in one transaction, in thread order."""
     threads, total = 0, 0
-    for thread, _ in _stale_threads(store, segmenter, every=every):
+    for thread, _ in _stale_threads(store, segmenter, every=every, retry=retry):
         threads += 1
         total += len(thread.message_ids)
     if progress:
@@ -575,7 +583,7 @@ def _segment_stale(
     handed_out: deque[tuple[Thread, str]] = deque()
 
     def tasks() -> Iterator[SegmentTask]:
-        for thread, signature in _stale_threads(store, segmenter, every=every):
+        for thread, signature in _stale_threads(store, segmenter, every=every, retry=retry):
             handed_out.append((thread, signature))
             yield segmenter, thread, _bodies(store, thread.message_ids)
 
@@ -591,14 +599,16 @@ def _segment_stale(
     return total, failed
 
 
-def _stale_threads(store: Store, segmenter: Segmenter, *, every: bool) -> Iterator[tuple[Thread, str]]:
+def _stale_threads(store: Store, segmenter: Segmenter, *, every: bool,
+                   retry: bool = False) -> Iterator[tuple[Thread, str]]:
     """The stored threads (every one, or those waiting in ``segment_pending``) with a
     message not segmented from the thread's current shape by this segmenter (nor failed
-    with them), with their signature, in thread order (page by page when pending)."""
+    with them, unless ``retry``), with their signature, in thread order (page by page when
+    pending)."""
     for page in thread_pages(store, 500) if every else _pending_pages(store, 500):
         # What each message was segmented from, looked up a page of threads at a time
         # (not every segmentation of the store at once).
-        current = _current_segmentations(store, [m for t in page for m in t.message_ids])
+        current = _current_segmentations(store, [m for t in page for m in t.message_ids], with_failures=not retry)
         for thread in page:
             signature = thread_signature(thread)
             version = _segmented_version(signature, segmenter.fingerprint)
@@ -623,13 +633,15 @@ def _pending_pages(store: Store, size: int) -> Iterator[list[Thread]]:
         yield [_thread(row, members.get(row["thread_id"], [])) for row in rows]
 
 
-def _current_segmentations(store: Store, message_ids: Sequence[str]) -> dict[str, str]:
-    """message_id -> the segmented version it has, or the version that failed on it (a
-    message that failed with the same inputs is not retried)."""
+def _current_segmentations(store: Store, message_ids: Sequence[str], *, with_failures: bool = True) -> dict[str, str]:
+    """message_id -> the segmented version it has, or (``with_failures``) the version that failed
+    on it (a message that failed with the same inputs is not retried)."""
     rows = store.select_in(
         "SELECT message_id, thread_signature, segmenter FROM segmentations WHERE message_id IN ({})", message_ids
     )
     current = {str(r[0]): _segmented_version(r[1], r[2]) for r in rows}
+    if not with_failures:
+        return current
     failed = store.select_in(
         "SELECT message_id, version FROM stage_failures WHERE stage = 'segment' AND message_id IN ({})", message_ids
     )

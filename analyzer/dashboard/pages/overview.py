@@ -1,5 +1,6 @@
 """Overview: the threads, a page at a time, narrowed by list, dates, participant,
-position, behaviour, decision or a search; a click on a thread opens it."""
+position, behaviour, decision or a search; a click on a thread opens it. Claims, disputes,
+decisions and outcomes count only the labels at or above the confidence cut-off."""
 
 from typing import cast
 
@@ -27,13 +28,14 @@ with st.sidebar:
     positions = st.multiselect("Position argued", facets["positions"], key="overview_positions")
     behaviours = st.multiselect("Behaviour discussed", facets["behaviours"], key="overview_behaviours")
     decisions = st.multiselect("Decision taken", facets["decisions"], key="overview_decisions")
+cutoff = widgets.confidence_cutoff()
 
 bounds = list(period) if isinstance(period, (tuple, list)) else [period]
 query = queries.ThreadQuery(
     list_id=None if list_id == "All lists" else list_id,
     since=bounds[0] if len(bounds) > 0 else None, until=bounds[1] if len(bounds) > 1 else None,
     people=tuple(participants), positions=tuple(positions), behaviours=tuple(behaviours),
-    decisions=tuple(decisions), text=text,
+    decisions=tuple(decisions), text=text, min_confidence=cutoff,
 )
 order = cast(queries.ThreadOrder, st.segmented_control("Order", list(ORDERS), default="last",
                                                         format_func=ORDERS.__getitem__, key="overview_order") or "last")
@@ -43,7 +45,8 @@ rejected, failed = loaders.unread(db.path, db.rev)
 if failed.total:
     st.warning(
         f"{failed.total} stored messages could not be segmented or analysed; their threads are shown without "
-        "them. Each is listed below and by `analyzer rejections`; a run after a fix reads them again."
+        "them. Each is listed below and by `analyzer rejections`; a run after a fix reads them again, and "
+        "`analyzer structure --retry-failed` or `analyzer analyze --retry-failed` tries them again as they are."
     )
     with st.expander(f"Not segmented or analysed ({failed.total})"):
         st.dataframe(failed.rows, hide_index=True)
