@@ -212,3 +212,25 @@ def test_train_writes_both_bundles_and_the_gate_deterministically(tmp_path: Path
         written.append({p.relative_to(tmp_path / name): p.read_bytes() for p in (tmp_path / name).rglob("*")
                         if p.is_file() and p.name != "manifest.json"})
     assert written[0] == written[1] and len(written[0]) >= 8
+
+
+def test_vectors_remembered_from_earlier_threads_read_each_thread_as_a_fresh_reader_does(
+    annotator: Annotator, kinds: dict[str, str], gold_threads: list[ThreadInput]
+) -> None:
+    remembering = learned_reader(annotator, kinds)
+    assert isinstance(remembering.vectors, CachedVectors) and remembering.vectors.keep
+    assert remembering.gate is not None and isinstance(remembering.gate.vectors, CachedVectors)
+    forgetting = learned_reader(annotator, kinds)
+    for memo in (forgetting.vectors, forgetting.gate.vectors if forgetting.gate else None):
+        assert isinstance(memo, CachedVectors)
+        memo.keep = None  # emptied after every thread
+    order = [*gold_threads, *reversed(gold_threads)]
+    expected = [forgetting(t) for t in order]
+    assert [remembering(t) for t in order] == expected
+    assert any(m.positions for a in expected for m in a.messages)
+    # the second reading of a thread encodes nothing: every vector was remembered
+    minilm = remembering.vectors
+    counted = Recording()
+    minilm.encoder = counted  # type: ignore[assignment]
+    assert remembering(gold_threads[0]) == expected[0]
+    assert counted.texts == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from analyzer.errors import ConfigError
-from analyzer.nlp.cues import load_cue_book
+from analyzer.analysis.catalogue import load_taxonomy
+from analyzer.nlp.cues import CueBook, load_cue_book
 from analyzer.nlp.factories import RULES
 
 POSITIONS = load_cue_book(RULES / "positions.yaml")
@@ -148,3 +150,46 @@ def test_conditions_are_told_from_openers_that_only_look_like_them() -> None:
 def test_a_different_understanding_is_disagreement() -> None:
     assert "disagree.i-disagree" in _relation_cues("I think we just have a different understanding of what it means.")
     assert "disagree.i-disagree" in _relation_cues("I'm confused that you think this is relevant.")
+
+
+def _unscreened(book: CueBook) -> CueBook:
+    plain = replace(book)
+    object.__setattr__(plain, "screen", None)
+    return plain
+
+
+def test_the_one_pass_screen_finds_exactly_the_hits_of_every_cue_read_alone() -> None:
+    taxonomy = load_taxonomy()
+    sentences = [text for p in taxonomy.positions for text in (p.description, *p.examples.values())]
+    # hits late in a sentence, two cues of one book, negation before a hit, none at all
+    sentences += [
+        "The patch looks fine to me and, as discussed, we must restore the old behaviour.",
+        "Not a quirk for everything, but we must restore the old behaviour. Applied, thanks!",
+        "I don't think we need to restore the old behaviour; NAK.",
+        "vgic: fix the off-by-one in the LR allocation for the *second* CPU interface",
+        "",
+    ]
+    sentences += [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+    for name in ("positions.yaml", "relations.yaml", "decisions.yaml"):
+        book = load_cue_book(RULES / name)
+        assert book.screen is not None
+        plain = _unscreened(book)
+        hits = 0
+        for sentence in sentences:
+            for opening in (True, False):
+                assert book.scan(sentence, opening=opening) == plain.scan(sentence, opening=opening), (name, sentence)
+                hits += len(plain.scan(sentence, opening=opening))
+        assert hits > 0, name
+
+
+def test_cues_that_refer_to_their_own_groups_are_read_one_by_one(tmp_path: Path) -> None:
+    rules = tmp_path / "positions.yaml"
+    rules.write_text(
+        "cues:\n"
+        "  - {id: twice, position: evidence-required, pattern: '(\\w+) \\1'}\n"
+        "  - {id: plain, position: evidence-required, pattern: 'show me'}\n",
+        encoding="utf-8",
+    )
+    book = load_cue_book(rules)
+    assert book.screen is None
+    assert [h.cue.id for h in book.scan("It is is so, show me.")] == ["twice", "plain"]

@@ -159,7 +159,7 @@ def test_a_megabyte_sentence_is_encoded_as_its_first_characters() -> None:
 
 
 def test_batches_group_texts_of_similar_length_and_cover_every_text_once() -> None:
-    from analyzer.learn.encoder import SPREAD, length_buckets
+    from analyzer.learn.encoder import SLACK, SPREAD, length_buckets
 
     lengths = [5, 128, 7, 40, 41, 128, 6, 90, 12, 33] * 20
     buckets = length_buckets(lengths, batch_size=16)
@@ -167,18 +167,57 @@ def test_batches_group_texts_of_similar_length_and_cover_every_text_once() -> No
     assert all(len(b) <= 16 for b in buckets)
     for b in buckets:
         widths = [lengths[i] for i in b]
-        assert max(widths) <= SPREAD * min(widths) + 4
+        assert max(widths) <= SPREAD * min(widths) + SLACK
 
 
 def test_a_batch_of_mixed_lengths_gives_the_vectors_of_each_text_alone() -> None:
     from analyzer.learn.encoder import SentenceEncoder
 
     encoder = SentenceEncoder()
-    texts = ["Yes.", "We should keep the old GICD_IIDR value for migrated guests " * 6, "NAK", "Applied, thanks."]
+    texts = ["Yes.", "We should keep the old GICD_IIDR value for migrated guests " * 6, "NAK", "Applied, thanks.",
+             "Applied to next, thanks!", "I don't think userspace should be able to change this register."]
     together = encoder.encode(texts)
     alone = np.concatenate([encoder.encode([t]) for t in texts])
-    assert np.allclose(together, alone, atol=1e-5)
+    # bit for bit, in any batch: a reader remembers vectors from thread to thread
+    assert np.array_equal(together, alone)
+    assert np.array_equal(encoder.encode(texts[::-1])[::-1], together)
+    encoder.batch_size = 2
+    assert np.array_equal(encoder.encode(texts), together)
     assert not np.allclose(together[0], together[2])
+
+
+class CountingStatic:
+    """The static encoder, counting the texts it is asked for."""
+
+    name = "static"
+
+    def __init__(self) -> None:
+        from analyzer.learn.encoder import StaticEncoder
+
+        self.inner = StaticEncoder()
+        self.dimension = self.inner.dimension
+        self.asked: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked += texts
+        return self.inner.encode(texts)
+
+
+def test_a_memo_with_a_limit_keeps_the_texts_used_last_and_one_without_forgets_all() -> None:
+    counting = CountingStatic()
+    memo = CachedVectors(counting, keep=2)  # type: ignore[arg-type]
+    first = memo.encode(["one text here", "two texts here", "three texts here"])
+    memo.encode(["one text here"])  # used last: kept
+    memo.forget()
+    assert counting.asked == ["one text here", "two texts here", "three texts here"]
+    again = memo.encode(["three texts here", "one text here", "two texts here"])
+    assert counting.asked[3:] == ["two texts here"]  # the one used longest ago was forgotten
+    assert np.array_equal(again, first[[2, 0, 1]])
+    plain = CachedVectors(counting)  # type: ignore[arg-type]
+    plain.encode(["one text here"])
+    plain.forget()
+    plain.encode(["one text here"])
+    assert counting.asked[4:] == ["one text here", "one text here"]
 
 
 def test_patches_of_a_series_are_not_read_for_positions_but_their_cover_letter_and_replies_are() -> None:

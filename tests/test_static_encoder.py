@@ -60,6 +60,8 @@ def test_vectors_are_unit_length_of_the_right_shape_and_the_same_every_time(enco
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
     again = StaticEncoder().encode(list(reversed(texts)))[::-1]
     assert np.array_equal(first, again)
+    # each text on its own, bit for bit: a vector remembered from another batch is the same
+    assert np.array_equal(first, np.concatenate([encoder.encode([t]) for t in texts]))
     assert encoder.encode([]).shape == (0, STATIC_DIMENSION)
 
 

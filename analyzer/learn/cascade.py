@@ -20,7 +20,7 @@ import numpy as np
 from analyzer.learn.examples import TextVectors, sentence_rows
 from analyzer.learn.folds import balance_groups
 from analyzer.learn.heads import LinearHead
-from analyzer.learn.predict import POSITION_PREFIX
+from analyzer.learn.predict import POSITION_PREFIX, binary_probabilities
 from analyzer.learn.training import FitHeads, TrainingSettings, TrainingThread
 from analyzer.learn.views import MessageView, Sentence, ThreadView
 
@@ -49,9 +49,10 @@ def best_position(
     """Per candidate sentence, its highest probability over the position heads."""
     rows, sentences = sentence_rows(views, vectors, prototypes)
     best = np.zeros(len(sentences))
-    for name, head in sorted(position_heads(heads).items()):
-        if sentences:
-            best = np.maximum(best, head.predict_proba(rows.features, rows.dense)[:, 1])
+    if sentences:
+        scored = binary_probabilities(position_heads(heads), rows.features, rows.dense)
+        for name in sorted(scored):
+            best = np.maximum(best, scored[name])
     return {sentence_key(s): float(p) for s, p in zip(sentences, best)}
 
 

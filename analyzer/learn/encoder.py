@@ -15,6 +15,7 @@ read with ``model2vec`` (numpy, tokenizers, safetensors; no torch), then L2-norm
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -51,19 +52,24 @@ def _model_file() -> Path:
     return path
 
 
-SPREAD = 1.25
-"""Longest text of a batch over its shortest (plus a few tokens of slack): the model reads a
-batch padded to its longest text, so a batch that mixed a 10-token greeting with a
-128-token quote spent most of its time on padding (a 2.5x slowdown on the real archive)."""
+SPREAD = 1.0
+SLACK = 2
+"""A batch's longest text is at most ``SPREAD`` times its shortest plus ``SLACK`` tokens: the
+model reads a batch padded to its longest text, so a batch that mixed a 10-token greeting
+with a 128-token quote spent most of its time on padding (a 2.5x slowdown on the real
+archive). A text's vector does not depend on its batch (tested bit for bit), so the cut
+is a matter of cost only: on the candidate sentences of 4,000 archive messages, 1.25 and 4
+tokens padded 12.8% (952 runs of the model), 1.0 and 2 pad 2.1% (1,804 runs) and take 9%
+less time (2026-12-07, docs/analysis.md "Throughput")."""
 
 
-def length_buckets(lengths: Sequence[int], batch_size: int, spread: float = SPREAD) -> list[list[int]]:
+def length_buckets(lengths: Sequence[int], batch_size: int, spread: float = SPREAD, slack: int = SLACK) -> list[list[int]]:
     """Indices grouped into batches of similar token length, each at most ``batch_size``."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     buckets: list[list[int]] = []
     for i in order:
         current = buckets[-1] if buckets else None
-        if current is None or len(current) >= batch_size or lengths[i] > spread * lengths[current[0]] + 4:
+        if current is None or len(current) >= batch_size or lengths[i] > spread * lengths[current[0]] + slack:
             buckets.append([i])
         else:
             current.append(i)
@@ -186,27 +192,50 @@ def sentence_encoder(name: str = DEFAULT_ENCODER) -> Encoder:
 
 class CachedVectors:
     """An encoder with a memo of every text it has encoded (training and cross-validation
-    read the same sentences many times)."""
+    read the same sentences many times). ``keep``: the memo is for reading an archive
+    thread by thread, and ``forget`` keeps only the ``keep`` texts used last.
+
+    A text's vector does not depend on the batch it was encoded in (both encoders read
+    each text on its own: padding is masked, tested bit for bit), so a vector remembered
+    from an earlier thread is the one this thread's batch would give."""
 
     blank = False
 
-    def __init__(self, encoder: Encoder | None = None) -> None:
+    def __init__(self, encoder: Encoder | None = None, *, keep: int | None = None) -> None:
         self.encoder: Encoder = encoder or SentenceEncoder()
         self.dimension: int = self.encoder.dimension
+        self.keep = keep
         self._memo: dict[str, np.ndarray] = {}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        memo = self._memo
+        if self.keep is not None:  # most recently used last: ``forget`` drops from the front
+            for t in dict.fromkeys(texts):
+                if t in memo:
+                    memo[t] = memo.pop(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in memo))
         if missing:
+            # rows copied out of the batch, so a remembered row does not hold its batch
             for text, vector in zip(missing, self.encoder.encode(missing)):
-                self._memo[text] = vector
+                memo[text] = vector.copy()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._memo[t] for t in texts])
+        return np.stack([memo[t] for t in texts])
 
     def clear(self) -> None:
-        """Forget the memo (between threads, so memory stays flat over an archive)."""
+        """Forget the memo."""
         self._memo.clear()
+
+    def forget(self) -> None:
+        """Between threads, so memory stays flat over an archive: all of the memo, or all
+        but the ``keep`` texts used last."""
+        if self.keep is None:
+            self._memo.clear()
+            return
+        extra = len(self._memo) - self.keep
+        if extra > 0:
+            for text in list(itertools.islice(self._memo, extra)):
+                del self._memo[text]
 
 
 class NoVectors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analyzer.analysis.inputs import MessageInput, ThreadInput
 from analyzer.analysis.records import MessageAnalysis, ThreadAnalysis
@@ -87,19 +88,31 @@ class MessageView:
     @property
     def is_posting(self) -> bool:
         """A patch or cover letter as posted (not a reply to one)."""
-        subject = parse_subject(self.message.subject)
-        return not subject.is_reply and "PATCH" in subject.tags
+        return _posting(self.message.subject)
 
     @property
     def is_numbered_patch(self) -> bool:
         """Patch n/m (n >= 1) of a series as posted: a code change and its commit message,
         where the series is argued in its cover letter and the replies."""
-        subject = parse_subject(self.message.subject)
-        return not subject.is_reply and subject.is_patch and (subject.number or 0) >= 1 and (subject.total or 0) >= 2
+        return _numbered_patch(self.message.subject)
 
     @property
     def own_text(self) -> str:
         return "\n".join(s.text for s in self.sentences)
+
+
+# A message's subject is read for every sentence's features; the answers are remembered
+# (a thread's replies share their subject).
+@lru_cache(maxsize=4096)
+def _posting(subject: str) -> bool:
+    parsed = parse_subject(subject)
+    return not parsed.is_reply and "PATCH" in parsed.tags
+
+
+@lru_cache(maxsize=4096)
+def _numbered_patch(subject: str) -> bool:
+    parsed = parse_subject(subject)
+    return not parsed.is_reply and parsed.is_patch and (parsed.number or 0) >= 1 and (parsed.total or 0) >= 2
 
 
 @dataclass(frozen=True, slots=True)

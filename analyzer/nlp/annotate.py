@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from spacy.language import Language
 
 from analyzer.analysis.records import Mention
-from analyzer.nlp.extensions import Marked, marks, sentence_spans
+from analyzer.nlp.extensions import Marked, marks, sentence_spans, text_doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Annotator:
         full = [p for b in blocks if b.full for p in pieces.get(id(b), [b])]
         refs = [b for b in blocks if not b.full]
         results: dict[int, BlockMarks] = {}
-        for block, doc in zip(full, self.nlp.pipe((b.text for b in full), batch_size=self.batch_size)):
+        for block, doc in zip(full, self.nlp.pipe((text_doc(self.nlp, b.text) for b in full), batch_size=self.batch_size)):
             results[id(block)] = BlockMarks(
                 block=block,
                 claims=tuple(marks(doc, "mlpa_claims")),

@@ -640,7 +640,9 @@ class WeakIndex:
                     found.append(WeakFound(start, end, target, form, alone, True, text[start:end] == name))
         if found and self._suppress is not None:
             # where the rules link nothing: URLs, paths, file names, subject tags
-            spans = [m.span() for m in self._suppress.finditer(text)]
+            # (read no further than the last mention's end: a span starting there covers none)
+            last = max(f.end for f in found)
+            spans = list(itertools.takewhile(lambda span: span[0] < last, (m.span() for m in self._suppress.finditer(text))))
             starts = [a for a, _ in spans]
             found = [f for f in found if not _in_spans(f, spans, starts)]
         return _mark_covered(found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
 EXTENSIONS = ("mlpa_claims", "mlpa_relation_cues", "mlpa_decision_cues")
@@ -45,6 +46,14 @@ def doc_text(doc: Doc) -> str:
     if cached is None:
         cached = doc.user_data["mlpa_text"] = doc.text
     return str(cached)
+
+
+def text_doc(nlp: Language, text: str) -> Doc:
+    """``text`` tokenised, with ``doc_text`` known without rebuilding it (the tokenizer
+    keeps every character: the rebuilt text is ``text``)."""
+    doc = nlp.make_doc(text)
+    doc.user_data["mlpa_text"] = text
+    return doc
 
 
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
