@@ -24,7 +24,7 @@ from analyzer.learn.examples import (
     stance_features,
 )
 from analyzer.learn.features import Features
-from analyzer.learn.heads import LinearHead
+from analyzer.learn.heads import RELATION, RELATION_TIERS, LinearHead
 from analyzer.learn.labels import sentence_targets
 from analyzer.learn.model import Combination, LearnedModels
 from analyzer.learn.predict import STANCE_PREFIX, behaviour_scores, decision_scores, position_scores
@@ -59,6 +59,10 @@ class TrainingSettings:
     relation_vectors: bool = True
     """Sentence vectors of a reply's openings and of the quotes it answers as relation
     features (about half of the encoding work of a thread)."""
+    relation_tiers: bool = True
+    """The reply relation as tiers (attitude, then agree < mixed < disagree:
+    ``heads.TieredRelationHead``) rather than one multinomial head over the four labels
+    (cross-validated 2026-12-07: 0.682 / 0.636 against 0.669 / 0.624, mean of 5 splits)."""
 
 
 def fit_head(
@@ -115,7 +119,11 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
         if relation is not None
     ]
     rows = relation_rows([v for v, _ in with_relation], vectors, with_vectors=settings.relation_vectors)
-    heads["relation"] = fit_head("relation", rows.features, rows.dense, [r.label for _, r in with_relation], c=settings.c)
+    labels = [r.label for _, r in with_relation]
+    if settings.relation_tiers:
+        heads |= fit_relation_tiers(rows.features, rows.dense, labels, c=settings.c)
+    else:
+        heads[RELATION] = fit_head(RELATION, rows.features, rows.dense, labels, c=settings.c)
     # Decisions, one binary head per kind.
     known = [(v, g[v.message.message_id]) for v, g in views if v.message.message_id in g]
     rows = decision_rows([v for v, _ in known])
@@ -151,6 +159,27 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     )
     heads["behaviour"] = fit_behaviour_head(threads, settings)
     return {k: h for k, h in heads.items() if h is not None}
+
+
+def fit_relation_tiers(
+    features: Sequence[Features], dense: np.ndarray, labels: Sequence[str], *, c: float
+) -> dict[str, LinearHead | None]:
+    """The tiers of ``heads.TieredRelationHead``: attitude (any label but neutral) on every
+    reply; at least mixed, and disagree, on the replies that take an attitude."""
+    attitude, mixed_or_disagree, disagree = RELATION_TIERS
+    taking = [i for i, label in enumerate(labels) if label != "neutral"]
+    some = [features[i] for i in taking]
+    return {
+        attitude: fit_head(attitude, features, dense, [_yes(label != "neutral") for label in labels], c=c),
+        mixed_or_disagree: fit_head(
+            mixed_or_disagree, some, dense[taking], [_yes(labels[i] in ("mixed", "disagree")) for i in taking], c=c
+        ),
+        disagree: fit_head(disagree, some, dense[taking], [_yes(labels[i] == "disagree") for i in taking], c=c),
+    }
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def fit_behaviour_head(threads: Sequence[TrainingThread], settings: TrainingSettings) -> LinearHead | None:
