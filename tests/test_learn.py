@@ -306,3 +306,35 @@ def test_the_tiered_relation_head_reads_attitude_then_where_it_sits_between_agre
     # A bundle with one multinomial head (trained before the tiers) still reads it.
     single = {"relation": heads[RELATION_TIERS[0]]}
     assert relation_head(single) is single["relation"]
+
+
+def test_judged_decision_kinds_are_read_under_the_judgement_gate(tmp_path: Path) -> None:
+    """The gate learns whether a message passes any judgement; each judged kind's head learns
+    which one among those that do; a kind's probability is the product, and a saved bundle
+    joins the heads again when it is read back."""
+    from analyzer.learn.heads import JUDGEMENT, GatedHead, load_heads, save_heads
+    from analyzer.learn.training import fit_judgement_heads
+
+    by_kinds = {
+        frozenset({"changes-requested"}): {"please": 1.0},
+        frozenset({"rejected"}): {"nak": 1.0},
+        frozenset({"policy-ruling"}): {"rule": 1.0},
+        frozenset(): {"thanks": 1.0},
+    }
+    decisions = [set(kinds) for kinds in by_kinds for _ in range(6)]
+    features = [by_kinds[frozenset(kinds)] for kinds in decisions]
+    fitted = fit_judgement_heads(features, np.zeros((len(features), 0)), decisions, c=10.0)
+    heads = {name: head for name, head in fitted.items() if head is not None}
+    assert set(heads) == {JUDGEMENT, "decision.changes-requested", "decision.rejected", "decision.policy-ruling"}
+    save_heads(list(heads.values()), tmp_path / "heads")
+    loaded = load_heads(tmp_path / "heads")
+    rejected = loaded["decision.rejected"]
+    assert isinstance(rejected, GatedHead) and rejected.gate is not None
+    rows = list(by_kinds.values())
+    p = rejected.predict_proba(rows)[:, 1]
+    conditional = super(GatedHead, rejected).predict_proba(rows)[:, 1]
+    gate = loaded[JUDGEMENT].predict_proba(rows)[:, 1]
+    assert np.allclose(p, conditional * gate)
+    assert p.argmax() == 1  # the NAK
+    assert p[3] < 0.5 and gate[3] < 0.5  # thanks pass no judgement
+    assert np.allclose(p, heads["decision.rejected"].predict_proba(rows)[:, 1], atol=1e-5)  # float32 on disk

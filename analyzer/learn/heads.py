@@ -76,6 +76,43 @@ class LinearHead:
         return [k for c, k in sorted(contributions, reverse=True)[:n] if c > 0]
 
 
+JUDGEMENT = "judgement"
+"""The gate of the judgement kinds: does the message pass a judgement on the change at all."""
+JUDGED_KINDS = ("changes-requested", "rejected", "policy-ruling")
+"""Decision kinds read under the judgement gate: they overlap (a refusal is often also a change
+request), so each is learned among the messages that pass some judgement."""
+
+
+@dataclass(frozen=True)
+class GatedHead(LinearHead):
+    """A binary head read under a gate: P(yes) = P(gate) x P(yes | gate), the head itself
+    fitted only on the rows the gate's label holds for (``heads.JUDGED_KINDS``). Stored as
+    its own head and the gate's; ``load_heads`` joins them again."""
+
+    gate: LinearHead | None = None
+
+    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        p = super().predict_proba(rows, dense)
+        if self.gate is None or not rows:
+            return p
+        q = p[:, 1] * self.gate.predict_proba(rows, dense)[:, 1]
+        return np.column_stack([1.0 - q, q])
+
+
+def gated(head: LinearHead, gate: LinearHead) -> GatedHead:
+    return GatedHead(head.name, head.classes, head.feature_names, head.scale, head.dense_size, head.coef, head.intercept, gate)
+
+
+def with_judgement_gate(heads: dict[str, LinearHead]) -> dict[str, LinearHead]:
+    """The judged kinds' decision heads read under the judgement gate, when the heads hold one."""
+    gate = heads.get(JUDGEMENT)
+    if gate is None:
+        return heads
+    return heads | {
+        name: gated(heads[name], gate) for kind in JUDGED_KINDS if (name := f"decision.{kind}") in heads
+    }
+
+
 class ScoringHead(Protocol):
     """What reading a head needs: a ``LinearHead``, or heads read together (``TieredRelationHead``)."""
 
@@ -173,4 +210,4 @@ def load_heads(path: Path) -> dict[str, LinearHead]:
             coef=arrays[f"{name}.coef"].astype(np.float64),
             intercept=arrays[f"{name}.intercept"].astype(np.float64),
         )
-    return heads
+    return with_judgement_gate(heads)
