@@ -129,7 +129,7 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
         heads |= fit_relation_tiers(rows.features, rows.dense, labels, c=settings.c)
     else:
         heads[RELATION] = fit_head(RELATION, rows.features, rows.dense, labels, c=settings.c)
-    # Decisions, one binary head per kind.
+    # Decisions, one binary head per kind (the judged kinds under the judgement gate).
     known = [(v, g[v.message.message_id]) for v, g in views if v.message.message_id in g]
     rows = decision_rows([v for v, _ in known])
     gated_kinds = JUDGED_KINDS if settings.decision_tiers else ()
