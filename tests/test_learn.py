@@ -316,3 +316,64 @@ def test_positions_take_their_usual_stance_unless_the_stance_head_reads_it_bette
         ({"no-uapi-regression": (0.8, 0.9)}, {("no-uapi-regression", "against")}),
     ]
     assert set(stance_thresholds(head_right, usual, positions).values()) == {0.5}
+
+
+def test_the_tiered_relation_head_reads_attitude_then_where_it_sits_between_agree_and_disagree(tmp_path: Path) -> None:
+    """Three binary heads fitted on named features: attitude on every reply, at least mixed
+    and disagree on the replies that take one; their probabilities combine into the four
+    labels, which sum to one, and a saved bundle reads them back as the relation head."""
+    from analyzer.learn.heads import RELATION_TIERS, TieredRelationHead, load_heads, relation_head, save_heads
+    from analyzer.learn.training import fit_relation_tiers
+
+    by_label = {"agree": {"ack": 1.0}, "mixed": {"ack": 1.0, "but": 1.0}, "disagree": {"nak": 1.0}, "neutral": {"info": 1.0}}
+    labels = [label for label in by_label for _ in range(6)]
+    features = [by_label[label] for label in labels]
+    fitted = fit_relation_tiers(features, np.zeros((len(labels), 0)), labels, c=10.0)
+    assert set(fitted) == set(RELATION_TIERS)
+    heads = {name: head for name, head in fitted.items() if head is not None}
+    assert len(heads) == 3
+    save_heads(list(heads.values()), tmp_path / "heads")
+    head = relation_head(load_heads(tmp_path / "heads"))
+    assert isinstance(head, TieredRelationHead)
+    probs = head.predict_proba(list(by_label.values()))
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert (probs >= 0).all()
+    assert [head.classes[i] for i in probs.argmax(axis=1)] == list(by_label)
+    # Explanations name the feature that pushed the deciding tier towards the label.
+    assert head.top_features({"nak": 1.0}, output=head.classes.index("disagree")) == ["nak"]
+    assert head.top_features({"info": 1.0}, output=head.classes.index("neutral")) == ["info"]
+    # A bundle with one multinomial head (trained before the tiers) still reads it.
+    single = {"relation": heads[RELATION_TIERS[0]]}
+    assert relation_head(single) is single["relation"]
+
+
+def test_judged_decision_kinds_are_read_under_the_judgement_gate(tmp_path: Path) -> None:
+    """The gate learns whether a message passes any judgement; each judged kind's head learns
+    which one among those that do; a kind's probability is the product, and a saved bundle
+    joins the heads again when it is read back."""
+    from analyzer.learn.heads import JUDGEMENT, GatedHead, load_heads, save_heads
+    from analyzer.learn.training import fit_judgement_heads
+
+    by_kinds = {
+        frozenset({"changes-requested"}): {"please": 1.0},
+        frozenset({"rejected"}): {"nak": 1.0},
+        frozenset({"policy-ruling"}): {"rule": 1.0},
+        frozenset(): {"thanks": 1.0},
+    }
+    decisions = [set(kinds) for kinds in by_kinds for _ in range(6)]
+    features = [by_kinds[frozenset(kinds)] for kinds in decisions]
+    fitted = fit_judgement_heads(features, np.zeros((len(features), 0)), decisions, c=10.0)
+    heads = {name: head for name, head in fitted.items() if head is not None}
+    assert set(heads) == {JUDGEMENT, "decision.changes-requested", "decision.rejected", "decision.policy-ruling"}
+    save_heads(list(heads.values()), tmp_path / "heads")
+    loaded = load_heads(tmp_path / "heads")
+    rejected = loaded["decision.rejected"]
+    assert isinstance(rejected, GatedHead) and rejected.gate is not None
+    rows = list(by_kinds.values())
+    p = rejected.predict_proba(rows)[:, 1]
+    conditional = super(GatedHead, rejected).predict_proba(rows)[:, 1]
+    gate = loaded[JUDGEMENT].predict_proba(rows)[:, 1]
+    assert np.allclose(p, conditional * gate)
+    assert p.argmax() == 1  # the NAK
+    assert p[3] < 0.5 and gate[3] < 0.5  # thanks pass no judgement
+    assert np.allclose(p, heads["decision.rejected"].predict_proba(rows)[:, 1], atol=1e-5)  # float32 on disk

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -64,14 +65,119 @@ class LinearHead:
         e = np.exp(scores)
         return np.asarray(e / e.sum(axis=1, keepdims=True))
 
-    def top_features(self, row: Features, *, output: int = 0, n: int = 3) -> list[str]:
-        """The named features that pushed this row's score up the most (for explanations)."""
+    def top_features(self, row: Features, *, output: int = 0, n: int = 3, sign: float = 1.0) -> list[str]:
+        """The named features that pushed this row's score up the most (for explanations);
+        ``sign`` -1 gives those that pushed a binary head's score down (towards ``classes[0]``)."""
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
-        coef = self.coef[min(output, len(self.coef) - 1)]
+        coef = self.coef[min(output, len(self.coef) - 1)] * sign
         contributions = [
             (coef[index[k]] * v / self.scale[index[k]], k) for k, v in row.items() if k in index and v
         ]
         return [k for c, k in sorted(contributions, reverse=True)[:n] if c > 0]
+
+
+JUDGEMENT = "judgement"
+"""The gate of the judgement kinds: does the message pass a judgement on the change at all."""
+JUDGED_KINDS = ("changes-requested", "rejected", "policy-ruling")
+"""Decision kinds read under the judgement gate: they overlap (a refusal is often also a change
+request), so each is learned among the messages that pass some judgement."""
+
+
+@dataclass(frozen=True)
+class GatedHead(LinearHead):
+    """A binary head read under a gate: P(yes) = P(gate) x P(yes | gate), the head itself
+    fitted only on the rows the gate's label holds for (``heads.JUDGED_KINDS``). Stored as
+    its own head and the gate's; ``load_heads`` joins them again."""
+
+    gate: LinearHead | None = None
+
+    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        p = super().predict_proba(rows, dense)
+        if self.gate is None or not rows:
+            return p
+        q = p[:, 1] * self.gate.predict_proba(rows, dense)[:, 1]
+        return np.column_stack([1.0 - q, q])
+
+
+def gated(head: LinearHead, gate: LinearHead) -> GatedHead:
+    return GatedHead(head.name, head.classes, head.feature_names, head.scale, head.dense_size, head.coef, head.intercept, gate)
+
+
+def with_judgement_gate(heads: dict[str, LinearHead]) -> dict[str, LinearHead]:
+    """The judged kinds' decision heads read under the judgement gate, when the heads hold one."""
+    gate = heads.get(JUDGEMENT)
+    if gate is None:
+        return heads
+    return heads | {
+        name: gated(heads[name], gate) for kind in JUDGED_KINDS if (name := f"decision.{kind}") in heads
+    }
+
+
+class ScoringHead(Protocol):
+    """What reading a head needs: a ``LinearHead``, or heads read together (``TieredRelationHead``)."""
+
+    @property
+    def classes(self) -> tuple[str, ...]: ...
+
+    @property
+    def dense_size(self) -> int: ...
+
+    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray: ...
+
+    def top_features(self, row: Features, *, output: int = 0, n: int = 3) -> list[str]: ...
+
+
+RELATION = "relation"
+RELATION_TIERS = ("relation.attitude", "relation.mixed-or-disagree", "relation.disagree")
+"""The binary heads of the tiered reply relation (``TieredRelationHead``), each the
+probability of "yes"."""
+
+
+@dataclass(frozen=True)
+class TieredRelationHead:
+    """The reply relation read in tiers rather than as four unordered labels: whether the reply
+    takes an attitude at all (any label but neutral), and for a reply that does, where it sits
+    on the scale agree < mixed < disagree (ordinal: at least mixed? disagrees?). P(neutral) =
+    1 - a; P(agree) = a (1 - m); P(mixed) = a (m - d); P(disagree) = a d, with d capped at m.
+    Cross-validated over the 45 threads it beat the one multinomial head on every split
+    (2026-12-07, docs/analysis.md)."""
+
+    attitude: LinearHead
+    mixed_or_disagree: LinearHead
+    disagree: LinearHead
+    classes: tuple[str, ...] = ("agree", "disagree", "mixed", "neutral")
+
+    @property
+    def dense_size(self) -> int:
+        return self.attitude.dense_size
+
+    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        if not rows:
+            return np.zeros((0, len(self.classes)))
+        a, m, d = (h.predict_proba(rows, dense)[:, 1] for h in (self.attitude, self.mixed_or_disagree, self.disagree))
+        d = np.minimum(d, m)
+        by_label = {"agree": a * (1 - m), "disagree": a * d, "mixed": a * (m - d), "neutral": 1 - a}
+        return np.column_stack([by_label[c] for c in self.classes])
+
+    def top_features(self, row: Features, *, output: int = 0, n: int = 3) -> list[str]:
+        """The features that pushed the tier deciding this label towards it."""
+        label = self.classes[output]
+        head, sign = {
+            "neutral": (self.attitude, -1.0),
+            "agree": (self.mixed_or_disagree, -1.0),
+            "mixed": (self.mixed_or_disagree, 1.0),
+            "disagree": (self.disagree, 1.0),
+        }[label]
+        return head.top_features(row, n=n, sign=sign)
+
+
+def relation_head(heads: Mapping[str, LinearHead]) -> ScoringHead | None:
+    """The reply-relation head of a bundle: the tiered one, or a single multinomial head (as
+    bundles trained before 2026-12-07 hold)."""
+    attitude, mixed_or_disagree, disagree = RELATION_TIERS
+    if all(name in heads for name in RELATION_TIERS):
+        return TieredRelationHead(heads[attitude], heads[mixed_or_disagree], heads[disagree])
+    return heads.get(RELATION)
 
 
 def save_heads(heads: Sequence[LinearHead], path: Path) -> None:
@@ -104,4 +210,4 @@ def load_heads(path: Path) -> dict[str, LinearHead]:
             coef=arrays[f"{name}.coef"].astype(np.float64),
             intercept=arrays[f"{name}.intercept"].astype(np.float64),
         )
-    return heads
+    return with_judgement_gate(heads)

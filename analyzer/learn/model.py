@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from analyzer.errors import ConfigError
-from analyzer.learn.heads import LinearHead, load_heads, save_heads
+from analyzer.learn.heads import RELATION, LinearHead, ScoringHead, load_heads, relation_head, save_heads
 
 MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 MODEL_DIR = MODELS / "learned"
@@ -58,8 +58,10 @@ class LearnedModels:
     """The cascade's gate (``analyzer.learn.cascade``), chosen by ``analyzer train`` by inner
     cross-validation; None in a bundle trained for one encoder alone."""
 
-    def head(self, name: str) -> LinearHead | None:
-        return self.heads.get(name)
+    def head(self, name: str) -> ScoringHead | None:
+        """A head by name; ``relation`` is the tiered relation head when the bundle holds its
+        tiers (``heads.RELATION_TIERS``)."""
+        return relation_head(self.heads) if name == RELATION else self.heads.get(name)
 
     def threshold(self, name: str, default: float = 0.5) -> float:
         return self.thresholds.get(name, default)

@@ -24,7 +24,7 @@ from analyzer.learn.examples import (
     stance_features,
 )
 from analyzer.learn.features import Features
-from analyzer.learn.heads import LinearHead
+from analyzer.learn.heads import JUDGED_KINDS, JUDGEMENT, RELATION, RELATION_TIERS, LinearHead, gated
 from analyzer.learn.labels import sentence_targets
 from analyzer.learn.model import Combination, LearnedModels
 from analyzer.learn.predict import STANCE_PREFIX, behaviour_scores, decision_scores, position_scores
@@ -59,6 +59,15 @@ class TrainingSettings:
     relation_vectors: bool = True
     """Sentence vectors of a reply's openings and of the quotes it answers as relation
     features (about half of the encoding work of a thread)."""
+    decision_tiers: bool = True
+    """Changes-requested, rejected and policy-ruling read under a judgement gate
+    (``heads.GatedHead``): P(kind) = P(any of them) x P(kind | any of them), rather than
+    one head per kind over every message (cross-validated 2026-12-07: decisions 0.672
+    against 0.654, mean of 5 splits)."""
+    relation_tiers: bool = True
+    """The reply relation as tiers (attitude, then agree < mixed < disagree:
+    ``heads.TieredRelationHead``) rather than one multinomial head over the four labels
+    (cross-validated 2026-12-07: 0.682 / 0.636 against 0.669 / 0.624, mean of 5 splits)."""
 
 
 def fit_head(
@@ -115,13 +124,21 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
         if relation is not None
     ]
     rows = relation_rows([v for v, _ in with_relation], vectors, with_vectors=settings.relation_vectors)
-    heads["relation"] = fit_head("relation", rows.features, rows.dense, [r.label for _, r in with_relation], c=settings.c)
-    # Decisions, one binary head per kind.
+    labels = [r.label for _, r in with_relation]
+    if settings.relation_tiers:
+        heads |= fit_relation_tiers(rows.features, rows.dense, labels, c=settings.c)
+    else:
+        heads[RELATION] = fit_head(RELATION, rows.features, rows.dense, labels, c=settings.c)
+    # Decisions, one binary head per kind (the judged kinds under the judgement gate).
     known = [(v, g[v.message.message_id]) for v, g in views if v.message.message_id in g]
     rows = decision_rows([v for v, _ in known])
+    gated_kinds = JUDGED_KINDS if settings.decision_tiers else ()
     for kind in DECISION_KINDS:
-        y = ["yes" if kind in gl.decisions else "no" for _, gl in known]
-        heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", rows.features, rows.dense, y, c=settings.c)
+        if kind not in gated_kinds:
+            y = ["yes" if kind in gl.decisions else "no" for _, gl in known]
+            heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", rows.features, rows.dense, y, c=settings.c)
+    if gated_kinds:
+        heads |= fit_judgement_heads(rows.features, rows.dense, [set(gl.decisions) for _, gl in known], c=settings.c)
     # Positions, per sentence, and the stance of a sentence that argues one.
     sentence_features: list[Features] = []
     dense_parts: list[np.ndarray] = []
@@ -151,6 +168,43 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     )
     heads["behaviour"] = fit_behaviour_head(threads, settings)
     return {k: h for k, h in heads.items() if h is not None}
+
+
+def fit_judgement_heads(
+    features: Sequence[Features], dense: np.ndarray, decisions: Sequence[set[str]], *, c: float
+) -> dict[str, LinearHead | None]:
+    """The judgement gate on every message, and each judged kind's head on the messages that
+    pass some judgement, read together (``heads.GatedHead``)."""
+    judged = [i for i, kinds in enumerate(decisions) if kinds & set(JUDGED_KINDS)]
+    gate = fit_head(JUDGEMENT, features, dense, [_yes(bool(kinds & set(JUDGED_KINDS))) for kinds in decisions], c=c)
+    found: dict[str, LinearHead | None] = {JUDGEMENT: gate}
+    some = [features[i] for i in judged]
+    for kind in JUDGED_KINDS:
+        name = f"decision.{kind}"
+        head = fit_head(name, some, dense[judged], [_yes(kind in decisions[i]) for i in judged], c=c)
+        found[name] = gated(head, gate) if head is not None and gate is not None else None
+    return found
+
+
+def fit_relation_tiers(
+    features: Sequence[Features], dense: np.ndarray, labels: Sequence[str], *, c: float
+) -> dict[str, LinearHead | None]:
+    """The tiers of ``heads.TieredRelationHead``: attitude (any label but neutral) on every
+    reply; at least mixed, and disagree, on the replies that take an attitude."""
+    attitude, mixed_or_disagree, disagree = RELATION_TIERS
+    taking = [i for i, label in enumerate(labels) if label != "neutral"]
+    some = [features[i] for i in taking]
+    return {
+        attitude: fit_head(attitude, features, dense, [_yes(label != "neutral") for label in labels], c=c),
+        mixed_or_disagree: fit_head(
+            mixed_or_disagree, some, dense[taking], [_yes(labels[i] in ("mixed", "disagree")) for i in taking], c=c
+        ),
+        disagree: fit_head(disagree, some, dense[taking], [_yes(labels[i] == "disagree") for i in taking], c=c),
+    }
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def fit_behaviour_head(threads: Sequence[TrainingThread], settings: TrainingSettings) -> LinearHead | None:
