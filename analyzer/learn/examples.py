@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from analyzer.learn.features import Features, decision_features, relation_features, sentence_features
+from analyzer.learn.features import Features, decision_features, message_context, relation_features, sentence_features
 from analyzer.analysis.records import Mention
 from analyzer.learn.views import MessageView, Sentence, ThreadView, WeakMention
 
@@ -106,11 +106,14 @@ def sentence_rows(
     sentences: list[Sentence] = []
     features: list[Features] = []
     for view in views:
+        context: Features | None = None
         for s in position_sentences(view):
             if keep is not None and not keep(s):
                 continue
+            if context is None:
+                context = message_context(view)
             sentences.append(s)
-            features.append(sentence_features(view, s))
+            features.append(sentence_features(view, s, context))
     dense = vectors.encode([s.text for s in sentences]) if sentences else np.zeros((0, vectors.dimension), dtype=np.float32)
     if prototypes:
         names = sorted(prototypes)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.learn.views import MessageView, Sentence
+from analyzer.learn.views import MessageView, Sentence, posting_subject
 from analyzer.nlp.extensions import Marked
 
 Features = dict[str, float]
@@ -39,7 +39,7 @@ def structure_features(view: MessageView) -> Features:
         "is_root_author": float(m.author_id == view.root.author_id),
         "parent_is_root": float(parent is not None and parent.parent_id is None),
         "parent_is_root_author": float(parent is not None and parent.author_id == view.root.author_id),
-        "parent_is_posting": float(parent is not None and _posting_subject(parent.subject)),
+        "parent_is_posting": float(parent is not None and posting_subject(parent.subject)),
         "has_patch": float(seg.has_patch),
         "quotes": _log(len(seg.quotes)),
         "quoted_patch": float(any(q.patch for q in seg.quotes)),
@@ -61,13 +61,6 @@ def structure_features(view: MessageView) -> Features:
         any(t.email and t.email.lower() != m.author_id.lower() and "@" in m.author_id for t in given)
     )
     return f
-
-
-def _posting_subject(subject: str) -> bool:
-    from analyzer.thread.subject import parse_subject
-
-    parsed = parse_subject(subject)
-    return not parsed.is_reply and "PATCH" in parsed.tags
 
 
 def cue_features(marks: Iterable[Marked], prefix: str) -> Features:
@@ -153,15 +146,21 @@ def decision_features(view: MessageView) -> Features:
     return structure_features(view) | cue_features(marks, "dec.") | rule_label_features(view)
 
 
-def sentence_features(view: MessageView, sentence: Sentence) -> Features:
-    """A sentence in its message: its cues and the message's structure."""
+def message_context(view: MessageView) -> Features:
+    """The message's structure as every one of its sentences carries it (``msg.`` names)."""
+    return {f"msg.{k}": v for k, v in structure_features(view).items()}
+
+
+def sentence_features(view: MessageView, sentence: Sentence, context: Features | None = None) -> Features:
+    """A sentence in its message: its cues and the message's structure (``context``: the
+    message's ``message_context``, when already worked out for its other sentences)."""
     f = cue_features(sentence.claims, "pos.") | cue_features(sentence.decision_cues, "dec.")
     f |= cue_features(sentence.relation_cues, "rel.")
     f["opening"] = float(sentence.index == 0)
     f["first_block"] = float(sentence.block == 0)
     f["chars"] = _log(len(sentence.text))
     f["question"] = float(bool(_QUESTION.search(sentence.text)))
-    return f | {f"msg.{k}": v for k, v in structure_features(view).items()}
+    return f | (message_context(view) if context is None else context)
 
 
 def _summed(marks: Iterable[Marked]) -> Features:

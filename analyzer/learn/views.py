@@ -88,7 +88,7 @@ class MessageView:
     @property
     def is_posting(self) -> bool:
         """A patch or cover letter as posted (not a reply to one)."""
-        return _posting(self.message.subject)
+        return posting_subject(self.message.subject)
 
     @property
     def is_numbered_patch(self) -> bool:
@@ -104,7 +104,8 @@ class MessageView:
 # A message's subject is read for every sentence's features; the answers are remembered
 # (a thread's replies share their subject).
 @lru_cache(maxsize=4096)
-def _posting(subject: str) -> bool:
+def posting_subject(subject: str) -> bool:
+    """A patch posting's subject (``[PATCH ...]``, not a reply)."""
     parsed = parse_subject(subject)
     return not parsed.is_reply and "PATCH" in parsed.tags
 
