@@ -18,10 +18,9 @@ from analyzer.analysis.catalogue import load_catalogue
 from analyzer.analysis.files import read_thread_file
 from analyzer.analysis.inputs import ThreadInput
 from analyzer.analysis.label import thread_inputs, unique_messages
-from analyzer.analyze import analyze_store
 from analyzer.cli import app
 from analyzer.cli.analysis import _analysis_fingerprint
-from analyzer.engine import ReaderSpec, build_reader, choose_engine
+from analyzer.engine import ReaderSpec, build_reader
 from analyzer.errors import ConfigError
 from analyzer.learn.cascade import GATES, best_position, gate_for_recall, sentence_key
 from analyzer.learn.encoder import CachedVectors, SentenceEncoder, StaticEncoder
@@ -31,10 +30,8 @@ from analyzer.learn.reader import LearnedReader, learned_reader, static_gate
 from analyzer.learn.views import view_thread
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
-from analyzer.store.db import Store
 from tests.conftest import require_shared
 from tests.factories import msg, reply
-from tests.test_parallel_analyze import LEARNED_MESSAGES, records, real_store
 
 
 class Recording:
@@ -150,26 +147,6 @@ def test_the_gate_is_the_highest_that_keeps_the_recall() -> None:
     assert gate_for_recall(kept, 0.9) == 0.2  # 9 of 10 at 0.2, 8 at 0.25 and 0.3
     assert gate_for_recall(kept, 1.0) == 0.02
     assert gate_for_recall([], 0.95) == max(GATES)  # nothing kept: nothing to lose
-
-
-def test_worker_processes_read_the_cascade_as_one_process_does(tmp_path: Path) -> None:
-    (tmp_path / "store").mkdir()
-    small = real_store(tmp_path / "store", LEARNED_MESSAGES)
-    settings = PipelineSettings()
-    found = []
-    for name, jobs in (("one", 1), ("two", 2)):
-        db = tmp_path / f"{name}.db"
-        shutil.copy(small, db)
-        with Store.open(db) as store:
-            report = analyze_store(
-                store, None, pipeline_fingerprint=_analysis_fingerprint("learned", "cascade", settings, 0.1),
-                engine=choose_engine(ReaderSpec("learned", settings, encoder="cascade", gate=0.1), jobs=jobs),
-                inputs_in_workers=jobs > 1,
-            )
-        assert report.analysed == report.threads > 3 and report.failed == 0
-        found.append(records(db))
-    assert found[0] == found[1]
-    assert len(found[0]["relations"]) > 10
 
 
 def test_hostile_mail_stays_bounded_through_the_cascade(annotator: Annotator, kinds: dict[str, str]) -> None:

@@ -20,10 +20,11 @@ from analyzer.cli import app
 from analyzer.engine import Method, ReaderSpec, choose_engine, dask_engine
 from analyzer.ingest import publicinbox
 from analyzer.ingest.pipeline import IngestOptions, ingest
-from analyzer.nlp.pipeline import PipelineSettings, pipeline_fingerprint
+from analyzer.nlp.pipeline import PipelineSettings
 from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure
 from analyzer.workers import Runner, choose_runner
+from analyzer.workflow import analysis_fingerprint
 from tests.conftest import require_shared
 
 MESSAGES = 240
@@ -66,16 +67,17 @@ def records(db: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rules", *, in_workers: bool = False,
-             **engine: object) -> dict[str, list[tuple[object, ...]]]:
+             encoder: str = "cascade", gate: float | None = None, **engine: object) -> dict[str, list[tuple[object, ...]]]:
     """``in_workers``: the workers read each thread's mail and segments from the store
-    themselves (as ``analyzer analyze -j N`` does), instead of the driver sending them."""
+    themselves (as ``analyzer analyze -j N`` does), instead of the driver sending them.
+    ``encoder`` and ``gate``: which learned reading (``analyzer analyze --encoder``)."""
     db = tmp_path / f"{name}.db"
     shutil.copy(structured, db)
     settings = PipelineSettings()
-    spec = ReaderSpec(method, settings)
+    spec = ReaderSpec(method, settings, encoder=encoder, gate=gate)
     with Store.open(db) as store:
         stored = store.count("messages")
-        report = analyze_store(store, None, pipeline_fingerprint=method + pipeline_fingerprint(settings),
+        report = analyze_store(store, None, pipeline_fingerprint=analysis_fingerprint(method, encoder, settings, gate),
                                engine=choose_engine(spec, **engine),  # type: ignore[arg-type]
                                inputs_in_workers=in_workers)
     assert report.analysed == report.threads > 3 and report.messages == stored
@@ -89,10 +91,13 @@ def one_process(structured: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     return found
 
 
-def test_learned_reading_in_worker_processes_stores_the_records_of_one_process(small: Path, tmp_path: Path) -> None:
-    alone = analysed(small, tmp_path, "one", "learned", jobs=1)
+@pytest.mark.parametrize(("encoder", "gate"), [("cascade", None), ("cascade", 0.1), ("minilm", None), ("static", None)])
+def test_learned_reading_in_worker_processes_stores_the_records_of_one_process(
+    small: Path, tmp_path: Path, encoder: str, gate: float | None
+) -> None:
+    alone = analysed(small, tmp_path, "one", "learned", jobs=1, encoder=encoder, gate=gate)
     assert len(alone["relations"]) > 10 and len(alone["decisions"]) > 2
-    assert analysed(small, tmp_path, "two", "learned", jobs=2, in_workers=True) == alone
+    assert analysed(small, tmp_path, "two", "learned", jobs=2, in_workers=True, encoder=encoder, gate=gate) == alone
 
 
 def test_worker_processes_store_the_records_of_one_process(structured: Path, tmp_path: Path,

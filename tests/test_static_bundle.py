@@ -15,18 +15,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from analyzer.analyze import analyze_store
 from analyzer.cli import app
-from analyzer.engine import ReaderSpec, build_reader, choose_engine
+from analyzer.engine import ReaderSpec, build_reader
 from analyzer.errors import ConfigError
 from analyzer.learn.encoder import STATIC_DIMENSION, CachedVectors, StaticEncoder
 from analyzer.learn.model import BUNDLES, MODEL_DIR, STATIC_MODEL_DIR, bundle_dir, load_models
 from analyzer.learn.reader import LearnedReader, learned_reader
 from analyzer.nlp.annotate import Annotator
-from analyzer.nlp.pipeline import PipelineSettings, build_pipeline, pipeline_fingerprint
-from analyzer.store.db import Store
+from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 from tests.conftest import require_shared
-from tests.test_parallel_analyze import LEARNED_MESSAGES, records, real_store
+from tests.test_parallel_analyze import LEARNED_MESSAGES, analysed, records, real_store
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -124,27 +122,12 @@ def test_analyze_with_the_static_encoder_then_minilm_rereads_every_thread(small:
     assert content(db) == content(static_db)
 
 
-def test_worker_processes_read_with_the_static_bundle_as_one_process_does(small: Path, tmp_path: Path) -> None:
-    settings = PipelineSettings()
-    found = []
-    for name, jobs in (("one", 1), ("two", 2)):
-        db = tmp_path / f"{name}.db"
-        shutil.copy(small, db)
-        with Store.open(db) as store:
-            report = analyze_store(
-                store, None, pipeline_fingerprint="learned-static" + pipeline_fingerprint(settings),
-                engine=choose_engine(ReaderSpec("learned", settings, encoder="static"), jobs=jobs),
-                inputs_in_workers=jobs > 1,
-            )
-        assert report.analysed == report.threads > 3
-        found.append(records(db))
-    assert found[0] == found[1]
+def test_analyze_with_the_static_encoder_stores_what_the_static_reading_stores(small: Path, tmp_path: Path) -> None:
+    # worker processes against one process: test_parallel_analyze, for every encoder
     cli = tmp_path / "cli.db"
     shutil.copy(small, cli)
     analyze(cli, "--encoder", "static", "-j", "1")
-    assert {t: rows for t, rows in records(cli).items() if t != "analysed_threads"} == {
-        t: rows for t, rows in found[0].items() if t != "analysed_threads"
-    }
+    assert records(cli) == analysed(small, tmp_path, "direct", "learned", jobs=1, encoder="static")
 
 
 def test_train_with_the_static_encoder_writes_its_own_bundle_and_leaves_minilm_alone(
