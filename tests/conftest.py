@@ -4,7 +4,7 @@ skip with a reason when it is absent, except under CI (CI=true), where absence f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import cast
 from pathlib import Path
 
@@ -31,6 +31,18 @@ def require_shared(*parts: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def annotated_folder(folder: Path, sources: Sequence[Path] | None = None) -> Path:
+    """``folder`` (made here) holding links to annotated threads, each gold file beside its
+    mbox, as ``analyzer train --data`` reads them: ``sources`` (``*.gold.jsonl`` files), or
+    the first three gold threads."""
+    folder.mkdir()
+    for source in sources if sources is not None else sorted(require_shared("gold").glob("*.gold.jsonl"))[:3]:
+        mbox = source.with_name(source.name.removesuffix(".gold.jsonl") + ".mbox")
+        (folder / source.name).symlink_to(source)
+        (folder / mbox.name).symlink_to(mbox)
+    return folder
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from analyzer.learn.reader import LearnedReader, learned_reader, static_gate
 from analyzer.learn.views import view_thread
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
-from tests.conftest import require_shared
+from tests.conftest import annotated_folder, require_shared
 from tests.factories import msg, reply
 
 
@@ -173,12 +173,7 @@ def test_hostile_mail_stays_bounded_through_the_cascade(annotator: Annotator, ki
 
 def test_train_writes_both_bundles_and_the_gate_deterministically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The packaged folders stand in tmp_path here (the test trains on 3 threads only)."""
-    data = tmp_path / "threads"
-    data.mkdir()
-    for source in sorted(require_shared("gold").glob("*.gold.jsonl"))[:3]:
-        mbox = source.with_name(source.name.removesuffix(".gold.jsonl") + ".mbox")
-        (data / source.name).symlink_to(source)
-        (data / mbox.name).symlink_to(mbox)
+    data = annotated_folder(tmp_path / "threads")
     written = []
     for name in ("first", "second"):
         output = tmp_path / name / "learned"

@@ -20,7 +20,7 @@ from analyzer.learn.reader import LearnedReader
 from analyzer.learn.workflow import Prepared, prepare, run_cross_validation, train_bundle
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
-from tests.conftest import require_shared
+from tests.conftest import annotated_folder, require_shared
 from tests.factories import msg, reply
 
 # One gold thread and one silver thread of the same topic (the vGIC): a fold must hold both.
@@ -47,13 +47,9 @@ def test_folds_keep_series_and_topics_together_on_the_real_threads() -> None:
 @pytest.fixture(scope="module")
 def few_threads(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     """The four gold threads and the silver sibling of one of them, linked (not copied)."""
-    folder = tmp_path_factory.mktemp("annotated") / "threads"
-    folder.mkdir()
     gold, silver = require_shared("gold"), require_shared("silver")
-    for source in [*sorted(gold.glob("*.gold.jsonl")), silver / f"{SIBLINGS[1]}.gold.jsonl"]:
-        mbox = source.with_name(source.name.removesuffix(".gold.jsonl") + ".mbox")
-        (folder / source.name).symlink_to(source)
-        (folder / mbox.name).symlink_to(mbox)
+    folder = annotated_folder(tmp_path_factory.mktemp("annotated") / "threads",
+                              [*sorted(gold.glob("*.gold.jsonl")), silver / f"{SIBLINGS[1]}.gold.jsonl"])
     return prepare([folder], catalogue=require_shared("behaviours.yaml"))
 
 

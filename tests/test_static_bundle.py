@@ -23,7 +23,7 @@ from analyzer.learn.model import BUNDLES, MODEL_DIR, STATIC_MODEL_DIR, bundle_di
 from analyzer.learn.reader import LearnedReader, learned_reader
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
-from tests.conftest import require_shared
+from tests.conftest import annotated_folder, require_shared
 from tests.test_parallel_analyze import LEARNED_MESSAGES, analysed, records, real_store
 
 
@@ -139,12 +139,7 @@ def test_train_with_the_static_encoder_writes_its_own_bundle_and_leaves_minilm_a
     shutil.copytree(MODEL_DIR, minilm)
     monkeypatch.setitem(BUNDLES, "minilm", minilm)
     monkeypatch.setitem(BUNDLES, "static", static)
-    data = tmp_path / "threads"
-    data.mkdir()
-    for source in sorted(require_shared("gold").glob("*.gold.jsonl"))[:3]:
-        mbox = source.with_name(source.name.removesuffix(".gold.jsonl") + ".mbox")
-        (data / source.name).symlink_to(source)
-        (data / mbox.name).symlink_to(mbox)
+    data = annotated_folder(tmp_path / "threads")
     result = CliRunner().invoke(app, ["train", "--encoder", "static", "--no-cv", "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert digests(minilm) == shipped and digests(MODEL_DIR) == shipped

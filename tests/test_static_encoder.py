@@ -26,7 +26,7 @@ from analyzer.learn.reader import LearnedReader
 from analyzer.learn.workflow import Prepared, prepare, run_cross_validation, train_bundle
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
-from tests.conftest import require_shared
+from tests.conftest import annotated_folder, require_shared
 from tests.factories import msg, reply
 
 SIMILAR = (
@@ -107,12 +107,7 @@ def test_an_unknown_encoder_is_a_clear_error() -> None:
 @pytest.fixture(scope="module")
 def three_gold_threads(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     """Three real gold threads, linked (not copied)."""
-    folder = tmp_path_factory.mktemp("annotated") / "threads"
-    folder.mkdir()
-    for source in sorted(require_shared("gold").glob("*.gold.jsonl"))[:3]:
-        mbox = source.with_name(source.name.removesuffix(".gold.jsonl") + ".mbox")
-        (folder / source.name).symlink_to(source)
-        (folder / mbox.name).symlink_to(mbox)
+    folder = annotated_folder(tmp_path_factory.mktemp("annotated") / "threads")
     return prepare([folder], catalogue=require_shared("behaviours.yaml"))
 
 
