@@ -373,3 +373,27 @@ def test_judged_decision_kinds_are_read_under_the_judgement_gate(tmp_path: Path)
     assert p.argmax() == 1  # the NAK
     assert p[3] < 0.5 and gate[3] < 0.5  # thanks pass no judgement
     assert np.allclose(p, heads["decision.rejected"].predict_proba(rows)[:, 1], atol=1e-5)  # float32 on disk
+
+
+def test_heads_sharing_one_matrix_score_as_each_head_alone_and_a_gated_head_keeps_its_gate() -> None:
+    from analyzer.learn.heads import GatedHead
+    from analyzer.learn.model import MODEL_DIR
+    from analyzer.learn.predict import binary_probabilities
+
+    heads = load_models(MODEL_DIR).heads
+    positions = {n: h for n, h in heads.items() if n.startswith("position.")}
+    gated = {n: h for n, h in heads.items() if isinstance(h, GatedHead) and h.gate is not None}
+    assert len(positions) >= 8 and gated
+    some = next(iter(positions.values()))
+    rng = np.random.default_rng(7)
+    names = list(some.feature_names)
+    rows = [{n: float(v) for n, v in zip(names, rng.random(len(names))) if v > 0.7} for _ in range(5)]
+    dense = rng.standard_normal((5, some.dense_size)).astype(np.float32)
+    shared = binary_probabilities(positions, rows, dense)
+    for name, head in positions.items():
+        assert np.array_equal(shared[name], head.predict_proba(rows, dense)[:, 1])
+    judged = binary_probabilities(gated, rows, None)
+    for name, head in gated.items():
+        alone = super(GatedHead, head).predict_proba(rows, None)[:, 1]
+        assert np.array_equal(judged[name], head.predict_proba(rows, None)[:, 1])
+        assert np.all(judged[name] <= alone + 1e-12) and not np.array_equal(judged[name], alone)

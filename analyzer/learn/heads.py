@@ -57,7 +57,12 @@ class LinearHead:
         """(n_rows, n_classes) probabilities."""
         if not rows:
             return np.zeros((0, len(self.classes)))
-        scores = self.matrix(rows, dense) @ self.coef.T + self.intercept
+        return self.probabilities(self.matrix(rows, dense))
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """(n_rows, n_classes) probabilities of rows already laid out by ``matrix`` (heads
+        with the same features and scaling can share one)."""
+        scores = x @ self.coef.T + self.intercept
         if len(self.classes) == 2:
             p = 1.0 / (1.0 + np.exp(-np.clip(scores[:, 0], -50, 50)))
             return np.column_stack([1.0 - p, p])

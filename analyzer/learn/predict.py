@@ -30,7 +30,9 @@ STANCE_PREFIX = "stance."
 decides, 0 or above 1 where the position's usual stance does (``training.stance_thresholds``)."""
 
 
-def binary_probabilities(heads: Mapping[str, LinearHead], features: Sequence[Features], dense: np.ndarray) -> dict[str, np.ndarray]:
+def binary_probabilities(
+    heads: Mapping[str, LinearHead], features: Sequence[Features], dense: np.ndarray | None
+) -> dict[str, np.ndarray]:
     """Per binary head, ``head.predict_proba(features, dense)[:, 1]``, the same numbers, with
     the feature matrix built once for heads that read the same features scaled the same
     way (the position heads of a bundle: eight heads, one matrix, which was a tenth of the
@@ -38,15 +40,13 @@ def binary_probabilities(heads: Mapping[str, LinearHead], features: Sequence[Fea
     shared: dict[tuple[tuple[str, ...], bytes, int], np.ndarray] = {}
     out: dict[str, np.ndarray] = {}
     for name, head in heads.items():
-        if len(head.classes) != 2 or not features:
+        if len(head.classes) != 2 or not features or type(head) is not LinearHead:  # a GatedHead reads its gate too
             out[name] = head.predict_proba(features, dense)[:, 1]
             continue
         key = (head.feature_names, head.scale.tobytes(), head.dense_size)
         if key not in shared:
             shared[key] = head.matrix(features, dense)
-        # as LinearHead.predict_proba computes a binary head's probability
-        scores = shared[key] @ head.coef.T + head.intercept
-        out[name] = 1.0 / (1.0 + np.exp(-np.clip(scores[:, 0], -50, 50)))
+        out[name] = head.probabilities(shared[key])[:, 1]
     return out
 
 
