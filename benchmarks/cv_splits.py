@@ -9,6 +9,10 @@ Use it to tell a change of a head from the noise of one split.
 
     PYTHONPATH=. python benchmarks/cv_splits.py --splits 5 [--embeddings] [--encoder static]
 
+``--archive-labels`` adds the project's archive-annotated threads (``corpus/annotated``) to
+every fold's training threads (never scored; a fold leaves out those of its held-out threads'
+series or topics), to measure what more training data does.
+
 ``--encoder static`` reads the vectors from the static table distilled from MiniLM
 (docs/embeddings.md) instead of MiniLM itself, ``--encoder cascade`` the static gate before
 MiniLM (the default reading of ``analyze``); either implies ``--embeddings``.
@@ -25,7 +29,7 @@ from analyzer.learn.cv import cross_validate
 from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.model import READINGS
 from analyzer.learn.folds import grouped_folds, shuffled_folds
-from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, default_data, prepare
+from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, default_data, default_labelled, prepare
 
 
 def main() -> None:
@@ -35,8 +39,13 @@ def main() -> None:
     parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
     parser.add_argument("--encoder", choices=READINGS, default=None,
                         help="sentence encoder (default minilm; cascade: the static gate before MiniLM; implies --embeddings)")
+    parser.add_argument("--archive-labels", action="store_true",
+                        help="also train on the archive-annotated threads of corpus/annotated (never scored)")
     args = parser.parse_args()
-    prepared = prepare(default_data())
+    prepared = prepare(default_data(), labelled=default_labelled() if args.archive_labels else ())
+    if args.archive_labels:
+        print(f"training also on {len(prepared.extra)} archive-annotated threads "
+              f"({sum(len(t.gold) for t in prepared.extra)} messages)", flush=True)
     taxonomy = load_taxonomy(None)
     embeddings = args.embeddings or args.encoder is not None
     encoder = args.encoder or "minilm"
@@ -49,7 +58,7 @@ def main() -> None:
         result = cross_validate(
             prepared.corpus, prepared.views, vectors, taxonomy=taxonomy, catalogue=prepared.catalogue,
             scoring_ids=prepared.scoring_ids, combination=DEFAULT_COMBINATION, relation_vectors=RELATION_VECTORS,
-            folds=split, static=static,
+            folds=split, static=static, extra=prepared.extra,
         )
         e = result.pooled["learned"]
         by = result.pooled_by_source

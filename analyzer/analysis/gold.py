@@ -46,6 +46,9 @@ class GoldLine:
         } | dict(self.extra)
 
 
+_KEYS = frozenset({"message_id", "author", "positions", "behaviours", "relation", "decisions", "note"})
+
+
 def parse_line(data: Mapping[str, Any], *, where: str = "") -> GoldLine:
     """One JSON object in the gold format; ConfigError says what is wrong and where."""
     try:
@@ -58,6 +61,7 @@ def parse_line(data: Mapping[str, Any], *, where: str = "") -> GoldLine:
             relation=None if not relation else GoldRelation(str(relation["to"]).strip("<>"), str(relation["label"])),
             decisions=tuple(str(d) for d in data.get("decisions") or []),
             note=str(data.get("note") or ""),
+            extra={k: v for k, v in data.items() if k not in _KEYS},
         )
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{where}: not a gold line ({type(exc).__name__}: {exc}); see gold/FORMAT.md") from exc

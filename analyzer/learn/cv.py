@@ -19,7 +19,7 @@ from analyzer.analysis.scoring import Evaluation, evaluate
 from analyzer.learn.apply import learned_analysis
 from analyzer.learn.corpus import AnnotatedThread
 from analyzer.learn.examples import TextVectors
-from analyzer.learn.folds import grouped_folds, thread_groups
+from analyzer.learn.folds import attached_groups, grouped_folds
 from analyzer.learn.model import Combination
 from analyzer.learn.cascade import FitMemo, SentenceGate, choose_gate, position_heads
 from analyzer.learn.training import TrainingSettings, TrainingThread, _fit_all, train_models
@@ -92,18 +92,21 @@ def cross_validate(
     relation_vectors: bool = True,
     folds: Sequence[Sequence[int]] | None = None,
     static: TextVectors | None = None,
+    extra: Sequence[AnnotatedThread] = (),
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
     """``folds`` (thread indexes per fold) replaces the default grouped split. ``static``
     (the static encoder's vectors) measures the cascade: per fold, static position heads
     and a gate chosen by inner cross-validation on the fold's training threads
-    (``learn/cascade.py``; the gate is recorded among the fold's thresholds)."""
-    groups = thread_groups(corpus)
+    (``learn/cascade.py``; the gate is recorded among the fold's thresholds). ``extra``
+    threads (with their views in ``views``) are trained on, never scored: each fold adds
+    those that share no message, series or topic word with its held-out threads."""
+    groups, keys = attached_groups(corpus, extra)
     kinds = {b.id: b.kind for b in catalogue}
     prototypes = taxonomy_prototypes(taxonomy, vectors)
     static_prototypes = taxonomy_prototypes(taxonomy, static) if static is not None else {}
     training = [
-        TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id()) for i, c in enumerate(corpus)
+        TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id()) for i, c in enumerate([*corpus, *extra])
     ]
     settings = TrainingSettings(
         combination=combination, positions=taxonomy.position_ids, kinds=kinds, relation_vectors=relation_vectors
@@ -115,8 +118,9 @@ def cross_validate(
     split = [list(f) for f in folds] if folds is not None else grouped_folds(corpus, k)
     k = len(split)
     for number, held in enumerate(split):
-        progress(f"fold {number + 1}/{k}: training on {len(corpus) - len(held)} threads, scoring {len(held)}")
-        train = [t for i, t in enumerate(training) if i not in held]
+        near = set().union(*(keys[i] for i in held))
+        train = [t for i, t in enumerate(training) if i not in held and (i < len(corpus) or not keys[i] & near)]
+        progress(f"fold {number + 1}/{k}: training on {len(train)} threads, scoring {len(held)}")
         trained_on.append(tuple(t.name for t in train))
         fit = FitMemo(_fit_all)
         models = train_models(train, vectors, prototypes, settings, fit=fit)

@@ -36,6 +36,21 @@ def title_words(thread: AnnotatedThread) -> set[str]:
     return {w for w in re.findall(r"[a-z][a-z0-9_]+", title) if w not in _BOILERPLATE and len(w) > 2}
 
 
+def thread_keys(threads: Sequence[AnnotatedThread]) -> list[set[str]]:
+    """What ties a thread to others, per thread: its message ids, its series, and the
+    distinctive words of its title (found in at least two titles, at most ``_MAX_SHARE``)."""
+    words = [title_words(t) for t in threads]
+    df = Counter(w for ws in words for w in ws)
+    limit = max(2, int(_MAX_SHARE * len(threads)))
+    keys = []
+    for i, thread in enumerate(threads):
+        own = {f"id:{m.message_id}" for m in thread.messages()}
+        own |= {f"series:{series_key(parse_subject(m.subject))}" for m in thread.messages()[:1]}
+        own |= {f"word:{w}" for w in words[i] if 2 <= df[w] <= limit}
+        keys.append(own)
+    return keys
+
+
 def thread_groups(threads: Sequence[AnnotatedThread]) -> list[int]:
     """A group number per thread (same number: same series or topic)."""
     parent = list(range(len(threads)))
@@ -49,14 +64,8 @@ def thread_groups(threads: Sequence[AnnotatedThread]) -> list[int]:
     def union(i: int, j: int) -> None:
         parent[find(i)] = find(j)
 
-    words = [title_words(t) for t in threads]
-    df = Counter(w for ws in words for w in ws)
-    limit = max(2, int(_MAX_SHARE * len(threads)))
     owner: dict[str, int] = {}
-    for i, thread in enumerate(threads):
-        keys = {f"id:{m.message_id}" for m in thread.messages()}
-        keys |= {f"series:{series_key(parse_subject(m.subject))}" for m in thread.messages()[:1]}
-        keys |= {f"word:{w}" for w in words[i] if 2 <= df[w] <= limit}
+    for i, keys in enumerate(thread_keys(threads)):
         for key in keys:
             if key in owner:
                 union(i, owner[key])
@@ -65,6 +74,30 @@ def thread_groups(threads: Sequence[AnnotatedThread]) -> list[int]:
     roots = {find(i) for i in range(len(threads))}
     number = {root: n for n, root in enumerate(sorted(roots))}
     return [number[find(i)] for i in range(len(threads))]
+
+
+def attached_groups(corpus: Sequence[AnnotatedThread], extra: Sequence[AnnotatedThread]) -> tuple[list[int], list[set[str]]]:
+    """Groups for ``corpus`` then ``extra`` threads (trained on, never scored): the corpus
+    keeps its own groups; an extra thread joins the group of the first thread it shares a
+    key with (a corpus thread first, else an earlier extra one), else starts its own. Also
+    every thread's keys (``thread_keys`` over both), to leave out of a fold the extra threads
+    that share a key with one of its held-out threads. Unlike grouping all threads at
+    once, this never merges the corpus's groups through extra threads."""
+    groups = thread_groups(corpus)
+    keys = thread_keys([*corpus, *extra])
+    owner: dict[str, int] = {}
+    for i in range(len(corpus)):
+        for key in keys[i]:
+            owner.setdefault(key, groups[i])
+    fresh = max(groups, default=-1) + 1
+    for i in range(len(corpus), len(keys)):
+        linked = [owner[key] for key in sorted(keys[i]) if key in owner]
+        group = min(linked) if linked else fresh
+        fresh += not linked
+        groups.append(group)
+        for key in keys[i]:
+            owner.setdefault(key, group)
+    return groups, keys
 
 
 def grouped_folds(threads: Sequence[AnnotatedThread], k: int) -> list[list[int]]:

@@ -7,18 +7,20 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from analyzer.analysis.catalogue import Catalogue, load_catalogue, load_taxonomy
 from analyzer.errors import ConfigError
+from analyzer.learn.archive_labels import default_labelled as default_labelled_folders
+from analyzer.learn.archive_labels import read_labelled
 from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
 from analyzer.learn.cv import CrossValidation, cross_validate, taxonomy_prototypes
 from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.examples import TextVectors
-from analyzer.learn.folds import thread_groups
+from analyzer.learn.folds import attached_groups, thread_groups
 from analyzer.learn.cascade import FitMemo, choose_gate
 from analyzer.learn.model import DEFAULT_READING, MODEL_DIR, Combination, LearnedModels, save_models, static_beside
 from analyzer.learn.training import TrainingSettings, TrainingThread, _fit_all, data_hash, library_versions, train_models
@@ -40,32 +42,52 @@ With the dialogue features (2026-12-07): without vectors 0.686 / 0.643, with the
 SEED = 13
 
 
-def default_data() -> list[Path]:
-    """``../shared/gold`` and ``../shared/silver`` beside the checkout (or the working
-    directory), where the project's annotated threads live."""
+def shared_folder() -> Path | None:
+    """``../shared`` beside the checkout (or the working directory), if it holds ``gold``."""
     for base in (Path(__file__).resolve().parents[2], Path.cwd()):
         shared = base.parent / "shared"
         if (shared / "gold").is_dir():
-            return [p for p in (shared / "gold", shared / "silver") if p.is_dir()]
-    raise ConfigError("no annotated threads found at ../shared/gold; give --data FOLDER (gold-format *.gold.jsonl beside *.mbox)")
+            return shared
+    return None
+
+
+def default_data() -> list[Path]:
+    """``../shared/gold`` and ``../shared/silver``, where the yardstick's annotated threads live."""
+    shared = shared_folder()
+    if shared is None:
+        raise ConfigError("no annotated threads found at ../shared/gold; give --data FOLDER (gold-format *.gold.jsonl beside *.mbox)")
+    return [p for p in (shared / "gold", shared / "silver") if p.is_dir()]
+
+
+def default_labelled() -> list[Path]:
+    """The project's archive-annotated threads (``corpus/annotated``) whose archive is in
+    ``../shared/archives``: extra training threads, never scored."""
+    return default_labelled_folders(shared_folder())
 
 
 @dataclass(frozen=True)
 class Prepared:
     corpus: list[AnnotatedThread]
+    """The yardstick: the threads cross-validation scores (and trains on)."""
     views: dict[str, list[ThreadView]]
+    """Views of the corpus and of the extra threads, by thread name."""
     catalogue: Catalogue
     scoring_ids: frozenset[str]
+    extra: list[AnnotatedThread] = field(default_factory=list)
+    """Threads to train on only (``corpus/annotated``): cross-validation adds them to a
+    fold's training threads unless they share a series or topic with a held-out thread."""
 
 
 def prepare(
     folders: Sequence[Path],
     *,
+    labelled: Sequence[Path] = (),
     catalogue: Path | None = None,
     taxonomy: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Prepared:
-    """Read every annotated thread and mark it with the rules (spaCy pipeline)."""
+    """Read every annotated thread (and the ``labelled`` archive threads, read from their
+    archive in ``../shared/archives``) and mark it with the rules (spaCy pipeline)."""
     from analyzer.nlp.annotate import Annotator
     from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 
@@ -80,8 +102,17 @@ def prepare(
         corpus.append(thread)
         views[thread.name] = [view_thread(t, annotator) for t in thread.threads]
         progress(f"read and marked {number}/{len(pairs)} threads ({thread.name})")
+    shared = shared_folder()
+    if labelled and shared is None:
+        raise ConfigError("archive-annotated threads hold no mail: they need the archives in ../shared/archives")
+    extra = [t for folder in labelled for t in read_labelled(folder, shared)] if shared is not None else []
+    for number, thread in enumerate(extra, 1):
+        if thread.name in views:
+            raise ConfigError(f"{thread.name}: an archive-annotated thread has the name of an annotated one")
+        views[thread.name] = [view_thread(t, annotator) for t in thread.threads]
+        progress(f"read and marked {number}/{len(extra)} archive-annotated threads ({thread.name})")
     scoring = _scoring_catalogue(folders)
-    return Prepared(corpus, views, load_catalogue(catalogue), scoring)
+    return Prepared(corpus, views, load_catalogue(catalogue), scoring, extra)
 
 
 def _scoring_catalogue(folders: Sequence[Path]) -> frozenset[str]:
@@ -141,6 +172,7 @@ def run_cross_validation(
         combination=combination,
         relation_vectors=relation_vectors,
         static=vectors_for(True, "static") if embeddings and encoder == "cascade" else None,
+        extra=prepared.extra,
         progress=progress,
     )
 
@@ -164,10 +196,11 @@ def train_bundle(
     _seed()
     started = time.monotonic()
     vectors = vectors_for(embeddings, encoder)
-    groups = thread_groups(prepared.corpus)
+    everything = prepared.corpus + prepared.extra
+    groups, _ = attached_groups(prepared.corpus, prepared.extra)
     training = [
         TrainingThread(c.name, groups[i], tuple(prepared.views[c.name]), c.gold_by_id())
-        for i, c in enumerate(prepared.corpus)
+        for i, c in enumerate(everything)
     ]
     kinds = {b.id: b.kind for b in prepared.catalogue}
     tax = load_taxonomy(taxonomy)
@@ -176,9 +209,9 @@ def train_bundle(
     )
     prototypes = taxonomy_prototypes(tax, vectors)
     manifest: dict[str, object] = {
-        "threads": sorted(c.name for c in prepared.corpus),
-        "sources": sorted({c.source for c in prepared.corpus}),
-        "messages": sum(len(c.gold) for c in prepared.corpus),
+        "threads": sorted(c.name for c in everything),
+        "sources": sorted({c.source for c in everything}),
+        "messages": sum(len(c.gold) for c in everything),
         "data_hash": data_hash(training),
         "seed": SEED,
         "libraries": library_versions(),

@@ -1,0 +1,134 @@
+"""Threads annotated from the real public-inbox archive, kept as labels only: they read back
+from the archive with the same messages and evidence sentences as the annotated mbox, hold
+no mail text, fail clearly when they point at the wrong message, and cross-validation trains
+on them without ever scoring them or training on a held-out thread's series or topic."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from analyzer.analysis.gold import dump_lines, read_lines
+from analyzer.errors import ConfigError
+from analyzer.learn.archive_labels import labels_line, message_commits, read_labelled
+from analyzer.learn.corpus import read_annotated, read_corpus
+from analyzer.learn.folds import attached_groups, thread_groups
+from analyzer.learn.labels import key_sentences
+from analyzer.learn.views import view_thread
+from analyzer.learn.workflow import prepare, run_cross_validation
+from analyzer.nlp.annotate import Annotator
+from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+from tests.conftest import annotated_folder, require_shared
+
+ARCHIVE = "kvmarm-columbia-0"
+QUOTING = "arm64-exit-reasons-2021"
+"""A silver thread whose notes quote the sentences that carry its positions."""
+SIBLING = "arm64-vgic-fixes-5.7-2020"
+"""A silver thread of the same topic as the gold thread kvm-arm64-vgic-iidr-rev1-2026-05."""
+UNRELATED = "kvm-unit-tests-configure-efi-2022"
+
+
+def _commits() -> dict[str, str]:
+    with (require_shared("silver") / "provenance.tsv").open() as handle:
+        return {row["message_id"]: row["source"].split()[-1] for row in csv.DictReader(handle, delimiter="\t")}
+
+
+def _as_labels(folder: Path, names: list[str]) -> Path:
+    """Silver threads written as archive labels (their mbox left behind) into ``folder``."""
+    commits = _commits()
+    folder.mkdir(parents=True)
+    for name in names:
+        lines = read_lines(require_shared("silver") / f"{name}.gold.jsonl")
+        text = "".join(t + "\n" for t in dump_lines(labels_line(line, commits[line.message_id]) for line in lines))
+        (folder / f"{name}.labels.jsonl").write_text(text)
+    return folder
+
+
+def test_a_thread_kept_as_labels_reads_back_from_the_archive_with_its_messages_and_evidence(tmp_path: Path) -> None:
+    silver = require_shared("silver")
+    folder = _as_labels(tmp_path / ARCHIVE, [QUOTING])
+    (labelled,) = read_labelled(folder, silver.parent)
+    original = read_annotated(silver / f"{QUOTING}.gold.jsonl", silver / f"{QUOTING}.mbox")
+    assert [m.message_id for m in labelled.messages()] == [m.message_id for m in original.messages()]
+    assert labelled.source == "archive" and labelled.name == QUOTING
+
+    # No mail text in the project's file: no note quotes, and no run of eight words of any
+    # message body appears in it.
+    stored = (folder / f"{QUOTING}.labels.jsonl").read_text()
+    assert "“" not in stored
+    for message in original.messages():
+        body = re.findall(r"[A-Za-z']+", message.body)
+        for at in range(0, max(0, len(body) - 8), 4):
+            assert " ".join(body[at : at + 8]) not in stored
+
+    # The word marks find the very sentences the quoting notes found.
+    annotator = Annotator(build_pipeline(PipelineSettings(catalogue=require_shared("behaviours.yaml"))))
+    kept = labelled.gold_by_id()
+    found = 0
+    for before, after in zip(original.threads, labelled.threads, strict=True):
+        views = (view_thread(before, annotator), view_thread(after, annotator))
+        for old, new in zip(views[0].messages, views[1].messages, strict=True):
+            keys = key_sentences(old.sentences, original.gold_by_id()[old.message.message_id])
+            assert key_sentences(new.sentences, kept[new.message.message_id]) == keys
+            found += sum(keys)
+    assert found >= 3
+
+
+def test_labels_that_do_not_match_the_archive_are_a_clear_error(tmp_path: Path) -> None:
+    shared = require_shared("silver").parent
+    folder = _as_labels(tmp_path / ARCHIVE, [QUOTING])
+    path = folder / f"{QUOTING}.labels.jsonl"
+    lines = [json.loads(t) for t in path.read_text().splitlines()]
+    lines[0]["archive_commit"], lines[1]["archive_commit"] = lines[1]["archive_commit"], lines[0]["archive_commit"]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with pytest.raises(ConfigError, match=re.escape(lines[0]["message_id"])):
+        read_labelled(folder, shared)
+    del lines[1]["archive_commit"]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    with pytest.raises(ConfigError, match="no archive_commit"):
+        read_labelled(folder, shared)
+    with pytest.raises(ConfigError, match="archive .* is missing"):
+        read_labelled(folder.rename(tmp_path / "no-such-archive"), shared)
+
+
+def test_the_importer_finds_each_message_of_a_thread_in_the_archive() -> None:
+    archive = require_shared("archives") / f"{ARCHIVE}.git"
+    ids = [line.message_id for line in read_lines(require_shared("silver") / f"{QUOTING}.gold.jsonl")]
+    commits = _commits()
+    assert message_commits(archive, ids) == {i: commits[i] for i in ids}
+    with pytest.raises(ConfigError, match="no message with id"):
+        message_commits(archive, [*ids, "no-such-message@example.org"])
+
+
+def test_cross_validation_trains_on_labelled_threads_but_never_scores_them_or_a_held_out_topic(tmp_path: Path) -> None:
+    gold = require_shared("gold")
+    corpus = annotated_folder(tmp_path / "threads", sorted(gold.glob("*.gold.jsonl")))
+    labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [SIBLING, UNRELATED])
+    prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
+    assert sorted(t.name for t in prepared.extra) == [SIBLING, UNRELATED]
+    result = run_cross_validation(prepared, folds=2, embeddings=False)
+    assert sorted(t.name for t in result.threads) == sorted(c.name for c in prepared.corpus)
+    vgic = next(t for t in result.threads if "vgic" in t.name)
+    for fold, trained in enumerate(result.trained_on):
+        assert UNRELATED in trained
+        assert (SIBLING in trained) == (vgic.fold != fold)
+    # Without labelled threads the same folds train on the corpus alone.
+    alone = run_cross_validation(replace(prepared, extra=[]), folds=2, embeddings=False)
+    assert all(SIBLING not in t and UNRELATED not in t for t in alone.trained_on)
+
+
+def test_extra_threads_join_the_group_they_touch_and_never_merge_the_corpus_groups() -> None:
+    gold, silver = require_shared("gold"), require_shared("silver")
+    corpus = read_corpus([gold])
+    extra = [read_annotated(silver / f"{n}.gold.jsonl", silver / f"{n}.mbox") for n in (SIBLING, UNRELATED)]
+    groups, keys = attached_groups(corpus, extra)
+    assert groups[: len(corpus)] == thread_groups(corpus)
+    vgic = next(i for i, c in enumerate(corpus) if "vgic" in c.name)
+    assert groups[len(corpus)] == groups[vgic] and keys[len(corpus)] & keys[vgic]
+    assert groups[len(corpus) + 1] not in groups[: len(corpus) + 1]
+    assert all(not keys[len(corpus) + 1] & keys[i] for i in range(len(corpus)))
