@@ -35,6 +35,8 @@ from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, defau
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=5)
+    parser.add_argument("--seeds", default=None,
+                        help="comma-separated splits to run instead (0 = the default split, n = shuffled seed n)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
     parser.add_argument("--encoder", choices=READINGS, default=None,
@@ -52,7 +54,8 @@ def main() -> None:
     vectors = CachedVectors(sentence_encoder("minilm" if encoder == "cascade" else encoder)) if embeddings else NoVectors()
     static = CachedVectors(sentence_encoder("static")) if encoder == "cascade" else None
     rows = []
-    for seed in range(args.splits):
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else range(args.splits)
+    for seed in seeds:
         split = grouped_folds(prepared.corpus, args.folds) if seed == 0 else shuffled_folds(prepared.corpus, args.folds, seed)
         started = time.monotonic()
         result = cross_validate(

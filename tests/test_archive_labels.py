@@ -111,6 +111,16 @@ def test_cross_validation_trains_on_labelled_threads_but_never_scores_them_or_a_
     labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [SIBLING, UNRELATED])
     prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
     assert sorted(t.name for t in prepared.extra) == [SIBLING, UNRELATED]
+    # The relation head learns from the yardstick's threads alone (ARCHIVE_RELATIONS); every
+    # other label of the archive threads is kept.
+    stored = {line.message_id: line for t in prepared.extra for line in read_lines(labelled / f"{t.name}.labels.jsonl")}
+    assert any(line.relation is not None for line in stored.values())
+    for thread in prepared.extra:
+        for line in thread.gold:
+            assert line.relation is None
+            assert (line.positions, line.decisions, line.behaviours) == (
+                stored[line.message_id].positions, stored[line.message_id].decisions, stored[line.message_id].behaviours
+            )
     result = run_cross_validation(prepared, folds=2, embeddings=False)
     assert sorted(t.name for t in result.threads) == sorted(c.name for c in prepared.corpus)
     vgic = next(t for t in result.threads if "vgic" in t.name)

@@ -15,7 +15,7 @@ import numpy as np
 from analyzer.analysis.catalogue import Catalogue, load_catalogue, load_taxonomy
 from analyzer.errors import ConfigError
 from analyzer.learn.archive_labels import default_labelled as default_labelled_folders
-from analyzer.learn.archive_labels import read_labelled
+from analyzer.learn.archive_labels import read_labelled, without_relations
 from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
 from analyzer.learn.cv import CrossValidation, cross_validate, taxonomy_prototypes
 from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
@@ -40,6 +40,12 @@ quotes it answers. Cross-validated over the 45 threads (2026-12-06): with them 0
 were half of the encoding work of the learned reading, so the relation head goes without.
 With the dialogue features (2026-12-07): without vectors 0.686 / 0.643, with them 0.682 / 0.639."""
 SEED = 13
+ARCHIVE_RELATIONS = False
+"""Whether the reply-relation head learns from the archive-annotated threads as well (the
+other heads always do). Cross-validated on the default split with the cascade (2026-12-07):
+with them relations fell from 0.688 / 0.643 to 0.672 / 0.612 while positions rose from 0.261
+to 0.307; their annotators read more replies of patch series as neutral (docs/analysis.md,
+"More training threads")."""
 
 
 def shared_folder() -> Path | None:
@@ -106,6 +112,8 @@ def prepare(
     if labelled and shared is None:
         raise ConfigError("archive-annotated threads hold no mail: they need the archives in ../shared/archives")
     extra = [t for folder in labelled for t in read_labelled(folder, shared)] if shared is not None else []
+    if not ARCHIVE_RELATIONS:
+        extra = [without_relations(t) for t in extra]
     for number, thread in enumerate(extra, 1):
         if thread.name in views:
             raise ConfigError(f"{thread.name}: an archive-annotated thread has the name of an annotated one")
