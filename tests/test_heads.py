@@ -28,6 +28,7 @@ from analyzer.learn.heads import (
     LinearHead,
     TieredRelationHead,
     load_heads,
+    reading_head,
     save_heads,
 )
 from analyzer.learn.model import MODEL_DIR, STATIC_MODEL_DIR, LearnedModels, load_models
@@ -63,6 +64,8 @@ def test_shipped_bundles_store_each_head_alone_and_read_the_judged_kinds_under_t
         assert isinstance(head, GatedHead) and head.gate is gate and head.kind is loaded.heads[name]
         assert head.name == name and head.classes == ("no", "yes")
     assert loaded.head("decision.accepted") is loaded.heads["decision.accepted"]
+    before_the_gate = {n: h for n, h in loaded.heads.items() if n != JUDGEMENT}  # bundles before 2026-12-07
+    assert reading_head(before_the_gate, JUDGED_HEADS[0]) is loaded.heads[JUDGED_HEADS[0]]
     relation = loaded.head(RELATION)
     assert isinstance(relation, TieredRelationHead)
     assert [relation.attitude, relation.mixed_or_disagree, relation.disagree] == [loaded.heads[n] for n in RELATION_TIERS]
