@@ -36,7 +36,8 @@ def binary_probabilities(
     """Per binary head, ``head.predict_proba(features, dense)[:, 1]``, the same numbers, read
     from one ``heads.Batch``: a feature matrix is built once for every head that reads it
     (the position heads of a bundle: eight heads, one matrix, which was a tenth of the
-    reading's Python time), and the judgement gate is scored once for its three kinds."""
+    reading's Python time), and the judgement gate is scored once for its three kinds. The
+    arrays are read-only (a head's scores are shared by every head that reads them)."""
     batch = Batch(features, dense)
     return {name: head.scored(batch)[:, 1] for name, head in heads.items()}
 
