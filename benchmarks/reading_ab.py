@@ -12,6 +12,11 @@ so a change in the machine's load falls on both.
     .venv/bin/analyzer ingest ../shared/archives/kvmarm-columbia-0.git --db /tmp/archive.db
     .venv/bin/analyzer structure --db /tmp/archive.db
     nice -n 10 .venv/bin/python benchmarks/reading_ab.py --db /tmp/archive.db --base main [--messages 4000 --rounds 2]
+
+``--heads`` times the learned heads' own work instead: the decision, relation and position
+scores (``learn.predict``) of the same threads from their views, with the static bundle;
+the views are annotated and their sentence vectors remembered before the timing, which is
+the mean of ``HEAD_PASSES`` passes. The scores of the two must be the same too.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +53,43 @@ def read(db: Path, messages: int, out: Path) -> None:
     reader(inputs[0])  # models loaded outside the timing
     started = time.process_time()
     analyses = [reader(one) for one in inputs]
-    seconds = time.process_time() - started
-    out.write_bytes(pickle.dumps(analyses))
+    _done(inputs, time.process_time() - started, analyses, out)
+
+
+HEAD_PASSES = 5
+
+
+def score_heads(db: Path, messages: int, out: Path) -> None:
+    """(In the child, ``--heads``.) The heads' scores of the first ``messages`` messages: CPU
+    seconds of one pass, the mean of ``HEAD_PASSES``."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_encoders import _inputs
+
+    from analyzer.learn.encoder import CachedVectors, StaticEncoder
+    from analyzer.learn.model import STATIC_MODEL_DIR, load_models
+    from analyzer.learn.predict import decision_scores, position_scores, relation_scores
+    from analyzer.learn.views import view_thread
+    from analyzer.nlp.annotate import Annotator
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+    from analyzer.store.db import Store
+
+    inputs = _inputs(Store.open(db), messages)
+    annotator = Annotator(build_pipeline(PipelineSettings()))
+    views = [view_thread(one, annotator) for one in inputs]
+    models, vectors = load_models(STATIC_MODEL_DIR), CachedVectors(StaticEncoder())
+
+    def scores() -> list[object]:
+        return [(decision_scores(v, models), relation_scores(v, models, vectors), position_scores(v, models, vectors)) for v in views]
+
+    first = scores()  # the sentences encoded and remembered outside the timing
+    started = time.process_time()
+    for _ in range(HEAD_PASSES):
+        scores()
+    _done(inputs, (time.process_time() - started) / HEAD_PASSES, first, out)
+
+
+def _done(inputs: list[Any], seconds: float, results: list[Any], out: Path) -> None:
+    out.write_bytes(pickle.dumps(results))
     import analyzer
 
     if not Path(analyzer.__file__).is_relative_to(Path.cwd()):
@@ -66,10 +107,11 @@ def checkout(revision: str, into: Path) -> Path:
     return into / "base"
 
 
-def turn(root: Path, db: Path, messages: int, out: Path) -> dict[str, float]:
-    """One reading by the code at ``root``, in a process of its own."""
+def turn(root: Path, db: Path, messages: int, out: Path, heads: bool = False) -> dict[str, float]:
+    """One reading (or scoring by the heads) by the code at ``root``, in a process of its own."""
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--db", str(db), "--messages", str(messages), "--read-into", str(out)],
+        [sys.executable, str(Path(__file__).resolve()), "--db", str(db), "--messages", str(messages), "--read-into", str(out)]
+        + (["--heads"] if heads else []),
         env=os.environ | {"PYTHONPATH": str(root)}, cwd=root, check=True, capture_output=True, text=True,
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -82,10 +124,11 @@ def main() -> int:
     parser.add_argument("--base", default="main", help="the git revision to compare with")
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--heads", action="store_true", help="time the heads' scores alone, not the whole reading")
     parser.add_argument("--read-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read_into is not None:
-        read(args.db, args.messages, args.read_into)
+        (score_heads if args.heads else read)(args.db, args.messages, args.read_into)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         base = checkout(args.base, Path(tmp))
@@ -95,11 +138,11 @@ def main() -> int:
         for _ in range(args.rounds):
             for name, root in (("base", base), ("this", ROOT)):
                 out = Path(tmp) / f"{name}.pickle"
-                run = turn(root, args.db, args.messages, out)
+                run = turn(root, args.db, args.messages, out, args.heads)
                 rates[name].append(run["messages"] / run["seconds"])
                 read_by[name] = out.read_bytes()
                 print(f"{name:4s} ({args.base if name == 'base' else 'this checkout'}): {run['threads']:.0f} threads, "
-                      f"{run['messages']:.0f} messages, {run['seconds']:.1f} CPU-s, {rates[name][-1]:.1f} msg per CPU-s", flush=True)
+                      f"{run['messages']:.0f} messages, {run['seconds']:.2f} CPU-s, {rates[name][-1]:.1f} msg per CPU-s", flush=True)
         same = pickle.loads(read_by["base"]) == pickle.loads(read_by["this"])
         ratio = statistics.mean(rates["this"]) / statistics.mean(rates["base"])
         print(f"this checkout / {args.base}: {ratio:.2f}x messages per CPU-second; "

@@ -15,7 +15,7 @@ read with ``model2vec`` (numpy, tokenizers, safetensors; no torch), then L2-norm
 from __future__ import annotations
 
 import hashlib
-import itertools
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -205,14 +205,15 @@ class CachedVectors:
         self.encoder: Encoder = encoder or SentenceEncoder()
         self.dimension: int = self.encoder.dimension
         self.keep = keep
-        self._memo: dict[str, np.ndarray] = {}
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        """Least recently used first when there is a ``keep``; in the order encoded else."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         memo = self._memo
-        if self.keep is not None:  # most recently used last: ``forget`` drops from the front
+        if self.keep is not None:
             for t in dict.fromkeys(texts):
                 if t in memo:
-                    memo[t] = memo.pop(t)
+                    memo.move_to_end(t)
         missing = list(dict.fromkeys(t for t in texts if t not in memo))
         if missing:
             # rows copied out of the batch, so a remembered row does not hold its batch
@@ -232,10 +233,8 @@ class CachedVectors:
         if self.keep is None:
             self._memo.clear()
             return
-        extra = len(self._memo) - self.keep
-        if extra > 0:
-            for text in list(itertools.islice(self._memo, extra)):
-                del self._memo[text]
+        while len(self._memo) > self.keep:
+            self._memo.popitem(last=False)
 
 
 class NoVectors:

@@ -38,7 +38,9 @@ class LinearHead:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {n: i for i, n in enumerate(self.feature_names)})
 
-    def matrix(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+    def layout(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        """The rows in this head's columns (its named features, then the dense part), before
+        scaling: heads that read the same features beside the same dense width share it."""
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
         x = np.zeros((len(rows), len(self.feature_names) + self.dense_size), dtype=np.float64)
         for r, row in enumerate(rows):
@@ -46,18 +48,31 @@ class LinearHead:
                 i = index.get(name)
                 if i is not None:
                     x[r, i] = value
-        x[:, : len(self.feature_names)] /= self.scale
         if self.dense_size:
             if dense is None or dense.shape != (len(rows), self.dense_size):
                 raise ValueError(f"head {self.name} needs a dense part of width {self.dense_size}")
             x[:, len(self.feature_names) :] = dense
         return x
 
+    def scaled(self, layout: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+        """``layout`` with the named features divided by this head's scale: the matrix
+        ``probabilities`` reads (a copy unless ``in_place``)."""
+        x = layout if in_place else layout.copy()
+        x[:, : len(self.feature_names)] /= self.scale
+        return x
+
+    def matrix(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        return self.scaled(self.layout(rows, dense), in_place=True)
+
     def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
         """(n_rows, n_classes) probabilities."""
         if not rows:
             return np.zeros((0, len(self.classes)))
         return self.probabilities(self.matrix(rows, dense))
+
+    def scored(self, batch: Batch) -> np.ndarray:
+        """``predict_proba`` of the batch's rows, from the matrix the batch shares."""
+        return batch.probabilities(self)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """(n_rows, n_classes) probabilities of rows already laid out by ``matrix`` (heads
@@ -81,45 +96,44 @@ class LinearHead:
         return [k for c, k in sorted(contributions, reverse=True)[:n] if c > 0]
 
 
-JUDGEMENT = "judgement"
-"""The gate of the judgement kinds: does the message pass a judgement on the change at all."""
-JUDGED_KINDS = ("changes-requested", "rejected", "policy-ruling")
-"""Decision kinds read under the judgement gate: they overlap (a refusal is often also a change
-request), so each is learned among the messages that pass some judgement."""
+class Batch:
+    """Rows to score and their feature matrices, each built once for every head that reads
+    it: heads with the same named features beside the same dense width share one layout
+    (the three relation tiers; the judgement gate and the decision heads fitted on every
+    message), those also scaled the same way one matrix (the eight position heads of a
+    bundle), and a head read twice is scored once (the judgement gate under its three
+    kinds). Scores are ``LinearHead.predict_proba``'s, the same numbers, and read-only."""
 
+    def __init__(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> None:
+        self.rows = rows
+        self.dense = dense
+        self._layouts: dict[tuple[tuple[str, ...], int], np.ndarray] = {}
+        self._matrices: dict[tuple[tuple[str, ...], int, bytes], np.ndarray] = {}
+        self._scores: dict[int, tuple[LinearHead, np.ndarray]] = {}
+        """By the head's id, with the head, so that the id is not reused while remembered."""
 
-@dataclass(frozen=True)
-class GatedHead(LinearHead):
-    """A binary head read under a gate: P(yes) = P(gate) x P(yes | gate), the head itself
-    fitted only on the rows the gate's label holds for (``heads.JUDGED_KINDS``). Stored as
-    its own head and the gate's; ``load_heads`` joins them again."""
+    def matrix(self, head: LinearHead) -> np.ndarray:
+        columns = (head.feature_names, head.dense_size)
+        key = (*columns, head.scale.tobytes())
+        if key not in self._matrices:
+            if columns not in self._layouts:
+                self._layouts[columns] = head.layout(self.rows, self.dense)
+            self._matrices[key] = head.scaled(self._layouts[columns])
+        return self._matrices[key]
 
-    gate: LinearHead | None = None
-
-    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
-        p = super().predict_proba(rows, dense)
-        if self.gate is None or not rows:
-            return p
-        q = p[:, 1] * self.gate.predict_proba(rows, dense)[:, 1]
-        return np.column_stack([1.0 - q, q])
-
-
-def gated(head: LinearHead, gate: LinearHead) -> GatedHead:
-    return GatedHead(head.name, head.classes, head.feature_names, head.scale, head.dense_size, head.coef, head.intercept, gate)
-
-
-def with_judgement_gate(heads: dict[str, LinearHead]) -> dict[str, LinearHead]:
-    """The judged kinds' decision heads read under the judgement gate, when the heads hold one."""
-    gate = heads.get(JUDGEMENT)
-    if gate is None:
-        return heads
-    return heads | {
-        name: gated(heads[name], gate) for kind in JUDGED_KINDS if (name := f"decision.{kind}") in heads
-    }
+    def probabilities(self, head: LinearHead) -> np.ndarray:
+        """(n_rows, n_classes): ``head.predict_proba(rows, dense)``."""
+        remembered = self._scores.get(id(head))
+        if remembered is None:
+            p = head.probabilities(self.matrix(head)) if self.rows else np.zeros((0, len(head.classes)))
+            p.flags.writeable = False
+            remembered = self._scores[id(head)] = (head, p)
+        return remembered[1]
 
 
 class ScoringHead(Protocol):
-    """What reading a head needs: a ``LinearHead``, or heads read together (``TieredRelationHead``)."""
+    """What reading a head needs: a ``LinearHead``, or heads read together (``GatedHead``,
+    ``TieredRelationHead``)."""
 
     @property
     def classes(self) -> tuple[str, ...]: ...
@@ -129,7 +143,50 @@ class ScoringHead(Protocol):
 
     def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray: ...
 
+    def scored(self, batch: Batch) -> np.ndarray: ...
+
     def top_features(self, row: Features, *, output: int = 0, n: int = 3) -> list[str]: ...
+
+
+JUDGEMENT = "judgement"
+"""The gate of the judgement kinds: does the message pass a judgement on the change at all."""
+JUDGED_KINDS = ("changes-requested", "rejected", "policy-ruling")
+"""Decision kinds read under the judgement gate: they overlap (a refusal is often also a change
+request), so each is learned among the messages that pass some judgement."""
+JUDGED_HEADS = tuple(f"decision.{kind}" for kind in JUDGED_KINDS)
+
+
+@dataclass(frozen=True)
+class GatedHead:
+    """A binary head read under a gate: P(yes) = P(gate) x P(yes | gate), ``kind`` fitted
+    only on the rows the gate's label holds for (a judged kind under ``JUDGEMENT``). A bundle
+    stores the two as the plain heads they are; ``reading_head`` joins them."""
+
+    gate: LinearHead
+    kind: LinearHead
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.kind.classes
+
+    @property
+    def dense_size(self) -> int:
+        return self.kind.dense_size
+
+    def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
+        return self.scored(Batch(rows, dense))
+
+    def scored(self, batch: Batch) -> np.ndarray:
+        q = batch.probabilities(self.kind)[:, 1] * batch.probabilities(self.gate)[:, 1]
+        return np.column_stack([1.0 - q, q])
+
+    def top_features(self, row: Features, *, output: int = 0, n: int = 3) -> list[str]:
+        """The features that pushed the kind's own head (which judgement, given one)."""
+        return self.kind.top_features(row, output=output, n=n)
 
 
 RELATION = "relation"
@@ -157,9 +214,10 @@ class TieredRelationHead:
         return self.attitude.dense_size
 
     def predict_proba(self, rows: Sequence[Features], dense: np.ndarray | None = None) -> np.ndarray:
-        if not rows:
-            return np.zeros((0, len(self.classes)))
-        a, m, d = (h.predict_proba(rows, dense)[:, 1] for h in (self.attitude, self.mixed_or_disagree, self.disagree))
+        return self.scored(Batch(rows, dense))
+
+    def scored(self, batch: Batch) -> np.ndarray:
+        a, m, d = (batch.probabilities(h)[:, 1] for h in (self.attitude, self.mixed_or_disagree, self.disagree))
         d = np.minimum(d, m)
         by_label = {"agree": a * (1 - m), "disagree": a * d, "mixed": a * (m - d), "neutral": 1 - a}
         return np.column_stack([by_label[c] for c in self.classes])
@@ -185,6 +243,18 @@ def relation_head(heads: Mapping[str, LinearHead]) -> ScoringHead | None:
     return heads.get(RELATION)
 
 
+def reading_head(heads: Mapping[str, LinearHead], name: str) -> ScoringHead | None:
+    """The head that reads ``name`` from a bundle's stored heads: the relation's tiers joined
+    (``relation_head``), a judged decision kind under the judgement gate when the bundle holds
+    one (bundles trained before 2026-12-07 do not), else the stored head itself."""
+    if name == RELATION:
+        return relation_head(heads)
+    head, gate = heads.get(name), heads.get(JUDGEMENT)
+    if head is not None and gate is not None and name in JUDGED_HEADS:
+        return GatedHead(gate, head)
+    return head
+
+
 def save_heads(heads: Sequence[LinearHead], path: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
     meta = []
@@ -198,6 +268,8 @@ def save_heads(heads: Sequence[LinearHead], path: Path) -> None:
 
 
 def load_heads(path: Path) -> dict[str, LinearHead]:
+    """The heads as ``save_heads`` stored them, each alone (``reading_head`` joins those read
+    together)."""
     try:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         arrays = np.load(path.with_suffix(".npz"))
@@ -215,4 +287,4 @@ def load_heads(path: Path) -> dict[str, LinearHead]:
             coef=arrays[f"{name}.coef"].astype(np.float64),
             intercept=arrays[f"{name}.intercept"].astype(np.float64),
         )
-    return with_judgement_gate(heads)
+    return heads

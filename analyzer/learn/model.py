@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from analyzer.errors import ConfigError
-from analyzer.learn.heads import RELATION, LinearHead, ScoringHead, load_heads, relation_head, save_heads
+from analyzer.learn.heads import LinearHead, ScoringHead, load_heads, reading_head, save_heads
 
 MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 MODEL_DIR = MODELS / "learned"
@@ -45,6 +45,8 @@ class Combination:
 @dataclass(frozen=True)
 class LearnedModels:
     heads: dict[str, LinearHead]
+    """The heads as stored, each alone; ``head`` reads one as the bundle means it (the relation's
+    tiers joined, a judged decision kind under its gate)."""
     thresholds: dict[str, float]
     prototypes: dict[str, np.ndarray]
     combination: Combination = field(default_factory=Combination)
@@ -59,9 +61,10 @@ class LearnedModels:
     cross-validation; None in a bundle trained for one encoder alone."""
 
     def head(self, name: str) -> ScoringHead | None:
-        """A head by name; ``relation`` is the tiered relation head when the bundle holds its
-        tiers (``heads.RELATION_TIERS``)."""
-        return relation_head(self.heads) if name == RELATION else self.heads.get(name)
+        """A head by name, as it is read: ``relation`` is the tiered relation head when the
+        bundle holds its tiers (``heads.RELATION_TIERS``), a judged decision kind is read under
+        the judgement gate (``heads.GatedHead``) when the bundle holds the gate."""
+        return reading_head(self.heads, name)
 
     def threshold(self, name: str, default: float = 0.5) -> float:
         return self.thresholds.get(name, default)

@@ -19,7 +19,7 @@ from analyzer.learn.examples import (
     stance_features,
 )
 from analyzer.learn.features import Features
-from analyzer.learn.heads import LinearHead
+from analyzer.learn.heads import Batch, LinearHead, ScoringHead
 from analyzer.learn.model import LearnedModels
 from analyzer.learn.views import MessageView, Sentence, ThreadView
 
@@ -31,23 +31,15 @@ decides, 0 or above 1 where the position's usual stance does (``training.stance_
 
 
 def binary_probabilities(
-    heads: Mapping[str, LinearHead], features: Sequence[Features], dense: np.ndarray | None
+    heads: Mapping[str, ScoringHead], features: Sequence[Features], dense: np.ndarray | None
 ) -> dict[str, np.ndarray]:
-    """Per binary head, ``head.predict_proba(features, dense)[:, 1]``, the same numbers, with
-    the feature matrix built once for heads that read the same features scaled the same
-    way (the position heads of a bundle: eight heads, one matrix, which was a tenth of the
-    reading's Python time)."""
-    shared: dict[tuple[tuple[str, ...], bytes, int], np.ndarray] = {}
-    out: dict[str, np.ndarray] = {}
-    for name, head in heads.items():
-        if len(head.classes) != 2 or not features or type(head) is not LinearHead:  # a GatedHead reads its gate too
-            out[name] = head.predict_proba(features, dense)[:, 1]
-            continue
-        key = (head.feature_names, head.scale.tobytes(), head.dense_size)
-        if key not in shared:
-            shared[key] = head.matrix(features, dense)
-        out[name] = head.probabilities(shared[key])[:, 1]
-    return out
+    """Per binary head, ``head.predict_proba(features, dense)[:, 1]``, the same numbers, read
+    from one ``heads.Batch``: a feature matrix is built once for every head that reads it
+    (the position heads of a bundle: eight heads, one matrix, which was a tenth of the
+    reading's Python time), and the judgement gate is scored once for its three kinds. The
+    arrays are read-only (a head's scores are shared by every head that reads them)."""
+    batch = Batch(features, dense)
+    return {name: head.scored(batch)[:, 1] for name, head in heads.items()}
 
 
 def replies(thread: ThreadView) -> list[MessageView]:
@@ -67,12 +59,15 @@ def relation_scores(thread: ThreadView, models: LearnedModels, vectors: TextVect
 
 def decision_scores(thread: ThreadView, models: LearnedModels) -> dict[str, dict[str, float]]:
     rows = decision_rows(thread.messages)
+    heads = {
+        name.removeprefix(DECISION_PREFIX): head
+        for name in models.heads
+        if name.startswith(DECISION_PREFIX) and (head := models.head(name)) is not None
+    }
+    scored = binary_probabilities(heads, rows.features, rows.dense)
     scores: dict[str, dict[str, float]] = {v.message.message_id: {} for v in thread.messages}
-    for name, head in models.heads.items():
-        if not name.startswith(DECISION_PREFIX):
-            continue
-        kind = name.removeprefix(DECISION_PREFIX)
-        for view, p in zip(thread.messages, head.predict_proba(rows.features, rows.dense)[:, 1]):
+    for kind, probs in scored.items():
+        for view, p in zip(thread.messages, probs):
             scores[view.message.message_id][kind] = float(p)
     return scores
 

@@ -24,7 +24,7 @@ from analyzer.learn.examples import (
     stance_features,
 )
 from analyzer.learn.features import Features
-from analyzer.learn.heads import JUDGED_KINDS, JUDGEMENT, RELATION, RELATION_TIERS, LinearHead, gated
+from analyzer.learn.heads import JUDGED_KINDS, JUDGEMENT, RELATION, RELATION_TIERS, LinearHead
 from analyzer.learn.labels import sentence_targets
 from analyzer.learn.model import Combination, LearnedModels
 from analyzer.learn.predict import STANCE_PREFIX, behaviour_scores, decision_scores, position_scores
@@ -174,15 +174,16 @@ def fit_judgement_heads(
     features: Sequence[Features], dense: np.ndarray, decisions: Sequence[set[str]], *, c: float
 ) -> dict[str, LinearHead | None]:
     """The judgement gate on every message, and each judged kind's head on the messages that
-    pass some judgement, read together (``heads.GatedHead``)."""
+    pass some judgement, stored apart and read together (``heads.GatedHead``)."""
     judged = [i for i, kinds in enumerate(decisions) if kinds & set(JUDGED_KINDS)]
     gate = fit_head(JUDGEMENT, features, dense, [_yes(bool(kinds & set(JUDGED_KINDS))) for kinds in decisions], c=c)
     found: dict[str, LinearHead | None] = {JUDGEMENT: gate}
+    if gate is None:  # every message or none passes a judgement: no kind is read under it
+        return found
     some = [features[i] for i in judged]
     for kind in JUDGED_KINDS:
         name = f"decision.{kind}"
-        head = fit_head(name, some, dense[judged], [_yes(kind in decisions[i]) for i in judged], c=c)
-        found[name] = gated(head, gate) if head is not None and gate is not None else None
+        found[name] = fit_head(name, some, dense[judged], [_yes(kind in decisions[i]) for i in judged], c=c)
     return found
 
 
