@@ -11,7 +11,8 @@ Use it to tell a change of a head from the noise of one split.
 
 ``--archive-labels`` adds the project's archive-annotated threads (``corpus/annotated``) to
 every fold's training threads (never scored; a fold leaves out those of its held-out threads'
-series or topics), to measure what more training data does.
+series or topics; they teach the tasks of ``workflow.ARCHIVE_TASKS``), to measure what more
+training data does.
 
 ``--encoder static`` reads the vectors from the static table distilled from MiniLM
 (docs/embeddings.md) instead of MiniLM itself, ``--encoder cascade`` the static gate before
@@ -29,7 +30,7 @@ from analyzer.learn.cv import cross_validate
 from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
 from analyzer.learn.model import READINGS
 from analyzer.learn.folds import grouped_folds, shuffled_folds
-from analyzer.learn.workflow import DEFAULT_COMBINATION, RELATION_VECTORS, default_data, default_labelled, prepare
+from analyzer.learn.workflow import ARCHIVE_TASKS, DEFAULT_COMBINATION, RELATION_VECTORS, default_data, default_labelled, prepare
 
 
 def main() -> None:
@@ -61,7 +62,7 @@ def main() -> None:
         result = cross_validate(
             prepared.corpus, prepared.views, vectors, taxonomy=taxonomy, catalogue=prepared.catalogue,
             scoring_ids=prepared.scoring_ids, combination=DEFAULT_COMBINATION, relation_vectors=RELATION_VECTORS,
-            folds=split, static=static, extra=prepared.extra,
+            folds=split, static=static, extra=prepared.extra, extra_learns=ARCHIVE_TASKS,
         )
         e = result.pooled["learned"]
         by = result.pooled_by_source

@@ -11,12 +11,17 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analyzer.analysis.gold import dump_lines, read_lines
 from analyzer.errors import ConfigError
 from analyzer.learn.archive_labels import labels_line, message_commits, read_labelled
-from analyzer.learn.corpus import read_annotated, read_corpus
+from analyzer.analysis.catalogue import load_taxonomy
+from analyzer.learn.corpus import AnnotatedThread, read_annotated, read_corpus
+from analyzer.learn.encoder import NoVectors
+from analyzer.learn.heads import LinearHead
+from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all
 from analyzer.learn.folds import attached_groups, thread_groups
 from analyzer.learn.labels import key_sentences
 from analyzer.learn.views import view_thread
@@ -111,16 +116,6 @@ def test_cross_validation_trains_on_labelled_threads_but_never_scores_them_or_a_
     labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [SIBLING, UNRELATED])
     prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
     assert sorted(t.name for t in prepared.extra) == [SIBLING, UNRELATED]
-    # The relation head learns from the yardstick's threads alone (ARCHIVE_RELATIONS); every
-    # other label of the archive threads is kept.
-    stored = {line.message_id: line for t in prepared.extra for line in read_lines(labelled / f"{t.name}.labels.jsonl")}
-    assert any(line.relation is not None for line in stored.values())
-    for thread in prepared.extra:
-        for line in thread.gold:
-            assert line.relation is None
-            assert (line.positions, line.decisions, line.behaviours) == (
-                stored[line.message_id].positions, stored[line.message_id].decisions, stored[line.message_id].behaviours
-            )
     result = run_cross_validation(prepared, folds=2, embeddings=False)
     assert sorted(t.name for t in result.threads) == sorted(c.name for c in prepared.corpus)
     vgic = next(t for t in result.threads if "vgic" in t.name)
@@ -142,3 +137,26 @@ def test_extra_threads_join_the_group_they_touch_and_never_merge_the_corpus_grou
     assert groups[len(corpus)] == groups[vgic] and keys[len(corpus)] & keys[vgic]
     assert groups[len(corpus) + 1] not in groups[: len(corpus) + 1]
     assert all(not keys[len(corpus) + 1] & keys[i] for i in range(len(corpus)))
+
+
+def test_extra_threads_teach_only_the_tasks_they_are_trusted_for(tmp_path: Path) -> None:
+    gold = require_shared("gold")
+    corpus = annotated_folder(tmp_path / "threads", sorted(gold.glob("*.gold.jsonl")))
+    labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [QUOTING, UNRELATED])
+    prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
+    settings = TrainingSettings(positions=load_taxonomy(None).position_ids, kinds={b.id: b.kind for b in prepared.catalogue})
+
+    def training(threads: list[AnnotatedThread], learns: frozenset[str]) -> list[TrainingThread]:
+        return [TrainingThread(t.name, i, tuple(prepared.views[t.name]), t.gold_by_id(), learns) for i, t in enumerate(threads)]
+
+    alone = _fit_all(training(prepared.corpus, TASKS), NoVectors(), {}, settings)
+    some = _fit_all(training(prepared.corpus, TASKS) + training(prepared.extra, frozenset({"positions"})), NoVectors(), {}, settings)
+    every = _fit_all(training(prepared.corpus, TASKS) + training(prepared.extra, TASKS), NoVectors(), {}, settings)
+    def same(a: LinearHead, b: LinearHead) -> bool:
+        return a.feature_names == b.feature_names and np.array_equal(a.coef, b.coef) and np.array_equal(a.intercept, b.intercept)
+
+    for name, head in alone.items():
+        if name.startswith(("relation", "decision", "judgement", "behaviour")):
+            assert same(some[name], head), name
+            assert not same(every[name], head), name
+    assert [n for n in alone if n.startswith("position.") and not same(some[n], alone[n])]

@@ -293,6 +293,25 @@ DataOption = Annotated[
 ]
 
 
+ArchiveLabelsOption = Annotated[
+    bool,
+    typer.Option(
+        "--archive-labels/--no-archive-labels",
+        help="Also train on the project's threads annotated from ../shared/archives (corpus/annotated; "
+        "labels only, the mail read from the archive). They are never scored: cross-validation adds them to a "
+        "fold's training threads unless they share a series or topic with a held-out thread.",
+    ),
+]
+ARCHIVE_LABELS = True
+"""Default of --archive-labels (docs/analysis.md: "More training threads")."""
+
+
+def _labelled(use: bool, data: list[Path] | None) -> list[Path]:
+    from analyzer.learn.workflow import default_labelled
+
+    return default_labelled() if use and not data else []
+
+
 @commands.command("eval")
 def eval_command(
     gold: Annotated[Optional[Path], typer.Argument(help="Gold annotations (JSON lines, gold/FORMAT.md); not with --cv.")] = None,
@@ -309,6 +328,7 @@ def eval_command(
         ),
     ] = False,
     data: DataOption = None,
+    archive_labels: ArchiveLabelsOption = ARCHIVE_LABELS,
     folds: Annotated[int, typer.Option("--folds", help="Folds for --cv.")] = 5,
     embeddings: Annotated[
         bool, typer.Option("--embeddings/--no-embeddings", help="With --cv: sentence vectors as features.")
@@ -340,7 +360,10 @@ def eval_command(
     if cv:
         if gold is not None or mbox is not None or predictions is not None:
             fail("--cv scores every thread in --data folders; give no GOLD, --mbox or --predictions with it")
-        _cross_validate(data, folds, embeddings, _encoder(encoder), relation_vectors, catalogue, taxonomy, as_json, per_thread)
+        _cross_validate(
+            data, _labelled(archive_labels, data), folds, embeddings, _encoder(encoder), relation_vectors, catalogue,
+            taxonomy, as_json, per_thread,
+        )
         return
     if gold is None:
         fail("give GOLD.jsonl with --mbox or --predictions, or --cv for cross-validation over annotated folders")
@@ -371,6 +394,7 @@ def _step(text: str) -> None:
 
 def _cross_validate(
     data: list[Path] | None,
+    labelled: list[Path],
     folds: int,
     embeddings: bool,
     encoder: str,
@@ -384,7 +408,7 @@ def _cross_validate(
     from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, run_cross_validation
 
     def run() -> CrossValidation:
-        prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
+        prepared = prepare(data or default_data(), labelled=labelled, catalogue=catalogue, taxonomy=taxonomy, progress=_step)
         return run_cross_validation(
             prepared, folds=folds, embeddings=embeddings, encoder=encoder, taxonomy=taxonomy, progress=_step,
             relation_vectors=RELATION_VECTORS if relation_vectors is None else relation_vectors,
@@ -464,6 +488,7 @@ def _print_evaluation(result: Evaluation) -> None:
 @commands.command("train")
 def train_command(
     data: DataOption = None,
+    archive_labels: ArchiveLabelsOption = ARCHIVE_LABELS,
     output: Annotated[
         Optional[Path],
         typer.Option("--output", "-o", help="Where to write the models (default: the packaged bundle of --encoder: "
@@ -492,7 +517,10 @@ def train_command(
     encoder = _encoder(encoder)
 
     def run() -> dict[str, object]:
-        prepared = prepare(data or default_data(), catalogue=catalogue, taxonomy=taxonomy, progress=_step)
+        prepared = prepare(
+            data or default_data(), labelled=_labelled(archive_labels, data), catalogue=catalogue, taxonomy=taxonomy,
+            progress=_step,
+        )
         figures = None
         if cv:
             result = run_cross_validation(
@@ -509,7 +537,10 @@ def train_command(
             prepared, output=target, embeddings=embeddings, encoder=encoder, relation_vectors=with_relation_vectors,
             taxonomy=taxonomy, cv=figures, progress=_step,
         )
-        return {"threads": len(prepared.corpus), "heads": len(models.heads), "output": str(target), "cv": figures}
+        return {
+            "threads": len(prepared.corpus) + len(prepared.extra), "heads": len(models.heads), "output": str(target),
+            "cv": figures,
+        }
 
     result = guarded(run)
     out.print(f"trained {result['heads']} heads on {result['threads']} annotated threads; models in {result['output']}")

@@ -78,12 +78,6 @@ def evidence(line: GoldLine) -> list[set[str]]:
     return [set(map(str, quote)) for quote in marks if isinstance(quote, list)]
 
 
-def without_relations(thread: AnnotatedThread) -> AnnotatedThread:
-    """The thread with no reply relation labelled (the relation head then learns nothing
-    from it; every other label stays)."""
-    return replace(thread, gold=tuple(replace(line, relation=None) for line in thread.gold))
-
-
 def archive_for(folder: Path, shared: Path) -> Path:
     """The archive a labels folder was annotated from: ``SHARED/archives/<folder name>.git``."""
     archive = shared / "archives" / f"{folder.name}.git"

@@ -28,10 +28,13 @@ from analyzer.learn.heads import JUDGED_KINDS, JUDGEMENT, RELATION, RELATION_TIE
 from analyzer.learn.labels import sentence_targets
 from analyzer.learn.model import Combination, LearnedModels
 from analyzer.learn.predict import STANCE_PREFIX, behaviour_scores, decision_scores, position_scores
-from analyzer.learn.views import ThreadView
+from analyzer.learn.views import MessageView, ThreadView
 
 DECISION_KINDS = ("accepted", "rejected", "endorsed", "changes-requested", "policy-ruling", "withdrawn")
 GRID = tuple(round(x, 2) for x in np.arange(0.1, 0.95, 0.05))
+
+
+TASKS = frozenset({"positions", "behaviours", "decisions", "relations"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class TrainingThread:
     group: int
     views: tuple[ThreadView, ...]
     gold: Mapping[str, GoldLine]
+    learns: frozenset[str] = TASKS
+    """The tasks its labels teach (and are scored on when the inner cross-validation holds
+    it out): every task for the yardstick's threads, fewer for extra ones."""
 
 
 @dataclass(frozen=True)
@@ -114,11 +120,14 @@ FitHeads = Callable[
 
 def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes: Mapping[str, np.ndarray], settings: TrainingSettings) -> dict[str, LinearHead]:
     heads: dict[str, LinearHead | None] = {}
-    views = [(v, t.gold) for t in threads for tv in t.views for v in tv.messages]
+
+    def views(task: str) -> list[tuple[MessageView, Mapping[str, GoldLine]]]:
+        return [(v, t.gold) for t in threads if task in t.learns for tv in t.views for v in tv.messages]
+
     # Reply relation.
     with_relation = [
         (v, relation)
-        for v, g in views
+        for v, g in views("relations")
         if v.parent is not None and v.message.message_id in g
         for relation in [g[v.message.message_id].relation]
         if relation is not None
@@ -130,7 +139,7 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     else:
         heads[RELATION] = fit_head(RELATION, rows.features, rows.dense, labels, c=settings.c)
     # Decisions, one binary head per kind (the judged kinds under the judgement gate).
-    known = [(v, g[v.message.message_id]) for v, g in views if v.message.message_id in g]
+    known = [(v, g[v.message.message_id]) for v, g in views("decisions") if v.message.message_id in g]
     rows = decision_rows([v for v, _ in known])
     gated_kinds = JUDGED_KINDS if settings.decision_tiers else ()
     for kind in DECISION_KINDS:
@@ -143,6 +152,7 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     sentence_features: list[Features] = []
     dense_parts: list[np.ndarray] = []
     targets: list[dict[str, str]] = []
+    known = [(v, g[v.message.message_id]) for v, g in views("positions") if v.message.message_id in g]
     for v, gl in known:
         srows, sentences = sentence_rows([v], vectors, prototypes)
         sentence_features += srows.features
@@ -166,7 +176,7 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     heads["stance"] = fit_head(
         "stance", stance_rows, np.array(stance_dense) if stance_dense else np.zeros((0, vectors.dimension)), stance_y, c=settings.c
     )
-    heads["behaviour"] = fit_behaviour_head(threads, settings)
+    heads["behaviour"] = fit_behaviour_head([t for t in threads if "behaviours" in t.learns], settings)
     return {k: h for k, h in heads.items() if h is not None}
 
 
@@ -297,7 +307,7 @@ def choose_thresholds(
 def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors, settings: TrainingSettings, oof: _OutOfFold) -> None:
     for tv in thread.views:
         rules = {v.message.message_id: {d.kind for d in v.rules.decisions} for v in tv.messages}
-        for mid, scores in decision_scores(tv, models).items():
+        for mid, scores in decision_scores(tv, models).items() if "decisions" in thread.learns else ():
             if mid in thread.gold:
                 oof.decisions.append((scores, set(thread.gold[mid].decisions), rules.get(mid, set())))
         best: dict[str, dict[str, tuple[float, float]]] = {v.message.message_id: {} for v in tv.messages}
@@ -307,8 +317,10 @@ def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors
                 against = s.stance_probability if s.stance == "against" else 1.0 - s.stance_probability
                 best[s.sentence.message_id][s.position] = (s.probability, against)
         for mid, by_position in best.items():
-            if mid in thread.gold:
+            if mid in thread.gold and "positions" in thread.learns:
                 oof.positions.append((by_position, set(thread.gold[mid].positions)))
+        if "behaviours" not in thread.learns:
+            continue
         scored = behaviour_scores(tv, models, settings.kinds)
         keep_rules = settings.combination.behaviours == "union"
         for (mid, b), score in scored.items():
