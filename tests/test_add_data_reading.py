@@ -6,6 +6,7 @@ one addition stores, and two sessions adding data at once read their threads in 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -97,3 +98,28 @@ def test_two_sessions_adding_at_once_read_in_turns_and_store_what_each_stores_al
     assert not failures, failures
     assert most == 1  # in turns
     assert [found[0], found[1]] == alone
+
+
+def test_the_shared_reader_is_built_again_once_its_bundles_are_trained_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the shipped bundles stands for them; one of their files changing (as
+    `analyzer train` rewrites them) makes the next addition build the reader again, under
+    the new fingerprint, as `analyze` would read it."""
+    from analyzer.learn import model
+
+    copies = {}
+    for encoder, directory in model.BUNDLES.items():
+        copy = tmp_path / "models" / directory.name
+        if not copy.exists():
+            shutil.copytree(directory, copy)
+        copies[encoder] = copy
+    monkeypatch.setattr(model, "BUNDLES", copies)
+    annotator = loaders.annotator()
+    before = intake.shared_reading(annotator, DEFAULT_READING)
+    assert intake.shared_reading(annotator, DEFAULT_READING) is before
+    settings = copies[DEFAULT_READING] / "settings.json"
+    settings.write_text(settings.read_text() + "\n")  # the same models, other bytes: trained again
+    after = intake.shared_reading(annotator, DEFAULT_READING)
+    assert after is not before and after[1] != before[1]
+    assert intake.shared_reading(annotator, DEFAULT_READING) is after

@@ -29,7 +29,7 @@ from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings
 from analyzer.progress import Progress
 from analyzer.store.db import Store
-from analyzer.workflow import WorkflowOptions, WorkflowReport, learned_reading, update_store
+from analyzer.workflow import WorkflowOptions, WorkflowReport, learned_fingerprint, learned_reading, update_store
 
 ENCODERS = ("cascade", "minilm", "static")
 """The learned readings the analysis after an addition may use (``analyzer analyze
@@ -66,11 +66,12 @@ class _InTurns:
 def shared_reading(annotator: Annotator, encoder: str) -> tuple[ThreadReader, str]:
     """The learned reading of ``encoder`` with ``annotator`` (the reader, and the fingerprint
     ``analyzer analyze --encoder`` stores its analyses with), built on first use and kept
-    for the process: building it (bundles, encoders) costs about a second each time.
-    Safe to call from several sessions at once; its reader reads in turns."""
+    for the process: building it (bundles, encoders) costs about a second each time. Built
+    again when its bundles were trained again since (their fingerprint changed). Safe to
+    call from several sessions at once; its reader reads in turns."""
     with _BUILDING:
         held = _SHARED.get(encoder)
-        if held is None or held[0] is not annotator:
+        if held is None or held[0] is not annotator or held[1][1] != learned_fingerprint(PipelineSettings(), encoder):
             reader, fingerprint = learned_reading(annotator, PipelineSettings(), encoder)
             held = (annotator, (_InTurns(reader), fingerprint))
             _SHARED[encoder] = held
