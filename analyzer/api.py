@@ -3,6 +3,7 @@ graphs, timelines and tables. Everything here returns plain records or DataFrame
 
     from analyzer import api
     store = api.sample_store()                    # the bundled synthetic corpus
+    api.add_sources(store, "more.mbox")           # ingest, thread, analyse (as `analyzer analyze`)
     debate = api.load_debate(store)
     graph = api.argument_graph(debate)
     api.camps(graph); api.claims_frame(debate); api.thread_timeline(debate, thread_id)
@@ -41,13 +42,14 @@ from analyzer.graph.views import (
 )
 from analyzer.ingest.lore import LoreClient
 from analyzer.ingest.sources import SourceFormat
+from analyzer.learn.model import DEFAULT_READING, READINGS
 from analyzer.store.db import Store
 from analyzer.store.debate import list_thread_ids
 from analyzer.store.debate import load_debate as _load_debate
 from analyzer.store.structure import ThreadOverview, thread_overviews
 from analyzer.timeline.build import corpus_timeline, thread_timeline
 from analyzer.timeline.records import Timeline, TimelineEvent
-from analyzer.workflow import WorkflowOptions, WorkflowReport, update_store
+from analyzer.workflow import RULES, WorkflowOptions, WorkflowReport, update_store
 
 __all__ = [
     "ArgumentGraph", "Debate", "PeopleFrames", "Store", "ThreadOverview", "Timeline", "TimelineEvent",
@@ -65,7 +67,8 @@ def open_store(path: str | Path) -> Store:
 
 
 def sample_store(path: str | Path | None = None, *, rebuild: bool = False) -> Store:
-    """The store of the bundled synthetic corpus (``corpus/``), built on first use."""
+    """The store of the bundled synthetic corpus (``corpus/``), built on first use and
+    analysed with the default reading, as ``analyzer analyze`` and :func:`add_sources`."""
     target = Path(path) if path else SAMPLE_DB
     if rebuild or not target.exists():
         build_sample_store(target)
@@ -73,11 +76,22 @@ def sample_store(path: str | Path | None = None, *, rebuild: bool = False) -> St
 
 
 def add_sources(
-    store: Store, *sources: str, fmt: SourceFormat = "auto", lore_client: LoreClient | None = None
+    store: Store,
+    *sources: str,
+    fmt: SourceFormat = "auto",
+    lore_client: LoreClient | None = None,
+    encoder: str | None = DEFAULT_READING,
 ) -> WorkflowReport:
     """Ingest mbox files, Maildirs, public-inbox archives or lore threads, then bring the
-    threads and the analysis up to date (the CLI's main job)."""
-    return update_store(store, [(source, fmt) for source in sources], WorkflowOptions(), lore_client=lore_client)
+    threads and the analysis up to date (the CLI's main job). The analysis is the learned
+    reading of ``encoder`` (``cascade``, the default as for ``analyzer analyze``;
+    ``minilm`` or ``static`` as its ``--encoder``), stored under the same fingerprint the
+    CLI gives it, so either finds the other's threads up to date; None or ``"rules"``
+    reads with the cue rules alone (``analyze --method rules``)."""
+    if encoder is not None and encoder != RULES and encoder not in READINGS:
+        raise ConfigError(f"unknown encoder {encoder!r}: use one of {', '.join((*READINGS, RULES))} or None")
+    options = WorkflowOptions(encoder=encoder)
+    return update_store(store, [(source, fmt) for source in sources], options, lore_client=lore_client)
 
 
 def threads(store: Store, *, list_id: str | None = None, since: str | None = None) -> list[ThreadOverview]:

@@ -30,7 +30,8 @@ class WorkflowOptions:
     maintainers: Path | None = None
     encoder: str | None = None
     """The learned reading's sentence encoder (``cascade``, ``minilm`` or ``static``, as
-    ``analyzer analyze --encoder``); None reads with the cue rules alone."""
+    ``analyzer analyze --encoder``); None or ``rules`` reads with the cue rules alone (as
+    ``analyzer analyze --method rules``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,29 @@ def learned_reading(annotator: Annotator, settings: PipelineSettings, encoder: s
     are stored with: the same as ``analyzer analyze --encoder`` stores (the cascade with its
     bundle's gate), so either one finds the other's threads up to date."""
     from analyzer.analysis.catalogue import load_catalogue
-    from analyzer.learn.reader import bundle_gate, learned_reader
+    from analyzer.learn.reader import learned_reader
 
-    gate = bundle_gate() if encoder == "cascade" else None
+    gate = _bundle_gate(encoder)
     kinds = {b.id: b.kind for b in load_catalogue(settings.catalogue)}
     reader = learned_reader(annotator, kinds, encoder=encoder, gate=gate)
     return reader, analysis_fingerprint("learned", encoder, settings, gate)
+
+
+def learned_fingerprint(settings: PipelineSettings, encoder: str) -> str:
+    """The fingerprint :func:`learned_reading` would give now, from the bundles' files as
+    they are (a tenth of a second; building the reader takes about a second): a kept reader
+    whose fingerprint is no longer this one was built from bundles trained again since."""
+    return analysis_fingerprint("learned", encoder, settings, _bundle_gate(encoder))
+
+
+def _bundle_gate(encoder: str) -> float | None:
+    from analyzer.learn.reader import bundle_gate
+
+    return bundle_gate() if encoder == "cascade" else None
+
+
+RULES = "rules"
+"""``WorkflowOptions.encoder`` for the cue rules alone (as is None)."""
 
 
 def update_store(
@@ -83,15 +101,23 @@ def update_store(
     lore_client: LoreClient | None = None,
     annotator: Annotator | None = None,
     progress: Progress | None = None,
+    reading: tuple[ThreadReader, str] | None = None,
 ) -> WorkflowReport:
     """Ingest ``targets`` into ``store``, then bring threads and analysis up to date (with
-    the learned reading of ``options.encoder``, or the cue rules)."""
+    the learned reading of ``options.encoder``, or the cue rules), stored under the
+    fingerprint ``analyzer analyze`` gives the same reading. ``reading``: the learned
+    reading of ``options.encoder`` already built (:func:`learned_reading`'s reader and
+    fingerprint), so a long-lived process builds it once."""
     ingested = ingest(store, targets, options.ingest, lore_client=lore_client, progress=progress)
     structure = rebuild_structure(store, aliases=options.aliases, maintainers=options.maintainers, progress=progress)
-    annotator = annotator or Annotator(build_pipeline(options.pipeline))
     reader: ThreadReader | None = None
-    fingerprint = pipeline_fingerprint(options.pipeline)
-    if options.encoder is not None:
+    if options.encoder in (None, RULES):
+        fingerprint = analysis_fingerprint(RULES, RULES, options.pipeline)
+        annotator = annotator or Annotator(build_pipeline(options.pipeline))
+    elif reading is not None:
+        reader, fingerprint = reading
+    else:
+        annotator = annotator or Annotator(build_pipeline(options.pipeline))
         reader, fingerprint = learned_reading(annotator, options.pipeline, options.encoder)
     analysis = analyze_store(store, annotator, pipeline_fingerprint=fingerprint, reader=reader, progress=progress)
     return WorkflowReport(ingested, structure, analysis)

@@ -4,8 +4,9 @@ skip with a reason when it is absent, except under CI (CI=true), where absence f
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from typing import cast
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, cast
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,49 @@ def annotated_folder(folder: Path, sources: Sequence[Path] | None = None) -> Pat
         (folder / source.name).symlink_to(source)
         (folder / mbox.name).symlink_to(mbox)
     return folder
+
+
+Rows = dict[str, list[tuple[Any, ...]]]
+"""Table name -> its rows, in :func:`in_order`."""
+
+ANALYSIS_TABLES = ("claims", "message_positions", "mentions", "relations", "decisions", "stage_failures")
+"""The tables an analysis writes (with ``analysed_threads``, see :func:`analysis_records`)."""
+
+
+def in_order(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows in one order whatever order they were stored in (by ``repr``: columns mix None
+    and values), so two stores' tables compare equal exactly when they hold the same rows."""
+    return sorted((tuple(r) for r in rows), key=repr)
+
+
+def stored_rows(db: sqlite3.Connection, tables: Iterable[str], *, column: Callable[[str], bool] | None = None) -> Rows:
+    """Every row of each of ``tables``, :func:`in_order`; with ``column``, only the columns
+    it keeps (by name)."""
+    found = {}
+    for table in tables:
+        names = ", ".join(f'"{r[1]}"' for r in db.execute(f'PRAGMA table_info("{table}")') if column is None or column(r[1]))
+        found[table] = in_order(db.execute(f'SELECT {names} FROM "{table}"'))
+    return found
+
+
+def analysis_records(path: Path, *, row_ids: bool = True) -> Rows:
+    """Every analysis record of the store at ``path`` (run timestamps left out), and the
+    fingerprint each thread's analysis was stored with. ``row_ids=False`` leaves out the
+    rows' ``id``: it says in which order the rows were stored, so it differs in a store
+    whose threads were analysed again since."""
+    db = sqlite3.connect(path)
+    try:
+        found = stored_rows(db, ANALYSIS_TABLES,
+                            column=lambda name: not name.endswith("_at") and (row_ids or name != "id"))
+        found["analysed_threads"] = in_order(db.execute("SELECT thread_id, fingerprint FROM analysed_threads"))
+    finally:
+        db.close()
+    return found
+
+
+def ingest_files(store: Store, *targets: Path) -> None:
+    """Store ``targets`` (any format ingest recognises) in one parser process."""
+    ingest(store, [(str(t), "auto") for t in targets], IngestOptions(read=ReadOptions(), jobs=1))
 
 
 @pytest.fixture

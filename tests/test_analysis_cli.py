@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import mailbox
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from analyzer.analysis.catalogue import load_taxonomy
 from analyzer.analysis.inputs import ThreadInput
 from analyzer.analysis.records import ThreadAnalysis
 from analyzer.cli import app
-from tests.conftest import CORPUS, require_shared
+from analyzer.nlp.annotate import Annotator, BlockMarks, TextBlock
+from tests.conftest import CORPUS, analysis_records, require_shared
 
 runner = CliRunner()
 TAXONOMY = load_taxonomy()
@@ -159,6 +161,64 @@ def test_structure_retry_failed_clears_a_segmentation_failure_once_the_fault_is_
         assert store.connection.execute("SELECT count(*) FROM stage_failures").fetchone()[0] == 0
         assert load_segmentation(store, message_id) is not None
     assert runner.invoke(app, ["structure", "--db", str(db), "--json"]).exit_code == 0
+
+
+class _AnnotatorFailingFor(Annotator):
+    """The project's pipeline, failing on one message's blocks (a fault of the machine:
+    nothing tells a re-run the input changed)."""
+
+    def __init__(self, annotator: Annotator, message_id: str) -> None:
+        super().__init__(annotator.nlp)
+        self._bad = message_id
+
+    def annotate(self, blocks: Sequence[TextBlock]) -> list[BlockMarks]:
+        if any(b.message_id == self._bad for b in blocks):
+            raise MemoryError("out of memory while analysing")
+        return super().annotate(blocks)
+
+
+def test_analyze_retry_failed_segments_then_analyses_again_what_faults_left_undone(tmp_path: Path) -> None:
+    """Real mail, one message the segmenter failed on and one of another thread the
+    analysis failed on (faults of the machine, gone now): `analyze` exits 1 naming
+    `analyze --retry-failed`, which segments the first message's thread again (the code of
+    `structure --retry-failed`), analyses both threads again and exits 0, the store then
+    holding record for record what a run without faults stores."""
+    from analyzer.analyze import analyze_store
+    from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
+    from analyzer.store.db import Store
+    from analyzer.store.structure import load_segmentation, rebuild_structure
+    from analyzer.workflow import analysis_fingerprint
+    from tests.dashboard_store import archive_mbox
+    from tests.test_fault_inputs import _MachineFaultOn
+
+    mbox = archive_mbox(require_shared("archives", "kvmarm-columbia-0.git"), tmp_path / "real.mbox", 60)
+    clean, db = tmp_path / "clean.db", tmp_path / "s.db"
+    for target in (clean, db):
+        _run("ingest", str(mbox), "--db", str(target), "--json")
+    _run("analyze", "--db", str(clean), "--method", "rules", "--json", "-j", "1")
+    with Store.open(db) as store:
+        unsegmented = store.connection.execute("SELECT message_id FROM messages ORDER BY id LIMIT 1 OFFSET 7").fetchone()[0]
+        assert rebuild_structure(store, segmenter=_MachineFaultOn(unsegmented), jobs=1).failed == 1
+        threads = dict(store.connection.execute("SELECT message_id, thread_id FROM thread_members"))
+        unanalysed = next(m for m, t in sorted(threads.items()) if t != threads[unsegmented])
+        failing = _AnnotatorFailingFor(Annotator(build_pipeline(PipelineSettings())), unanalysed)
+        report = analyze_store(store, failing, pipeline_fingerprint=analysis_fingerprint("rules", "rules", PipelineSettings()))
+        assert report.failed == 1
+    again = runner.invoke(app, ["analyze", "--db", str(db), "--method", "rules", "--json", "-j", "1"])
+    assert again.exit_code == 1, again.output
+    assert (json.loads(again.stdout)["analysed"], json.loads(again.stdout)["outstanding"]) == (0, 2)
+    assert "`analyzer analyze --retry-failed` (segmentation, then analysis) tries them again" in " ".join(
+        again.stderr.split())
+    retried = runner.invoke(app, ["analyze", "--db", str(db), "--method", "rules", "--json", "-j", "1", "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+    done = json.loads(retried.stdout)
+    assert (done["structure"]["segmented"] >= 1, done["structure"]["failed"]) == (True, 0)
+    assert (done["analysed"], done["failed"], done["outstanding"]) == (2, 0, 0)
+    with Store.open(db) as store:
+        assert store.connection.execute("SELECT count(*) FROM stage_failures").fetchone()[0] == 0
+        assert load_segmentation(store, unsegmented) is not None
+    assert analysis_records(db, row_ids=False) == analysis_records(clean, row_ids=False)
+    assert runner.invoke(app, ["analyze", "--db", str(db), "--method", "rules", "--json", "-j", "1"]).exit_code == 0
 
 
 def test_analyze_stores_traceable_results_and_is_incremental(tmp_path: Path) -> None:

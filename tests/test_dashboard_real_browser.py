@@ -268,3 +268,43 @@ def test_add_data_analyses_an_upload_with_the_encoder_chosen(browser: Any, tmp_p
     rules = CliRunner().invoke(app, ["analyze", "--db", str(copy), "--method", "rules", "--json", "--no-progress"])
     assert rules.exit_code == 0, rules.output
     assert json.loads(rules.stdout)["analysed"] == threads
+
+
+def test_two_sessions_adding_uploads_at_once_both_store_the_default_reading(browser: Any, tmp_path: Path) -> None:
+    """Two browser sessions of one server upload a real thread each and press Ingest at
+    once: both succeed, read by the one shared cascade reader in turns, and the store holds
+    what `analyzer analyze` (its default reading) finds up to date."""
+    import contextlib
+
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+    from analyzer.store.db import Store
+
+    mboxes = sorted(require_shared("gold").glob("*.mbox"))[:2]
+    db = tmp_path / "added.db"
+    Store.open(db).close()
+    with contextlib.contextmanager(serve_dashboard)(db) as url:
+        pages = []
+        for mbox in mboxes:
+            page = _open(browser, f"{url}/add-data", "upload")
+            page.locator(f"{MAIN} [data-testid='stFileUploader'] input[type='file']").set_input_files(str(mbox))
+            expect(page.get_by_role("button", name="Ingest the upload")).to_be_visible(timeout=60_000)
+            pages.append(page)
+        for page in pages:
+            page.get_by_role("button", name="Ingest the upload").click()
+        for page in pages:
+            expect(page.locator(MAIN)).to_contain_text("threads analysed", timeout=300_000)
+            assert page.locator(f"{MAIN} [data-testid='stException']").count() == 0
+            assert "Failed" not in page.locator(MAIN).inner_text()
+            page.close()
+    with sqlite3.connect(db) as connection:
+        threads = connection.execute("SELECT count(*) FROM analysed_threads").fetchone()[0]
+        stored = {r[0] for r in connection.execute("SELECT message_id FROM messages")}
+    expected = {json.loads(line)["message_id"] for mbox in mboxes
+                for line in mbox.with_name(mbox.name.removesuffix(".mbox") + ".gold.jsonl").read_text().splitlines()
+                if line.strip()}
+    assert expected <= stored and threads >= 2
+    again = CliRunner().invoke(app, ["analyze", "--db", str(db), "-j", "1", "--json", "--no-progress"])
+    assert again.exit_code == 0, again.output
+    assert (json.loads(again.stdout)["analysed"], json.loads(again.stdout)["unchanged"]) == (0, threads)

@@ -25,12 +25,11 @@ from analyzer.store.db import Store
 from analyzer.store.structure import rebuild_structure
 from analyzer.workers import Runner, choose_runner
 from analyzer.workflow import analysis_fingerprint
-from tests.conftest import require_shared
+from tests.conftest import Rows, analysis_records, require_shared, stored_rows
 
 MESSAGES = 240
 SEGMENT_TABLES = ("segmentations", "segment_blocks", "segment_attributions", "segment_quotes", "segment_own",
                   "segment_trailers", "stage_failures")
-TABLES = ("claims", "message_positions", "mentions", "relations", "decisions", "stage_failures")
 
 
 LEARNED_MESSAGES = 24
@@ -58,16 +57,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return real_store(tmp_path_factory.mktemp("small"), LEARNED_MESSAGES)
 
 
-def records(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every stored analysis record (sorted: some tables have no row order), without run timestamps."""
-    with sqlite3.connect(db) as conn:
-        found = {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
-        found["analysed_threads"] = sorted(conn.execute("SELECT thread_id, fingerprint FROM analysed_threads").fetchall())
-    return found
-
-
 def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rules", *, in_workers: bool = False,
-             encoder: str = "cascade", gate: float | None = None, **engine: object) -> dict[str, list[tuple[object, ...]]]:
+             encoder: str = "cascade", gate: float | None = None, **engine: object) -> Rows:
     """``in_workers``: the workers read each thread's mail and segments from the store
     themselves (as ``analyzer analyze -j N`` does), instead of the driver sending them.
     ``encoder`` and ``gate``: which learned reading (``analyzer analyze --encoder``)."""
@@ -81,11 +72,11 @@ def analysed(structured: Path, tmp_path: Path, name: str, method: Method = "rule
                                engine=choose_engine(spec, **engine),  # type: ignore[arg-type]
                                inputs_in_workers=in_workers)
     assert report.analysed == report.threads > 3 and report.messages == stored
-    return records(db)
+    return analysis_records(db)
 
 
 @pytest.fixture(scope="module")
-def one_process(structured: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[object, ...]]]:
+def one_process(structured: Path, tmp_path_factory: pytest.TempPathFactory) -> Rows:
     found = analysed(structured, tmp_path_factory.mktemp("one"), "one", jobs=1)
     assert len(found["claims"]) >= 3 and len(found["mentions"]) > 10 and len(found["relations"]) > 50
     return found
@@ -101,7 +92,7 @@ def test_learned_reading_in_worker_processes_stores_the_records_of_one_process(
 
 
 def test_worker_processes_store_the_records_of_one_process(structured: Path, tmp_path: Path,
-                                                           one_process: dict[str, list[tuple[object, ...]]]) -> None:
+                                                           one_process: Rows) -> None:
     assert analysed(structured, tmp_path, "two", jobs=2) == one_process
     assert analysed(structured, tmp_path, "reading", jobs=2, in_workers=True) == one_process
 
@@ -117,7 +108,7 @@ def cluster() -> Iterator[str]:
 
 
 def test_a_dask_cluster_stores_the_records_of_one_process(structured: Path, tmp_path: Path, cluster: str,
-                                                          one_process: dict[str, list[tuple[object, ...]]]) -> None:
+                                                          one_process: Rows) -> None:
     assert analysed(structured, tmp_path, "dask", engine="dask", scheduler=cluster) == one_process
     # Workers that see the store's file (here: on this machine) can read their threads' mail.
     assert analysed(structured, tmp_path, "dask-reading", engine="dask", scheduler=cluster,
@@ -127,7 +118,7 @@ def test_a_dask_cluster_stores_the_records_of_one_process(structured: Path, tmp_
     result = CliRunner().invoke(app, ["analyze", "--db", str(db), "--engine", "dask", "--scheduler", cluster,
                                       "--workers-read-store", "--method", "rules", "--json", "--no-progress"])
     assert result.exit_code == 0, result.output
-    found = records(db)
+    found = analysis_records(db)
     assert [t for t, _ in found.pop("analysed_threads")] == [t for t, _ in one_process["analysed_threads"]]
     assert found == {t: rows for t, rows in one_process.items() if t != "analysed_threads"}
 
@@ -150,12 +141,12 @@ def test_dask_engine_names_an_unreachable_scheduler() -> None:
         list(run(iter(())))
 
 
-def segments(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def segments(path: Path) -> Rows:
     with sqlite3.connect(path) as conn:
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in SEGMENT_TABLES}
+        return stored_rows(conn, SEGMENT_TABLES, column=lambda name: not name.endswith("_at"))
 
 
-def segmented(structured: Path, tmp_path: Path, name: str, runner: Runner) -> dict[str, list[tuple[object, ...]]]:
+def segmented(structured: Path, tmp_path: Path, name: str, runner: Runner) -> Rows:
     db = tmp_path / f"{name}.db"
     shutil.copy(structured.with_name("ingested.db"), db)
     with Store.open(db) as store:

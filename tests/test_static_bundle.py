@@ -23,8 +23,8 @@ from analyzer.learn.model import BUNDLES, MODEL_DIR, STATIC_MODEL_DIR, bundle_di
 from analyzer.learn.reader import LearnedReader, learned_reader
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
-from tests.conftest import annotated_folder, require_shared
-from tests.test_parallel_analyze import LEARNED_MESSAGES, analysed, records, real_store
+from tests.conftest import analysis_records, annotated_folder, require_shared
+from tests.test_parallel_analyze import LEARNED_MESSAGES, analysed, real_store
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -86,10 +86,9 @@ def analyze(db: Path, *options: str) -> dict[str, int]:
 def content(db: Path) -> dict[str, list[tuple[object, ...]]]:
     """The stored records without their row ids (a re-read thread's rows get new ones)
     and without the per-thread fingerprints."""
-    found = records(db)
+    found = analysis_records(db, row_ids=False)
     del found["analysed_threads"]
-    with_ids = ("claims", "mentions", "relations", "decisions")
-    return {t: sorted((row[1:] if t in with_ids else row for row in rows), key=repr) for t, rows in found.items()}
+    return found
 
 
 def fingerprints(db: Path) -> set[str]:
@@ -102,7 +101,7 @@ def test_analyze_with_the_static_encoder_then_minilm_rereads_every_thread(small:
     shutil.copy(small, db)
     first = analyze(db, "--encoder", "static", "-j", "1")
     assert first["analysed"] == first["threads"] > 3 and first["failed"] == 0
-    static = records(db)
+    static = analysis_records(db)
     assert len(static["relations"]) > 10 and len(static["decisions"]) > 2
     static_db = tmp_path / "static.db"
     shutil.copy(db, static_db)
@@ -127,7 +126,7 @@ def test_analyze_with_the_static_encoder_stores_what_the_static_reading_stores(s
     cli = tmp_path / "cli.db"
     shutil.copy(small, cli)
     analyze(cli, "--encoder", "static", "-j", "1")
-    assert records(cli) == analysed(small, tmp_path, "direct", "learned", jobs=1, encoder="static")
+    assert analysis_records(cli) == analysed(small, tmp_path, "direct", "learned", jobs=1, encoder="static")
 
 
 def test_train_with_the_static_encoder_writes_its_own_bundle_and_leaves_minilm_alone(

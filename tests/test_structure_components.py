@@ -15,8 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.ingest.pipeline import IngestOptions, ingest
-from analyzer.ingest.sources import ReadOptions
 from analyzer.records import Message
 from analyzer.store import series_components, thread_components
 from analyzer.store.db import Store
@@ -26,11 +24,9 @@ from analyzer.thread.people import Sighting, resolve_people
 from analyzer.thread.records import ThreadingHeaders
 from analyzer.thread.series import link_series, might_be_patch_mail, posted_patch
 from analyzer.thread.tree import build_threads, thread_signature
-from tests.conftest import require_shared
+from tests.conftest import Rows, in_order, ingest_files, require_shared, stored_rows
 from tests.dashboard_store import archive_mbox
 from tests.factories import msg
-
-Tables = dict[str, list[tuple[Any, ...]]]
 
 STRUCTURE_TABLES = (
     "threads", "thread_members", "series_versions", "series_patches", "people", "person_addresses",
@@ -38,7 +34,7 @@ STRUCTURE_TABLES = (
 )
 
 
-def whole_store_structure(store: Store) -> Tables:
+def whole_store_structure(store: Store) -> Rows:
     """The rows the earlier driver stored: every message threaded at once."""
     rows = store.connection.execute(
         "SELECT message_id, subject, in_reply_to, references_json, date, author_name, author_email, body "
@@ -67,29 +63,22 @@ def whole_store_structure(store: Store) -> Tables:
             patches.setdefault(p.message_id, (p.message_id, v.root_message_id, i, p.number, p.total, p.title,
                                               p.thread_id, p.superseded_by))
     return {
-        "threads": sorted((t.thread_id, t.root_subject, t.first_date, t.last_date, len(t.message_ids),
+        "threads": in_order((t.thread_id, t.root_subject, t.first_date, t.last_date, len(t.message_ids),
                            thread_signature(t)) for t in threading.threads),
-        "thread_members": sorted((m.message_id, t.thread_id, i, m.parent_id, m.depth, int(m.placeholder),
+        "thread_members": in_order((m.message_id, t.thread_id, i, m.parent_id, m.depth, int(m.placeholder),
                                   int(m.linked_by_subject)) for t in threading.threads for i, m in enumerate(t.members)),
-        "series_versions": sorted((v.root_message_id, v.series_id, v.version, v.thread_id, v.subject, v.author_email,
+        "series_versions": in_order((v.root_message_id, v.series_id, v.version, v.thread_id, v.subject, v.author_email,
                                    v.date, v.superseded_by) for v in series),
-        "series_patches": sorted(patches.values()),
-        "people": sorted((p.person_id, p.name) for p in people.people),
-        "person_addresses": sorted((p.person_id, e) for p in people.people for e in p.emails),
-        "person_roles": sorted((p.person_id, r) for p in people.people for r in p.roles),
-        "message_authors": sorted(authors.items()),
+        "series_patches": in_order(patches.values()),
+        "people": in_order((p.person_id, p.name) for p in people.people),
+        "person_addresses": in_order((p.person_id, e) for p in people.people for e in p.emails),
+        "person_roles": in_order((p.person_id, r) for p in people.people for r in p.roles),
+        "message_authors": in_order(authors.items()),
     }
 
 
-def stored_structure(store: Store) -> Tables:
-    return {
-        table: sorted(tuple(r) for r in store.connection.execute(f"SELECT * FROM {table}"))
-        for table in STRUCTURE_TABLES
-    }
-
-
-def _ingest(store: Store, *targets: Path) -> None:
-    ingest(store, [(str(t), "auto") for t in targets], IngestOptions(read=ReadOptions(), jobs=1))
+def stored_structure(store: Store) -> Rows:
+    return stored_rows(store.connection, STRUCTURE_TABLES)
 
 
 def _mboxes() -> list[Path]:
@@ -103,7 +92,7 @@ def test_gold_and_silver_threads_are_the_whole_store_algorithms(
     monkeypatch.setattr(thread_components, "BATCH_MESSAGES", batch)
     monkeypatch.setattr(series_components, "BATCH_PATCHES", batch)
     with Store.open(tmp_path / "s.db") as store:
-        _ingest(store, *_mboxes())
+        ingest_files(store, *_mboxes())
         summary = rebuild_structure(store, segment=False)
         expected = whole_store_structure(store)
         assert stored_structure(store) == expected
@@ -130,7 +119,7 @@ def test_a_real_archive_slice_is_structured_as_the_whole_store_algorithm(
     monkeypatch.setattr(thread_components, "BATCH_MESSAGES", 50)
     monkeypatch.setattr(series_components, "BATCH_PATCHES", 1)
     with Store.open(tmp_path / "s.db") as store:
-        _ingest(store, *archive_slice)
+        ingest_files(store, *archive_slice)
         rebuild_structure(store, segment=False)
         expected = whole_store_structure(store)
         assert stored_structure(store) == expected
@@ -160,11 +149,11 @@ def test_structure_after_more_mail_is_structure_of_all_at_once(
 ) -> None:
     older, newer = archive_slice
     with Store.open(tmp_path / "a.db") as step, Store.open(tmp_path / "b.db") as once:
-        _ingest(step, older)
+        ingest_files(step, older)
         rebuild_structure(step, segment=False)
-        _ingest(step, newer)
+        ingest_files(step, newer)
         rebuild_structure(step, segment=False)
-        _ingest(once, older, newer)
+        ingest_files(once, older, newer)
         rebuild_structure(once, segment=False)
         assert stored_structure(step) == stored_structure(once)
         assert step.connection.execute("SELECT last_row FROM message_index_mark").fetchone()[0] == (

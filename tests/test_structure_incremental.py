@@ -17,13 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.ingest.pipeline import IngestOptions, ingest
-from analyzer.ingest.sources import ReadOptions
 from analyzer.records import Address, Message
 from analyzer.store import series_components, structure, thread_components
 from analyzer.store.db import Store
 from analyzer.store.structure import StructureSummary, rebuild_structure
-from tests.conftest import require_shared
+from tests.conftest import Rows, ingest_files, require_shared, stored_rows
 from tests.dashboard_store import archive_mbox
 from tests.factories import msg
 from tests.test_structure_components import STRUCTURE_TABLES, stored_structure, whole_store_structure
@@ -37,24 +35,20 @@ _ORDER_FREE = (
 )
 
 
-def every_table(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+def every_table(store: Store) -> Rows:
     db = store.connection
     names = [
         r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         if not r[0].startswith(("messages_fts", "sqlite_")) and r[0] not in _NOT_COMPARED
     ]
-    found = {}
-    for name in names:
-        columns = ", ".join(f'"{r[1]}"' for r in db.execute(f'PRAGMA table_info("{name}")') if not r[1].endswith("_at"))
-        found[name] = sorted((tuple(r) for r in db.execute(f'SELECT {columns} FROM "{name}"')), key=repr)
-    return found
+    return stored_rows(db, names, column=lambda name: not name.endswith("_at"))
 
 
-def order_free(store: Store) -> dict[str, list[tuple[Any, ...]]]:
-    return {t: sorted((tuple(r) for r in store.connection.execute(f"SELECT * FROM {t}")), key=repr) for t in _ORDER_FREE}
+def order_free(store: Store) -> Rows:
+    return stored_rows(store.connection, _ORDER_FREE)
 
 
-def from_scratch(store: Store, folder: Path, *, segment: bool) -> dict[str, list[tuple[Any, ...]]]:
+def from_scratch(store: Store, folder: Path, *, segment: bool) -> Rows:
     """Every table of a copy of ``store`` structured from scratch."""
     copy = folder / f"scratch-{id(store)}.db"
     copy.unlink(missing_ok=True)
@@ -68,10 +62,6 @@ def from_scratch(store: Store, folder: Path, *, segment: bool) -> dict[str, list
 
 def _structure(store: Store, *, segment: bool = False) -> StructureSummary:
     return rebuild_structure(store, segment=segment, jobs=1)
-
-
-def _ingest(store: Store, *targets: Path) -> None:
-    ingest(store, [(str(t), "auto") for t in targets], IngestOptions(read=ReadOptions(), jobs=1))
 
 
 # -- generated corpora -----------------------------------------------------------------
@@ -327,7 +317,7 @@ def test_gold_and_silver_threads_added_file_by_file_are_structured_as_from_scrat
     parts = [mboxes[i::4] for i in order]
     with Store.open(tmp_path / "s.db") as store:
         for part in parts:
-            _ingest(store, *part)
+            ingest_files(store, *part)
             summary = _structure(store)
             assert summary.components > 0
         assert every_table(store) == from_scratch(store, tmp_path, segment=False)
@@ -344,7 +334,7 @@ def test_a_real_archive_slice_added_in_parts_newest_first_is_structured_as_from_
         for index, piece in enumerate([pieces[0], pieces[2], pieces[1], pieces[3]]):
             path = tmp_path / f"part{index}.mbox"
             path.write_bytes(piece)
-            _ingest(store, path)
+            ingest_files(store, path)
             summary = _structure(store, segment=index == 3)
         assert summary.components < summary.threads
         assert _structure(store, segment=True).components == 0

@@ -141,9 +141,11 @@ def analyze_command(
     force: Annotated[bool, typer.Option("--force", help="Analyse every thread again, changed or not.")] = False,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed",
-        help="Analyse again the threads holding messages an earlier run could not analyse (recorded with "
-             "their reason, `analyzer rejections`; otherwise tried again only when their thread or the "
-             "analysis changes).")] = False,
+        help="Try again what earlier runs could not do (recorded with their reason, `analyzer rejections`; "
+             "otherwise tried again only when their thread, the segmenter or the analysis changes): first "
+             "segment again the threads holding messages that could not be segmented (as `analyzer structure "
+             "--retry-failed`), then analyse again those holding messages that could not be analysed. Exits 0 "
+             "only when no failure of either kind is left.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as one JSON object.")] = False,
     progress: Annotated[
         Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr: bars on a terminal, plain lines otherwise (default: on).")
@@ -165,7 +167,9 @@ def analyze_command(
     Threads, people and segments are (re)built first when mail was added since; a thread
     is analysed again only when its messages or the rules changed. Threads are read on
     every local core (-j), or on a Dask cluster (--engine dask --scheduler ADDR); the
-    results are the same record for record as with -j 1."""
+    results are the same record for record as with -j 1. Exits 1 while a message is
+    recorded as not segmented or not analysed (this run's or an earlier one's);
+    --retry-failed tries both again."""
     from analyzer.analyze import analyze_store
     from analyzer.engine import EngineName, Method, ReaderSpec, engine_on
     from analyzer.workers import choose_runner, in_this_process
@@ -183,9 +187,13 @@ def analyze_command(
                 raise ConfigError(f"{db} holds no messages; run `analyzer ingest SOURCE --db {db}` first")
             runner = choose_runner(engine=cast("EngineName", engine), jobs=jobs, scheduler=scheduler)
             structure = None
-            if maintainers or aliases or needs_rebuild(store):
+            unsegmented = retry_failed and failure_counts(store).get("segment", 0) > 0
+            if maintainers or aliases or needs_rebuild(store) or unsegmented:
+                # with --retry-failed, what `structure --retry-failed` does: the threads holding
+                # messages not segmented are segmented again (and so analysed again below)
                 structure = rebuild_structure(
-                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"), runner=runner
+                    store, aliases=aliases, maintainers=maintainers, progress=RichProgress(show, "segment"),
+                    runner=runner, retry_failed=retry_failed,
                 ).as_dict()
             gate = None
             if method == "learned" and chosen == "cascade":
@@ -219,8 +227,7 @@ def analyze_command(
             f"({result['messages']} messages); {result['unchanged']} unchanged, {result['forgotten']} gone"
         )
     exit_on_failures(failed, "segmented or analysed", db, outstanding=int(result["outstanding"]),  # type: ignore[call-overload]
-                     retry="`analyzer structure --retry-failed` (segmentation) or `analyzer analyze --retry-failed` "
-                           "(analysis)")
+                     retry="`analyzer analyze --retry-failed` (segmentation, then analysis)")
 
 
 @commands.command("label")

@@ -1,7 +1,9 @@
 """Add data: a lore thread or an uploaded mbox, checked, stored, threaded and analysed.
 
 No Streamlit here: the page hands in the input, the configuration, the cached annotator
-and a progress sink, and shows the report or the refusal this returns or raises.
+and a progress sink, and shows the report or the refusal this returns or raises. The
+learned reader of each encoder is built once per server process (:func:`shared_reading`)
+and reads one thread at a time, whichever session asks.
 """
 
 from __future__ import annotations
@@ -10,19 +12,24 @@ import hashlib
 import io
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from analyzer.analysis.inputs import ThreadInput
+from analyzer.analysis.records import ThreadAnalysis
+from analyzer.analysis.thread import ThreadReader
 from analyzer.dashboard.config import DashboardConfig
 from analyzer.dashboard.safety import Refused, check_upload, fetch_ref
 from analyzer.ingest.fetch_policy import FetchPolicy
 from analyzer.ingest.lore import LoreClient, make_session
 from analyzer.ingest.pipeline import IngestOptions
 from analyzer.nlp.annotate import Annotator
+from analyzer.nlp.pipeline import PipelineSettings
 from analyzer.progress import Progress
 from analyzer.store.db import Store
-from analyzer.workflow import WorkflowOptions, WorkflowReport, update_store
+from analyzer.workflow import WorkflowOptions, WorkflowReport, learned_fingerprint, learned_reading, update_store
 
 ENCODERS = ("cascade", "minilm", "static")
 """The learned readings the analysis after an addition may use (``analyzer analyze
@@ -35,6 +42,40 @@ def _options(encoder: str) -> WorkflowOptions:
     if encoder not in ENCODERS:
         raise Refused(f"unknown encoder {encoder!r}: choose one of {', '.join(ENCODERS)}")
     return WorkflowOptions(ingest=IngestOptions(jobs=1), encoder=encoder)
+
+
+_READING = threading.Lock()
+"""Held while a shared reader reads a thread: the learned reader's sentence-vector memos are
+plain dicts, and every shared reader uses the one annotator (a spaCy pipeline), so two
+sessions adding data at once read their threads in turns."""
+_BUILDING = threading.Lock()
+_SHARED: dict[str, tuple[Annotator, tuple[ThreadReader, str]]] = {}
+
+
+class _InTurns:
+    """A reader that reads one thread at a time in this process (``_READING``)."""
+
+    def __init__(self, reader: ThreadReader) -> None:
+        self._reader = reader
+
+    def __call__(self, thread: ThreadInput) -> ThreadAnalysis:
+        with _READING:
+            return self._reader(thread)
+
+
+def shared_reading(annotator: Annotator, encoder: str) -> tuple[ThreadReader, str]:
+    """The learned reading of ``encoder`` with ``annotator`` (the reader, and the fingerprint
+    ``analyzer analyze --encoder`` stores its analyses with), built on first use and kept
+    for the process: building it (bundles, encoders) costs about a second each time. Built
+    again when its bundles were trained again since (their fingerprint changed). Safe to
+    call from several sessions at once; its reader reads in turns."""
+    with _BUILDING:
+        held = _SHARED.get(encoder)
+        if held is None or held[0] is not annotator or held[1][1] != learned_fingerprint(PipelineSettings(), encoder):
+            reader, fingerprint = learned_reading(annotator, PipelineSettings(), encoder)
+            held = (annotator, (_InTurns(reader), fingerprint))
+            _SHARED[encoder] = held
+        return held[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +105,7 @@ def add_lore_thread(
     client = LoreClient(session, timeout=session_timeout)
     with Store.open(config.db_path) as store:
         report = update_store(store, [(ref.url, "lore")], options, lore_client=client, annotator=annotator,
-                              progress=progress)
+                              progress=progress, reading=shared_reading(annotator, encoder))
         problems = tuple(
             str(r["detail"]) for r in store.rejections() if r["source"] == ref.url and r["reason"] == "fetch-failed"
         )
@@ -117,7 +158,8 @@ def add_upload_file(
     :func:`save_upload` kept."""
     options = _options(encoder)
     with Store.open(config.db_path) as store:
-        report = update_store(store, [(str(path), "mbox")], options, annotator=annotator, progress=progress)
+        report = update_store(store, [(str(path), "mbox")], options, annotator=annotator, progress=progress,
+                              reading=shared_reading(annotator, encoder))
     return Added(name, report)
 
 
@@ -175,4 +217,4 @@ def describe(added: Added) -> str:
 
 
 __all__ = ["ENCODERS", "Added", "Refused", "add_lore_thread", "add_upload", "add_upload_file", "describe", "fetch_problem",
-           "save_upload", "unprocessed"]
+           "save_upload", "shared_reading", "unprocessed"]

@@ -85,9 +85,11 @@ def sample_store(db: str) -> str:
     analyser that is running now."""
     # Imported here, like the pipeline below: every page imports this module, and only the
     # sample database and the Add data page need them.
-    from analyzer.dashboard.sample import ensure_sample_store
+    from analyzer.dashboard.intake import shared_reading
+    from analyzer.dashboard.sample import SAMPLE_READING, ensure_sample_store
 
-    return str(ensure_sample_store(Path(db), refresh=True))
+    reading = shared_reading(annotator(), SAMPLE_READING)  # the reader Add data uses too
+    return str(ensure_sample_store(Path(db), refresh=True, reading=reading))
 
 
 @st.cache_resource(show_spinner="Loading the analysis pipeline…")

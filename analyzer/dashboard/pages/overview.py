@@ -46,7 +46,7 @@ if failed.total:
     st.warning(
         f"{failed.total} stored messages could not be segmented or analysed; their threads are shown without "
         "them. Each is listed below and by `analyzer rejections`; a run after a fix reads them again, and "
-        "`analyzer structure --retry-failed` or `analyzer analyze --retry-failed` tries them again as they are."
+        "`analyzer analyze --retry-failed` tries them again as they are (segmentation, then analysis)."
     )
     with st.expander(f"Not segmented or analysed ({failed.total})"):
         st.dataframe(failed.rows, hide_index=True)
