@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -25,13 +24,16 @@ from pathlib import Path
 
 from analyzer.analysis.gold import GoldLine, read_lines
 from analyzer.analysis.label import thread_inputs, unique_messages
-from analyzer.errors import ConfigError, SourceError
+from analyzer.errors import ConfigError
+from analyzer.ingest.publicinbox import find_epochs, plan_epochs, read_epoch, stream_epoch
 from analyzer.learn.corpus import AnnotatedThread
 from analyzer.mail.parse import ParsePolicy, parse_raw
-from analyzer.records import Message, Provenance, RawMail
+from analyzer.records import Message, RawMail
 
 ANNOTATED = Path(__file__).resolve().parents[2] / "corpus" / "annotated"
 """The project's archive-annotated threads (training data; never the yardstick)."""
+MAX_SIZE = ParsePolicy().max_size
+"""Largest message read: the parser's default cap, as ingest reads."""
 SOURCE = "archive"
 """``AnnotatedThread.source`` of these threads (the yardstick's are ``gold`` and ``silver``)."""
 
@@ -91,16 +93,14 @@ def read_labelled(folder: Path, shared: Path) -> list[AnnotatedThread]:
     archive = archive_for(folder, shared)
     files = sorted(folder.glob("*.labels.jsonl"))
     lines = {f: read_lines(f) for f in files}
-    commits = [_commit(line, f) for f in files for line in lines[f]]
-    raw = dict(zip(commits, _blobs(archive, commits)))
-    policy = ParsePolicy(max_size=25 * 1024 * 1024)
+    raw = _archived(archive, [_commit(line, f) for f in files for line in lines[f]])
+    policy = ParsePolicy()
     threads = []
     for f in files:
         messages = []
         for line in lines[f]:
             commit = _commit(line, f)
-            data = raw[commit]
-            parsed = None if data is None else parse_raw(RawMail(data, Provenance(str(archive), f"commit:{commit}")), policy)
+            parsed = parse_raw(raw[commit], policy) if commit in raw else None
             if not isinstance(parsed, Message) or parsed.message_id != line.message_id:
                 raise ConfigError(f"{f}: commit {commit} of {archive} does not hold <{line.message_id}>")
             messages.append(parsed)
@@ -123,20 +123,18 @@ def default_labelled(shared: Path | None) -> list[Path]:
 
 
 def message_commits(archive: Path, wanted: Sequence[str]) -> dict[str, str]:
-    """Message-ID -> the archive commit holding it, for the ``wanted`` ids (a scan of the
-    archive's headers; the first commit of an id wins, as ingest keeps the first copy)."""
+    """Message-ID -> the archive commit holding it, for the ``wanted`` ids: the archive read
+    as ingest reads it (every epoch, streamed), headers only; the first copy of an id wins,
+    as ingest keeps the first."""
     want = set(wanted)
     found: dict[str, str] = {}
-    log = _git(archive, "log", "--reverse", "--format=%H", "--all")
-    commits = log.split()
     parser = BytesHeaderParser(policy=compat32)
-    for commit, data in zip(commits, _blobs(archive, commits)):
-        if data is None:
-            continue
-        header = parser.parsebytes(data).get("Message-ID", "")
-        message_id = str(header).strip().strip("<>").strip()
-        if message_id in want and message_id not in found:
-            found[message_id] = commit
+    for reads in plan_epochs(archive, {}):
+        for item in stream_epoch(reads, max_size=MAX_SIZE, list_hint=None):
+            if isinstance(item, RawMail):
+                message_id = str(parser.parsebytes(item.data).get("Message-ID", "")).strip().strip("<>").strip()
+                if message_id in want:
+                    found.setdefault(message_id, item.provenance.locator.removeprefix("commit:"))
     missing = want - found.keys()
     if missing:
         raise ConfigError(f"{archive}: no message with id {sorted(missing)[0]} (and {len(missing) - 1} more)")
@@ -150,32 +148,15 @@ def _commit(line: GoldLine, where: Path) -> str:
     return commit
 
 
-def _blobs(archive: Path, commits: Sequence[str]) -> Iterator[bytes | None]:
-    """The message file (``m``) of each commit, in order, through one ``git cat-file``;
-    None for a commit without one (a public-inbox deletion)."""
-    request = "".join(f"{c}:m\n" for c in commits).encode()
-    done = subprocess.run(
-        ["git", "-C", str(archive), "cat-file", "--batch"], input=request, capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        raise SourceError(f"{archive}: git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
-    out = done.stdout
-    at = 0
-    for commit in commits:
-        end = out.index(b"\n", at)
-        head = out[at:end].split()
-        if len(head) != 3 or head[1] != b"blob":
-            at = end + 1
-            yield None
-            continue
-        size = int(head[2])
-        yield out[end + 1 : end + 1 + size]
-        at = end + 1 + size + 1
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SourceError(f"{repo}: git {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
-
+def _archived(archive: Path, commits: Sequence[str]) -> dict[str, RawMail]:
+    """commit -> its message, read through ingest's ``read_epoch`` epoch by epoch (a commit
+    no epoch holds is left out)."""
+    found: dict[str, RawMail] = {}
+    for epoch in find_epochs(archive):
+        left = [(c, 0) for c in dict.fromkeys(commits) if c not in found]
+        if not left:
+            break
+        for item in read_epoch(epoch, left, max_size=MAX_SIZE, list_hint=None):
+            if isinstance(item, RawMail):
+                found[item.provenance.locator.removeprefix("commit:")] = item
+    return found
