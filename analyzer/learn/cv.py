@@ -4,6 +4,7 @@ the rules alone and a trivial baseline, in one run."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -79,6 +80,56 @@ def taxonomy_prototypes(taxonomy: Taxonomy, vectors: TextVectors) -> dict[str, n
     return {n: encoded[i] for i, n in enumerate(names)}
 
 
+@dataclass(frozen=True)
+class FoldResult:
+    """What one fold gives: its held-out threads' lines per method, its thresholds (and
+    gate), and the threads its models were trained on."""
+
+    number: int
+    predicted: dict[str, dict[str, list[GoldLine]]]
+    thresholds: dict[str, float]
+    trained_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrossValidationPlan:
+    """The folds of a cross-validation as independent calls (``calls``; run them anywhere,
+    in any order) and the pooling of their results (``result``, given in fold order)."""
+
+    corpus: tuple[AnnotatedThread, ...]
+    scoring_ids: frozenset[str]
+    calls: tuple[Callable[[], FoldResult], ...]
+
+    def result(self, folds: Sequence[FoldResult]) -> CrossValidation:
+        predicted = {name: lines for f in folds for name, lines in f.predicted.items()}
+        fold_of = {name: f.number for f in folds for name in f.predicted}
+        corpus, scoring_ids = self.corpus, self.scoring_ids
+        threads = tuple(
+            ThreadScore(
+                c.name, c.source, fold_of[c.name], len(c.gold),
+                {m: evaluate(c.gold, predicted[c.name][m], catalogue_ids=scoring_ids) for m in METHODS},
+            )
+            for c in corpus
+        )
+
+        def pooled(selected: Sequence[AnnotatedThread]) -> dict[str, Evaluation]:
+            gold = [g for c in selected for g in c.gold]
+            return {
+                m: evaluate(gold, [line for c in selected for line in predicted[c.name][m]], catalogue_ids=scoring_ids)
+                for m in METHODS
+            }
+
+        sources = sorted({c.source for c in corpus})
+        return CrossValidation(
+            folds=len(folds),
+            threads=threads,
+            pooled=pooled(corpus),
+            pooled_by_source={s: pooled([c for c in corpus if c.source == s]) for s in sources},
+            thresholds=tuple(f.thresholds for f in folds),
+            trained_on=tuple(f.trained_on for f in folds),
+        )
+
+
 def cross_validate(
     corpus: Sequence[AnnotatedThread],
     views: Mapping[str, Sequence[ThreadView]],
@@ -102,7 +153,35 @@ def cross_validate(
     (``learn/cascade.py``; the gate is recorded among the fold's thresholds). ``extra``
     threads (with their views in ``views``) are trained on, never scored: each fold adds
     those that share no message, series or topic word with its held-out threads, and they
-    teach only the ``extra_learns`` tasks."""
+    teach only the ``extra_learns`` tasks. The folds run one after the other here; the
+    plan (``plan_cross_validation``) lets a caller run them on several processes."""
+    plan = plan_cross_validation(
+        corpus, views, vectors, taxonomy=taxonomy, catalogue=catalogue, scoring_ids=scoring_ids, k=k,
+        combination=combination, relation_vectors=relation_vectors, folds=folds, static=static, extra=extra,
+        extra_learns=extra_learns, progress=progress,
+    )
+    return plan.result([call() for call in plan.calls])
+
+
+def plan_cross_validation(
+    corpus: Sequence[AnnotatedThread],
+    views: Mapping[str, Sequence[ThreadView]],
+    vectors: TextVectors,
+    *,
+    taxonomy: Taxonomy,
+    catalogue: Catalogue,
+    scoring_ids: frozenset[str],
+    k: int = 5,
+    combination: Combination = Combination(),
+    relation_vectors: bool = True,
+    folds: Sequence[Sequence[int]] | None = None,
+    static: TextVectors | None = None,
+    extra: Sequence[AnnotatedThread] = (),
+    extra_learns: frozenset[str] = TASKS,
+    progress: Callable[[str], None] = lambda _: None,
+) -> CrossValidationPlan:
+    """``cross_validate``'s folds, each a call that depends on nothing but its arguments
+    (so folds give the same results in any process and order)."""
     groups, keys = attached_groups(corpus, extra)
     kinds = {b.id: b.kind for b in catalogue}
     prototypes = taxonomy_prototypes(taxonomy, vectors)
@@ -114,17 +193,13 @@ def cross_validate(
     settings = TrainingSettings(
         combination=combination, positions=taxonomy.position_ids, kinds=kinds, relation_vectors=relation_vectors
     )
-    predicted: dict[str, dict[str, list[GoldLine]]] = {}
-    fold_of: dict[str, int] = {}
-    chosen = []
-    trained_on: list[tuple[str, ...]] = []
     split = [list(f) for f in folds] if folds is not None else grouped_folds(corpus, k)
-    k = len(split)
-    for number, held in enumerate(split):
+
+    def fold(number: int) -> FoldResult:
+        held = split[number]
         near = set().union(*(keys[i] for i in held))
         train = [t for i, t in enumerate(training) if i not in held and (i < len(corpus) or not keys[i] & near)]
-        progress(f"fold {number + 1}/{k}: training on {len(train)} threads, scoring {len(held)}")
-        trained_on.append(tuple(t.name for t in train))
+        progress(f"fold {number + 1}/{len(split)}: training on {len(train)} threads, scoring {len(held)}")
         fit = FitMemo(_fit_all)
         models = train_models(train, vectors, prototypes, settings, fit=fit)
         gate = None
@@ -133,39 +208,20 @@ def cross_validate(
                 train, vectors, prototypes, static, static_prototypes, settings, models.threshold("positions"), fit
             )
             gate = SentenceGate(position_heads(fit(train, static, static_prototypes, settings)), static_prototypes, static, value)
-        chosen.append(models.thresholds | ({"gate": gate.gate} if gate else {}))
         majority = _majority_relation(train)
+        predicted = {}
         for i in held:
             c = corpus[i]
-            fold_of[c.name] = number
             predicted[c.name] = {
                 "learned": _lines(c, [learned_analysis(v, models, vectors, kinds, gate) for v in views[c.name]], kinds),
                 "rules": _lines(c, [v.rules for v in views[c.name]], kinds),
                 "baseline": _baseline(c, catalogue, majority),
             }
-    threads = tuple(
-        ThreadScore(
-            c.name, c.source, fold_of[c.name], len(c.gold),
-            {m: evaluate(c.gold, predicted[c.name][m], catalogue_ids=scoring_ids) for m in METHODS},
-        )
-        for c in corpus
-    )
+        thresholds = models.thresholds | ({"gate": gate.gate} if gate else {})
+        return FoldResult(number, predicted, thresholds, tuple(t.name for t in train))
 
-    def pooled(selected: Sequence[AnnotatedThread]) -> dict[str, Evaluation]:
-        gold = [g for c in selected for g in c.gold]
-        return {
-            m: evaluate(gold, [line for c in selected for line in predicted[c.name][m]], catalogue_ids=scoring_ids)
-            for m in METHODS
-        }
-
-    sources = sorted({c.source for c in corpus})
-    return CrossValidation(
-        folds=k,
-        threads=threads,
-        pooled=pooled(corpus),
-        pooled_by_source={s: pooled([c for c in corpus if c.source == s]) for s in sources},
-        thresholds=tuple(chosen),
-        trained_on=tuple(trained_on),
+    return CrossValidationPlan(
+        tuple(corpus), scoring_ids, tuple(functools.partial(fold, number) for number in range(len(split)))
     )
 
 

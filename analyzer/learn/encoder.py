@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -222,6 +222,19 @@ class CachedVectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([memo[t] for t in texts])
+
+    def unknown(self, texts: Iterable[str]) -> list[str]:
+        """The texts (each once, in order) that ``encode`` would have to encode."""
+        return [t for t in dict.fromkeys(texts) if t not in self._memo]
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Take ``vectors`` (one row per text, from this encoder) as the texts' vectors:
+        what ``encode`` of the texts gives, as each text's vector does not depend on its
+        batch (class docstring)."""
+        if len(texts) != len(vectors):
+            raise ValueError(f"{len(texts)} texts, {len(vectors)} vectors")
+        for text, vector in zip(texts, vectors):
+            self._memo[text] = vector.copy()
 
     def clear(self) -> None:
         """Forget the memo."""

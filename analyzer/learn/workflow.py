@@ -4,11 +4,13 @@ cross-validate (``analyzer eval --cv``) or train the bundle that ships
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -17,14 +19,17 @@ from analyzer.errors import ConfigError
 from analyzer.learn.archive_labels import default_labelled as default_labelled_folders
 from analyzer.learn.archive_labels import read_labelled
 from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
-from analyzer.learn.cv import CrossValidation, cross_validate, taxonomy_prototypes
+from analyzer.learn.cv import CrossValidation, CrossValidationPlan, FoldResult, plan_cross_validation, taxonomy_prototypes
 from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
-from analyzer.learn.examples import TextVectors
+from analyzer.learn.examples import TextVectors, position_sentences, relation_rows
 from analyzer.learn.folds import attached_groups, thread_groups
 from analyzer.learn.cascade import FitMemo, choose_gate
 from analyzer.learn.model import DEFAULT_READING, MODEL_DIR, Combination, LearnedModels, save_models, static_beside
 from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all, data_hash, library_versions, train_models
 from analyzer.learn.views import ThreadView, view_thread
+from analyzer.workers import in_forks
+
+T = TypeVar("T")
 
 DEFAULT_COMBINATION = Combination(positions="union", relations="model", decisions="union", behaviours="union")
 """What thread-held-out cross-validation chose (docs/analysis.md): per task, the better of the
@@ -146,9 +151,102 @@ def vectors_for(embeddings: bool, encoder: str = DEFAULT_READING) -> TextVectors
     return CachedVectors(sentence_encoder("minilm" if encoder == "cascade" else encoder))
 
 
+@dataclass(frozen=True)
+class Reading:
+    """The sentence vectors of one reading, shared by its cross-validation and its bundle
+    (each sentence encoded once): the heads' vectors and, for the cascade, the gate's."""
+
+    vectors: TextVectors
+    static: TextVectors | None
+
+    @classmethod
+    def of(cls, embeddings: bool, encoder: str = DEFAULT_READING) -> Reading:
+        cascade = embeddings and encoder == "cascade"
+        return cls(vectors_for(embeddings, encoder), vectors_for(True, "static") if cascade else None)
+
+
+class _Texts:
+    """Sentence vectors that only note the texts asked for (zeros for each)."""
+
+    dimension = 1
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        return np.zeros((len(texts), self.dimension), dtype=np.float32)
+
+
+def encode_ahead(
+    prepared: Prepared,
+    reading: Reading,
+    *,
+    relation_vectors: bool,
+    jobs: int = 1,
+    progress: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Encode every text the heads read in training and in scoring (the candidate sentences
+    of every message, and the reply openings and answered quotes when the relation head
+    reads vectors) into the reading's memo, on ``jobs`` processes, before folds are forked:
+    each fork then finds every vector remembered, and no sentence is encoded twice."""
+    noted = _Texts()
+    every = [v for views in prepared.views.values() for tv in views for v in tv.messages]
+    noted.encode([s.text for v in every for s in position_sentences(v)])
+    if relation_vectors:
+        relation_rows([v for v in every if v.parent is not None], noted, with_vectors=True)
+    for vectors in (reading.vectors, reading.static):
+        if not isinstance(vectors, CachedVectors):
+            continue
+        missing = vectors.unknown(noted.texts)
+        if not missing:
+            continue
+        progress(f"encoding {len(missing)} sentences ({vectors.encoder.name}) on {max(1, jobs)} processes")
+        size = -(-len(missing) // max(1, jobs))
+        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+        encoder = vectors.encoder
+        for chunk, encoded in zip(chunks, in_forks([functools.partial(encoder.encode, c) for c in chunks], jobs)):
+            vectors.remember(chunk, encoded)
+
+
 def _seed() -> None:
     random.seed(SEED)
     np.random.seed(SEED)
+
+
+def _seeded(call: Callable[[], T]) -> T:
+    """``call`` from the same seeds wherever and whenever it runs (a fork, or the driver)."""
+    _seed()
+    return call()
+
+
+def _check_folds(prepared: Prepared, folds: int) -> None:
+    if folds < 2:
+        raise ConfigError(f"--folds {folds}: cross-validation needs at least 2 folds")
+    groups = len(set(thread_groups(prepared.corpus)))
+    if groups < folds:
+        raise ConfigError(f"{len(prepared.corpus)} threads form {groups} series/topic groups: use --folds {groups} or fewer")
+
+
+def _plan(
+    prepared: Prepared, reading: Reading, *, folds: int, combination: Combination, relation_vectors: bool,
+    taxonomy: Path | None, progress: Callable[[str], None],
+) -> CrossValidationPlan:
+    return plan_cross_validation(
+        prepared.corpus,
+        prepared.views,
+        reading.vectors,
+        taxonomy=load_taxonomy(taxonomy),
+        catalogue=prepared.catalogue,
+        scoring_ids=prepared.scoring_ids,
+        k=folds,
+        combination=combination,
+        relation_vectors=relation_vectors,
+        static=reading.static,
+        extra=prepared.extra,
+        extra_learns=ARCHIVE_TASKS,
+        progress=progress,
+    )
 
 
 def run_cross_validation(
@@ -160,29 +258,27 @@ def run_cross_validation(
     encoder: str = DEFAULT_READING,
     relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
+    jobs: int = 1,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
-    if folds < 2:
-        raise ConfigError(f"--folds {folds}: cross-validation needs at least 2 folds")
-    groups = len(set(thread_groups(prepared.corpus)))
-    if groups < folds:
-        raise ConfigError(f"{len(prepared.corpus)} threads form {groups} series/topic groups: use --folds {groups} or fewer")
-    _seed()
-    return cross_validate(
-        prepared.corpus,
-        prepared.views,
-        vectors_for(embeddings, encoder),
-        taxonomy=load_taxonomy(taxonomy),
-        catalogue=prepared.catalogue,
-        scoring_ids=prepared.scoring_ids,
-        k=folds,
-        combination=combination,
-        relation_vectors=relation_vectors,
-        static=vectors_for(True, "static") if embeddings and encoder == "cascade" else None,
-        extra=prepared.extra,
-        extra_learns=ARCHIVE_TASKS,
-        progress=progress,
+    """Thread-held-out cross-validation; its folds on ``jobs`` forked processes (the same
+    figures on any number)."""
+    _check_folds(prepared, folds)
+    reading = Reading.of(embeddings, encoder)
+    encode_ahead(prepared, reading, relation_vectors=relation_vectors, jobs=jobs, progress=progress)
+    plan = _plan(
+        prepared, reading, folds=folds, combination=combination, relation_vectors=relation_vectors,
+        taxonomy=taxonomy, progress=progress,
     )
+    return plan.result(in_forks([functools.partial(_seeded, call) for call in plan.calls], jobs))
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What ``analyzer train`` writes: the heads' bundle, and the cascade's static one."""
+
+    models: LearnedModels
+    static: LearnedModels | None
 
 
 def train_bundle(
@@ -201,9 +297,75 @@ def train_bundle(
     data hash, seed, library versions, and the cross-validated figures when given. The
     cascade writes two bundles: the static one beside ``output`` (``OUTPUT-static``) and the
     MiniLM one at ``output``, with the gate chosen by inner cross-validation."""
-    _seed()
     started = time.monotonic()
-    vectors = vectors_for(embeddings, encoder)
+    reading = Reading.of(embeddings, encoder)
+    bundle = _seeded(functools.partial(
+        _fit_bundle, prepared, reading, combination=combination, embeddings=embeddings, encoder=encoder,
+        relation_vectors=relation_vectors, taxonomy=taxonomy, progress=progress,
+    ))
+    return _save_bundle(bundle, output, cv, round(time.monotonic() - started))
+
+
+def train_and_cross_validate(
+    prepared: Prepared,
+    *,
+    output: Path = MODEL_DIR,
+    folds: int = 5,
+    combination: Combination = DEFAULT_COMBINATION,
+    embeddings: bool = True,
+    encoder: str = DEFAULT_READING,
+    relation_vectors: bool = RELATION_VECTORS,
+    taxonomy: Path | None = None,
+    jobs: int = 1,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[LearnedModels, CrossValidation]:
+    """``analyzer train``: cross-validate and fit the bundle, its folds and the bundle's fit
+    side by side on ``jobs`` forked processes over one memo of sentence vectors; the bundle
+    (manifest with the cross-validated figures) is written as ``train_bundle`` writes it,
+    identical whatever ``jobs`` is."""
+    _check_folds(prepared, folds)
+    started = time.monotonic()
+    reading = Reading.of(embeddings, encoder)
+    encode_ahead(prepared, reading, relation_vectors=relation_vectors, jobs=jobs, progress=progress)
+    plan = _plan(
+        prepared, reading, folds=folds, combination=combination, relation_vectors=relation_vectors,
+        taxonomy=taxonomy, progress=progress,
+    )
+    fit = functools.partial(
+        _fit_bundle, prepared, reading, combination=combination, embeddings=embeddings, encoder=encoder,
+        relation_vectors=relation_vectors, taxonomy=taxonomy, progress=progress,
+    )
+    calls: list[Callable[[], Bundle | FoldResult]] = [functools.partial(_seeded, fit)]
+    calls += [functools.partial(_seeded, c) for c in plan.calls]
+    done = in_forks(calls, jobs)  # the bundle's fit first: the longest call
+    bundle = done[0]
+    assert isinstance(bundle, Bundle)
+    result = plan.result([f for f in done[1:] if isinstance(f, FoldResult)])
+    models = _save_bundle(bundle, output, cv_figures(result), round(time.monotonic() - started))
+    return models, result
+
+
+def cv_figures(result: CrossValidation) -> dict[str, object]:
+    """The cross-validated figures a bundle's manifest records."""
+    return {
+        "folds": result.folds,
+        "pooled": {m: e.as_json() for m, e in result.pooled.items()},
+        "pooled_by_source": {s: {m: e.as_json() for m, e in by.items()} for s, by in result.pooled_by_source.items()},
+    }
+
+
+def _fit_bundle(
+    prepared: Prepared,
+    reading: Reading,
+    *,
+    combination: Combination,
+    embeddings: bool,
+    encoder: str,
+    relation_vectors: bool,
+    taxonomy: Path | None,
+    progress: Callable[[str], None],
+) -> Bundle:
+    vectors = reading.vectors
     everything = prepared.corpus + prepared.extra
     groups, _ = attached_groups(prepared.corpus, prepared.extra)
     training = [
@@ -232,26 +394,31 @@ def train_bundle(
     }
     fit = FitMemo(_fit_all)
     static: LearnedModels | None = None
-    if embeddings and encoder == "cascade":
-        static_vectors = vectors_for(True, "static")
-        static_prototypes = taxonomy_prototypes(tax, static_vectors)
+    if reading.static is not None:
+        static_prototypes = taxonomy_prototypes(tax, reading.static)
         progress("the static bundle (the cascade's gate)")
         static = train_models(
-            training, static_vectors, static_prototypes, settings, progress=progress, fit=fit,
+            training, reading.static, static_prototypes, settings, progress=progress, fit=fit,
             manifest=manifest | {"embeddings": ENCODER_NAMES["static"], "rebuild": "analyzer train"},
         )
+    progress("the bundle" if static is None else "the MiniLM bundle")
     models = train_models(training, vectors, prototypes, settings, manifest=manifest, progress=progress, fit=fit)
-    if static is not None:
+    if static is not None and reading.static is not None:
         progress("choosing the cascade's gate by inner cross-validation")
         gate = choose_gate(
-            training, vectors, prototypes, static_vectors, static_prototypes, settings, models.threshold("positions"), fit
+            training, vectors, prototypes, reading.static, static_prototypes, settings, models.threshold("positions"), fit
         )
         models = replace(models, gate=gate)
+    return Bundle(models, static)
+
+
+def _save_bundle(bundle: Bundle, output: Path, cv: Mapping[str, object] | None, seconds: int) -> LearnedModels:
+    models, static = bundle.models, bundle.static
     if cv is not None:
         models.manifest["cross_validation"] = dict(cv)
-    models.manifest["train_seconds"] = round(time.monotonic() - started)
+    models.manifest["train_seconds"] = seconds
     if static is not None:
-        static.manifest["train_seconds"] = models.manifest["train_seconds"]
+        static.manifest["train_seconds"] = seconds
         save_models(static, static_beside(output))
     save_models(models, output)
     return models
