@@ -24,9 +24,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
-from analyzer.errors import ConfigError
+from analyzer.errors import AnalyzerError, ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,7 +86,7 @@ _FORKED: Sequence[Callable[[], object]] = ()
 """The calls of the running ``in_forks``: its workers find them here, forked with it."""
 
 
-def _forked_call(index: int) -> object:
+def _forked_call(index: int) -> Any:
     return _FORKED[index]()
 
 
@@ -94,25 +94,42 @@ def in_forks(calls: Sequence[Callable[[], R]], jobs: int) -> list[R]:
     """Each call on at most ``jobs`` forked local processes; results in call order (give the
     longest calls first). Forked, not spawned: a call is a closure over what the driver
     holds in memory (annotated threads' views, remembered sentence vectors), which the
-    workers see without a copy or a pickle; only results are pickled back. The same
-    results as ``[call() for call in calls]`` when each call depends on its closure alone.
-    Not for a driver with an open database or threads of its own: ``in_processes``."""
+    workers see without a copy or a pickle (the driver's objects are frozen out of the
+    garbage collector's reach meanwhile, so the forks do not copy the pages it would touch);
+    only results are pickled back. The same results as ``[call() for call in calls]`` when
+    each call depends on its closure alone. The first call to fail stops the others and its
+    error is raised; a worker that dies (out of memory, killed) raises ``ForkDied``. For
+    CPU work on data in memory (training); a driver with an open database uses
+    ``in_processes``."""
     global _FORKED
     if jobs <= 1 or len(calls) <= 1:
         return [call() for call in calls]
+    import gc
     import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     if _FORKED:
         raise RuntimeError("in_forks is not re-entrant: a forked call cannot fork calls of its own")
     _FORKED = calls
     context = multiprocessing.get_context("fork")
+    gc.freeze()
     try:
         pool = ProcessPoolExecutor(
-            max_workers=min(jobs, len(calls)), mp_context=context, initializer=follow_owner, initargs=(os.getpid(),)
+            max_workers=min(jobs, len(calls)), mp_context=context, initializer=_forked_worker, initargs=(os.getpid(),)
         )
         try:
             futures = [pool.submit(_forked_call, i) for i in range(len(calls))]
-            results: list[R] = [f.result() for f in futures]  # type: ignore[misc]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:  # the first failure in call order, without waiting for the rest
+                if future.done() and future.exception() is not None:
+                    future.result()
+            results = [f.result() for f in futures]
+        except BrokenProcessPool as exc:
+            stop_now(pool)
+            raise ForkDied(
+                "a training process died (out of memory, or killed): run again with fewer processes (-j 1 uses one)"
+            ) from exc
         except BaseException:
             stop_now(pool)
             raise
@@ -120,6 +137,20 @@ def in_forks(calls: Sequence[Callable[[], R]], jobs: int) -> list[R]:
         return results
     finally:
         _FORKED = ()
+        gc.unfreeze()
+
+
+class ForkDied(AnalyzerError):
+    """A forked worker of ``in_forks`` ended without a result."""
+
+
+def _forked_worker(owner: int) -> None:
+    """In each fork: ``follow_owner``, and one BLAS thread (the forks are the parallelism;
+    more threads per fork would only compete for the same cores)."""
+    from threadpoolctl import threadpool_limits
+
+    follow_owner(owner)
+    threadpool_limits(1)
 
 
 def stop_now(pool: ProcessPoolExecutor) -> None:

@@ -5,7 +5,8 @@ decision nor the relation head reads them by default, so their figures are those
 ``analyzer eval --cv``, in about 1.5 minutes per split on two cores, while the positions
 figures are those of the rule-and-structure features alone. With ``--embeddings`` (about 6
 minutes per split) the positions figures are those of ``analyzer eval --cv`` as well.
-Use it to tell a change of a head from the noise of one split.
+Use it to tell a change of a head from the noise of one split. Folds run on every core
+(``--jobs``), every sentence encoded once for all splits.
 
     PYTHONPATH=. python benchmarks/cv_splits.py --splits 5 [--embeddings] [--encoder static]
 
@@ -25,12 +26,11 @@ import argparse
 import statistics
 import time
 
-from analyzer.analysis.catalogue import load_taxonomy
-from analyzer.learn.cv import cross_validate
-from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
-from analyzer.learn.model import READINGS
 from analyzer.learn.folds import grouped_folds, shuffled_folds
-from analyzer.learn.workflow import ARCHIVE_TASKS, DEFAULT_COMBINATION, RELATION_VECTORS, default_data, default_labelled, prepare
+from analyzer.learn.model import READINGS
+from analyzer.learn.training import TASKS
+from analyzer.learn.workflow import ARCHIVE_TASKS, Reading, default_data, default_labelled, prepare, run_cross_validation
+from analyzer.workers import local_cores
 
 
 def main() -> None:
@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
     parser.add_argument("--encoder", choices=READINGS, default=None,
                         help="sentence encoder (default minilm; cascade: the static gate before MiniLM; implies --embeddings)")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="processes for the folds (0: every core)")
+    parser.add_argument("--teach", default="",
+                        help="with --archive-labels: comma-separated tasks the archive threads teach besides workflow.ARCHIVE_TASKS")
     parser.add_argument("--archive-labels", action="store_true",
                         help="also train on the archive-annotated threads of corpus/annotated (never scored)")
     args = parser.parse_args()
@@ -49,20 +52,19 @@ def main() -> None:
     if args.archive_labels:
         print(f"training also on {len(prepared.extra)} archive-annotated threads "
               f"({sum(len(t.gold) for t in prepared.extra)} messages)", flush=True)
-    taxonomy = load_taxonomy(None)
     embeddings = args.embeddings or args.encoder is not None
-    encoder = args.encoder or "minilm"
-    vectors = CachedVectors(sentence_encoder("minilm" if encoder == "cascade" else encoder)) if embeddings else NoVectors()
-    static = CachedVectors(sentence_encoder("static")) if encoder == "cascade" else None
+    reading = Reading.of(embeddings, args.encoder or "minilm")
+    taught = frozenset(t.strip() for t in args.teach.split(",") if t.strip())
+    if taught - TASKS or args.jobs < 0:
+        parser.error(f"--teach takes some of {', '.join(sorted(TASKS))}; --jobs 0 or more")
+    learns = ARCHIVE_TASKS | taught
     rows = []
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else range(args.splits)
     for seed in seeds:
         split = grouped_folds(prepared.corpus, args.folds) if seed == 0 else shuffled_folds(prepared.corpus, args.folds, seed)
         started = time.monotonic()
-        result = cross_validate(
-            prepared.corpus, prepared.views, vectors, taxonomy=taxonomy, catalogue=prepared.catalogue,
-            scoring_ids=prepared.scoring_ids, combination=DEFAULT_COMBINATION, relation_vectors=RELATION_VECTORS,
-            folds=split, static=static, extra=prepared.extra, extra_learns=ARCHIVE_TASKS,
+        result = run_cross_validation(
+            prepared, split=split, reading=reading, jobs=args.jobs or local_cores(), extra_learns=learns,
         )
         e = result.pooled["learned"]
         by = result.pooled_by_source

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from analyzer.learn.encoder import CachedVectors
 from analyzer.learn.examples import position_sentences
 from analyzer.learn.training import Design
 from analyzer.learn.workflow import Prepared, Reading, cv_figures, encode_ahead, prepare, train_and_cross_validate
-from analyzer.workers import in_forks
+from analyzer.workers import ForkDied, in_forks
 from tests.conftest import annotated_folder, require_shared
 
 
@@ -38,6 +39,22 @@ def test_a_failing_forked_call_fails_the_run() -> None:
     with pytest.raises(ValueError, match="fold 2 broke"):
         in_forks([lambda: 1, fails, lambda: 3], 2)
     assert in_forks([lambda: 1, lambda: 2], 2) == [1, 2]  # and the next run starts clean
+
+
+def test_a_failing_call_stops_the_others_and_a_dying_worker_is_a_clear_error() -> None:
+    def long() -> int:
+        time.sleep(120)  # the bundle's fit, say: far longer than the test waits
+        return 0
+
+    def fails() -> int:
+        raise ValueError("fold 1 broke")
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="fold 1 broke"):
+        in_forks([long, fails, long], 2)
+    assert time.monotonic() - started < 60  # not left waiting for the long call
+    with pytest.raises(ForkDied, match="-j 1"):
+        in_forks([lambda: 1, lambda: os._exit(3)], 2)
 
 
 def test_the_design_of_some_rows_is_the_design_built_from_those_rows() -> None:

@@ -58,9 +58,9 @@ TrainJobsOption = Annotated[
     int,
     typer.Option(
         "--jobs", "-j",
-        help="Processes for the cross-validation's folds (and train's fit of the bundle beside them), forked "
-        "from this one with every sentence vector encoded once (0: every core; 1: this process only). The "
-        "same figures and models on any number.",
+        help="With cross-validation (train, eval --cv): processes for its folds and for train's fit of the "
+        "bundle beside them, forked from this one with every sentence vector encoded once (0: every core; "
+        "1: this process only). The same figures and models on any number.",
     ),
 ]
 

@@ -130,39 +130,6 @@ class CrossValidationPlan:
         )
 
 
-def cross_validate(
-    corpus: Sequence[AnnotatedThread],
-    views: Mapping[str, Sequence[ThreadView]],
-    vectors: TextVectors,
-    *,
-    taxonomy: Taxonomy,
-    catalogue: Catalogue,
-    scoring_ids: frozenset[str],
-    k: int = 5,
-    combination: Combination = Combination(),
-    relation_vectors: bool = True,
-    folds: Sequence[Sequence[int]] | None = None,
-    static: TextVectors | None = None,
-    extra: Sequence[AnnotatedThread] = (),
-    extra_learns: frozenset[str] = TASKS,
-    progress: Callable[[str], None] = lambda _: None,
-) -> CrossValidation:
-    """``folds`` (thread indexes per fold) replaces the default grouped split. ``static``
-    (the static encoder's vectors) measures the cascade: per fold, static position heads
-    and a gate chosen by inner cross-validation on the fold's training threads
-    (``learn/cascade.py``; the gate is recorded among the fold's thresholds). ``extra``
-    threads (with their views in ``views``) are trained on, never scored: each fold adds
-    those that share no message, series or topic word with its held-out threads, and they
-    teach only the ``extra_learns`` tasks. The folds run one after the other here; the
-    plan (``plan_cross_validation``) lets a caller run them on several processes."""
-    plan = plan_cross_validation(
-        corpus, views, vectors, taxonomy=taxonomy, catalogue=catalogue, scoring_ids=scoring_ids, k=k,
-        combination=combination, relation_vectors=relation_vectors, folds=folds, static=static, extra=extra,
-        extra_learns=extra_learns, progress=progress,
-    )
-    return plan.result([call() for call in plan.calls])
-
-
 def plan_cross_validation(
     corpus: Sequence[AnnotatedThread],
     views: Mapping[str, Sequence[ThreadView]],
@@ -180,8 +147,15 @@ def plan_cross_validation(
     extra_learns: frozenset[str] = TASKS,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidationPlan:
-    """``cross_validate``'s folds, each a call that depends on nothing but its arguments
-    (so folds give the same results in any process and order)."""
+    """Thread-grouped cross-validation as independent calls, one per fold, each depending on
+    nothing but its arguments (so folds give the same results in any process and order:
+    ``workflow.run_cross_validation`` runs them on several). ``folds`` (thread indexes per
+    fold) replaces the default grouped split. ``static`` (the static encoder's vectors)
+    measures the cascade: per fold, static position heads and a gate chosen by inner
+    cross-validation on the fold's training threads (``learn/cascade.py``; the gate is
+    recorded among the fold's thresholds). ``extra`` threads (with their views in ``views``)
+    are trained on, never scored: each fold adds those that share no message, series or
+    topic word with its held-out threads, and they teach only the ``extra_learns`` tasks."""
     groups, keys = attached_groups(corpus, extra)
     kinds = {b.id: b.kind for b in catalogue}
     prototypes = taxonomy_prototypes(taxonomy, vectors)

@@ -230,7 +230,8 @@ def _check_folds(prepared: Prepared, folds: int) -> None:
 
 def _plan(
     prepared: Prepared, reading: Reading, *, folds: int, combination: Combination, relation_vectors: bool,
-    taxonomy: Path | None, progress: Callable[[str], None],
+    taxonomy: Path | None, progress: Callable[[str], None], split: Sequence[Sequence[int]] | None = None,
+    extra_learns: frozenset[str] = ARCHIVE_TASKS,
 ) -> CrossValidationPlan:
     return plan_cross_validation(
         prepared.corpus,
@@ -242,9 +243,10 @@ def _plan(
         k=folds,
         combination=combination,
         relation_vectors=relation_vectors,
+        folds=split,
         static=reading.static,
         extra=prepared.extra,
-        extra_learns=ARCHIVE_TASKS,
+        extra_learns=extra_learns,
         progress=progress,
     )
 
@@ -259,16 +261,22 @@ def run_cross_validation(
     relation_vectors: bool = RELATION_VECTORS,
     taxonomy: Path | None = None,
     jobs: int = 1,
+    split: Sequence[Sequence[int]] | None = None,
+    reading: Reading | None = None,
+    extra_learns: frozenset[str] = ARCHIVE_TASKS,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
     """Thread-held-out cross-validation; its folds on ``jobs`` forked processes (the same
-    figures on any number)."""
-    _check_folds(prepared, folds)
-    reading = Reading.of(embeddings, encoder)
+    figures on any number). ``split`` (thread indexes per fold) replaces the default grouped
+    folds; ``reading`` (its memo kept from an earlier run) replaces ``embeddings`` and
+    ``encoder``; ``extra_learns``: what the archive-annotated threads teach."""
+    if split is None:
+        _check_folds(prepared, folds)
+    reading = reading or Reading.of(embeddings, encoder)
     encode_ahead(prepared, reading, relation_vectors=relation_vectors, jobs=jobs, progress=progress)
     plan = _plan(
         prepared, reading, folds=folds, combination=combination, relation_vectors=relation_vectors,
-        taxonomy=taxonomy, progress=progress,
+        taxonomy=taxonomy, progress=progress, split=split, extra_learns=extra_learns,
     )
     return plan.result(in_forks([functools.partial(_seeded, call) for call in plan.calls], jobs))
 
@@ -338,9 +346,10 @@ def train_and_cross_validate(
     calls: list[Callable[[], Bundle | FoldResult]] = [functools.partial(_seeded, fit)]
     calls += [functools.partial(_seeded, c) for c in plan.calls]
     done = in_forks(calls, jobs)  # the bundle's fit first: the longest call
-    bundle = done[0]
-    assert isinstance(bundle, Bundle)
-    result = plan.result([f for f in done[1:] if isinstance(f, FoldResult)])
+    bundle, folds_done = done[0], done[1:]
+    if not isinstance(bundle, Bundle) or not all(isinstance(f, FoldResult) for f in folds_done):
+        raise TypeError("train_and_cross_validate: the calls gave results of the wrong kind")
+    result = plan.result([f for f in folds_done if isinstance(f, FoldResult)])
     models = _save_bundle(bundle, output, cv_figures(result), round(time.monotonic() - started))
     return models, result
 
