@@ -21,8 +21,8 @@ from analyzer.analysis.catalogue import load_taxonomy
 from analyzer.learn.corpus import AnnotatedThread, read_annotated, read_corpus
 from analyzer.learn.encoder import NoVectors
 from analyzer.learn.heads import LinearHead
-from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all
-from analyzer.learn.folds import attached_groups, thread_groups
+from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all, train_models
+from analyzer.learn.folds import attached_groups, balance_groups, layered_folds, thread_groups
 from analyzer.learn.labels import key_sentences
 from analyzer.learn.views import view_thread
 from analyzer.learn.workflow import prepare, run_cross_validation
@@ -160,3 +160,36 @@ def test_extra_threads_teach_only_the_tasks_they_are_trusted_for(tmp_path: Path)
             assert same(some[name], head), name
             assert not same(every[name], head), name
     assert [n for n in alone if n.startswith("position.") and not same(some[n], alone[n])]
+
+
+def test_extra_threads_never_move_a_yardstick_thread_to_another_inner_fold() -> None:
+    groups = [0, 0, 1, 2, 3, 4, 5, 1, 6, 7, 7]
+    sizes = [3, 4, 10, 2, 8, 1, 5, 30, 40, 2, 2]
+    core = [True] * 7 + [False] * 4
+    folds = layered_folds(groups, sizes, core, 3)
+    alone = balance_groups(groups[:7], sizes[:7], 3)
+    assert [[i for i in f if core[i]] for f in folds] == alone  # the core's folds as without the others
+    assert sorted(i for f in folds for i in f) == list(range(len(groups)))
+    assert next(f for f in folds if 7 in f) == next(f for f in folds if 2 in f)  # joins its group's fold
+    assert next(f for f in folds if 9 in f) == next(f for f in folds if 10 in f)  # a group never split
+    assert layered_folds(groups[:7], sizes[:7], core[:7], 3) == alone
+    # Without layering, the heavy extra thread (40 messages) would have moved the core around.
+    assert [[i for i in f if core[i]] for f in balance_groups(groups, sizes, 3)] != alone
+
+
+def test_a_task_the_extra_threads_do_not_teach_gets_the_thresholds_it_gets_without_them(tmp_path: Path) -> None:
+    gold = require_shared("gold")
+    corpus = annotated_folder(tmp_path / "threads", sorted(gold.glob("*.gold.jsonl")))
+    labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [QUOTING, UNRELATED])
+    prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
+    settings = TrainingSettings(positions=load_taxonomy(None).position_ids, kinds={b.id: b.kind for b in prepared.catalogue},
+                                inner_folds=2)
+    yardstick = [TrainingThread(t.name, i, tuple(prepared.views[t.name]), t.gold_by_id()) for i, t in enumerate(prepared.corpus)]
+    extra = [
+        TrainingThread(t.name, 100 + i, tuple(prepared.views[t.name]), t.gold_by_id(), frozenset({"positions", "behaviours"}))
+        for i, t in enumerate(prepared.extra)
+    ]
+    alone = train_models(yardstick, NoVectors(), {}, settings)
+    both = train_models(yardstick + extra, NoVectors(), {}, settings)
+    decisions = {k: v for k, v in alone.thresholds.items() if k.startswith("decision.")}
+    assert decisions and decisions == {k: v for k, v in both.thresholds.items() if k.startswith("decision.")}

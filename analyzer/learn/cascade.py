@@ -18,10 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.learn.examples import TextVectors, sentence_rows
-from analyzer.learn.folds import balance_groups
 from analyzer.learn.heads import LinearHead
 from analyzer.learn.predict import POSITION_PREFIX, binary_probabilities
-from analyzer.learn.training import FitHeads, TrainingSettings, TrainingThread
+from analyzer.learn.training import FitHeads, TrainingSettings, TrainingThread, inner_folds
 from analyzer.learn.views import MessageView, Sentence, ThreadView
 
 GATES = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
@@ -96,7 +95,7 @@ def choose_gate(
     folds ``choose_thresholds`` uses, so a memo ``fit`` fits each MiniLM fold once."""
     training = list(threads)
     kept: list[float] = []
-    folds = balance_groups([t.group for t in training], [len(t.gold) for t in training], settings.inner_folds)
+    folds = inner_folds(training, settings.inner_folds)
     for held in folds:
         fitted = [t for i, t in enumerate(training) if i not in held]
         scored = [v for i in held for tv in training[i].views for v in tv.messages]

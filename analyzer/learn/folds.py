@@ -100,6 +100,35 @@ def attached_groups(corpus: Sequence[AnnotatedThread], extra: Sequence[Annotated
     return groups, keys
 
 
+def layered_folds(groups: Sequence[int], sizes: Sequence[int], core: Sequence[bool], k: int) -> list[list[int]]:
+    """``balance_groups`` of the ``core`` indexes alone, then the others added: one whose group
+    has a core member joins that member's fold, the rest are balanced over the folds a group
+    at a time. The core's folds are thus exactly those it gets without the others (extra
+    training threads never move a yardstick thread to another inner fold, so a task they
+    do not teach gets the figures it gets without them)."""
+    inner = [i for i, c in enumerate(core) if c]
+    if not inner or len(inner) == len(groups):
+        return balance_groups(groups, sizes, k)
+    folds = [[inner[j] for j in fold] for fold in balance_groups([groups[i] for i in inner], [sizes[i] for i in inner], k)]
+    fold_of = {groups[i]: f for f, fold in enumerate(folds) for i in fold}
+    load = [sum(sizes[i] for i in fold) for fold in folds]
+    members: dict[int, list[int]] = {}
+    for i, group in enumerate(groups):
+        if core[i]:
+            continue
+        if group in fold_of:
+            folds[fold_of[group]].append(i)
+            load[fold_of[group]] += sizes[i]
+        else:
+            members.setdefault(group, []).append(i)
+    size = {g: sum(sizes[i] for i in idx) for g, idx in members.items()}
+    for group in sorted(members, key=lambda g: (-size[g], g)):
+        lightest = min(range(len(folds)), key=lambda f: (load[f], f))
+        folds[lightest] += members[group]
+        load[lightest] += size[group]
+    return [sorted(f) for f in folds]
+
+
 def grouped_folds(threads: Sequence[AnnotatedThread], k: int) -> list[list[int]]:
     """``k`` folds of thread indexes, whole groups at a time, balanced by message count."""
     return balance_groups(thread_groups(threads), [len(t.gold) for t in threads], k)

@@ -324,10 +324,8 @@ def choose_thresholds(
 ) -> dict[str, float]:
     """Out-of-fold scores on the training threads (inner grouped folds), then the
     threshold of each head that gives the best F1 on them."""
-    from analyzer.learn.folds import balance_groups
-
     oof = _OutOfFold()
-    folds = balance_groups([t.group for t in threads], [len(t.gold) for t in threads], settings.inner_folds)
+    folds = inner_folds(threads, settings.inner_folds)
     for held in folds:
         train = [t for i, t in enumerate(threads) if i not in held]
         heads = (fit or _fit_all)(train, vectors, prototypes, settings)
@@ -341,6 +339,17 @@ def choose_thresholds(
     found["positions"] = _best_positions(oof.positions, stances)
     found["behaviour"] = _best(iter(oof.behaviours), oof.behaviour_misses)
     return found
+
+
+def inner_folds(threads: Sequence[TrainingThread], k: int) -> list[list[int]]:
+    """The inner cross-validation's folds (thresholds, the cascade's gate): grouped and
+    balanced by messages, the threads that teach every task (the yardstick's) split first as
+    if they were alone, the extra threads added to them (``folds.layered_folds``)."""
+    from analyzer.learn.folds import layered_folds
+
+    return layered_folds(
+        [t.group for t in threads], [len(t.gold) for t in threads], [t.learns == TASKS for t in threads], k
+    )
 
 
 def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors, settings: TrainingSettings, oof: _OutOfFold) -> None:
