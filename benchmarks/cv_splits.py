@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 from analyzer.learn.folds import grouped_folds, shuffled_folds
 from analyzer.learn.model import READINGS
@@ -47,8 +48,11 @@ def main() -> None:
                         help="with --archive-labels: comma-separated tasks the archive threads teach besides workflow.ARCHIVE_TASKS")
     parser.add_argument("--archive-labels", action="store_true",
                         help="also train on the archive-annotated threads of corpus/annotated (never scored)")
+    parser.add_argument("--labelled", type=Path, action="append", default=[],
+                        help="with --archive-labels: this labels folder (named after its archive) instead of corpus/annotated's")
     args = parser.parse_args()
-    prepared = prepare(default_data(), labelled=default_labelled() if args.archive_labels else ())
+    labelled = (args.labelled or default_labelled()) if args.archive_labels else ()
+    prepared = prepare(default_data(), labelled=labelled)
     if args.archive_labels:
         print(f"training also on {len(prepared.extra)} archive-annotated threads "
               f"({sum(len(t.gold) for t in prepared.extra)} messages)", flush=True)

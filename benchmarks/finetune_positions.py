@@ -12,7 +12,7 @@ of a message that argues none labelled 0. The fine-tuned body then encodes every
 (through the encoder interface, ``learn.encoder.CachedVectors``), and the project's own
 heads, inner-CV thresholds and union with the rules are fitted on the training threads
 (``learn.training.train_models``) and scored on the held-out threads with the project's
-scoring, exactly as ``learn.cv.cross_validate`` does. The frozen float MiniLM (the
+scoring, exactly as the folds of ``learn.cv.plan_cross_validation`` do. The frozen float MiniLM (the
 starting point of the fine-tuning) runs through the same code in the same run as the
 baseline; ``--onnx-baseline`` adds the project's default int8 ONNX MiniLM.
 
@@ -227,7 +227,7 @@ def run_fold(
     prepared: Prepared, held: Sequence[int], vectors: CachedVectors, taxonomy: Any, settings: TrainingSettings,
     training: Sequence[TrainingThread], kinds: Mapping[str, str],
 ) -> dict[str, dict[str, list[GoldLine]]]:
-    """The fold of ``cross_validate``: heads and thresholds on the training threads, the
+    """A fold as ``learn.cv.plan_cross_validation`` makes it: heads and thresholds on the training threads, the
     held-out threads read with them (the learned reading and the rules)."""
     prototypes = taxonomy_prototypes(taxonomy, vectors)
     train = [t for i, t in enumerate(training) if i not in held]
