@@ -539,7 +539,8 @@ def train_command(
     and ../shared/silver, and the archive-annotated threads of corpus/annotated): one head
     per task over rule, structure and sentence-vector features, thresholds from an inner
     thread-grouped cross-validation. Deterministic: the same data give the same models.
-    Under 10 minutes on two cores (the folds and the bundle's fit on every core)."""
+    About 12 minutes on two cores for the 325 threads (the folds and the bundle's fit on every
+    core)."""
     from analyzer.learn.model import bundle_dir
     from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, train_and_cross_validate, train_bundle
 
