@@ -128,10 +128,10 @@ def _static_bundle(given: Path | None, tmp: Path) -> LearnedModels:
     if given is not None:
         models = load_models(given)
     else:
-        from analyzer.learn.workflow import default_data, prepare, train_bundle
+        from analyzer.learn.workflow import Method, default_data, prepare, train_bundle
 
         started = time.perf_counter()
-        models = train_bundle(prepare(default_data()), output=tmp / "static", encoder="static")
+        models = train_bundle(prepare(default_data()), Method(encoder="static"), output=tmp / "static")
         print(f"trained a static bundle in {time.perf_counter() - started:.0f} s")
     if models.encoder != "static":
         raise SystemExit(f"{given}: trained with {models.encoder}, not static")

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from analyzer.learn.model import READINGS
-from analyzer.learn.workflow import default_data, default_labelled, prepare, train_and_cross_validate
+from analyzer.learn.workflow import Method, default_data, default_labelled, prepare, train_and_cross_validate
 from analyzer.workers import local_cores
 
 FILES = ("settings.json", "heads.npz", "heads.json", "prototypes.npz")
@@ -46,7 +46,7 @@ def main() -> None:
         for label, n in (("one process", 1), (f"{jobs} processes", jobs)):
             out = Path(tmp) / f"j{n}"
             started, cpu = time.monotonic(), cpu_seconds()
-            _, result = train_and_cross_validate(prepared, output=out, encoder=args.encoder, jobs=n)
+            _, result = train_and_cross_validate(prepared, Method(encoder=args.encoder), output=out, jobs=n)
             wall, used = time.monotonic() - started, cpu_seconds() - cpu
             runs.append((out, wall, result.as_json()))
             print(f"{label:12s} {wall:7.1f} s wall  {used:7.1f} CPU-s  ({used / wall:.0%} of a core)", flush=True)

@@ -12,8 +12,8 @@ Use it to tell a change of a head from the noise of one split. Folds run on ever
 
 ``--archive-labels`` adds the project's archive-annotated threads (``corpus/annotated``) to
 every fold's training threads (never scored; a fold leaves out those of its held-out threads'
-series or topics; they teach the tasks of ``workflow.ARCHIVE_TASKS``), to measure what more
-training data does.
+series or topics; they teach each task at the weight of ``workflow.ARCHIVE_WEIGHTS``, or
+``--weight TASK=W`` instead, 0 not teaching it), to measure what more training data does.
 
 ``--encoder static`` reads the vectors from the static table distilled from MiniLM
 (docs/embeddings.md) instead of MiniLM itself, ``--encoder cascade`` the static gate before
@@ -30,7 +30,7 @@ from pathlib import Path
 from analyzer.learn.folds import grouped_folds, shuffled_folds
 from analyzer.learn.model import READINGS
 from analyzer.learn.training import TASKS
-from analyzer.learn.workflow import ARCHIVE_TASKS, Reading, default_data, default_labelled, prepare, run_cross_validation
+from analyzer.learn.workflow import ARCHIVE_WEIGHTS, Method, default_data, default_labelled, prepare, run_cross_validation
 from analyzer.workers import local_cores
 
 
@@ -44,31 +44,40 @@ def main() -> None:
     parser.add_argument("--encoder", choices=READINGS, default=None,
                         help="sentence encoder (default minilm; cascade: the static gate before MiniLM; implies --embeddings)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="processes for the folds (0: every core)")
-    parser.add_argument("--teach", default="",
-                        help="with --archive-labels: comma-separated tasks the archive threads teach besides workflow.ARCHIVE_TASKS")
+    parser.add_argument("--weight", action="append", default=[], metavar="TASK=W",
+                        help="with --archive-labels: what a row of the archive threads weighs for TASK "
+                             "(0: not taught); workflow.ARCHIVE_WEIGHTS for the tasks not given")
     parser.add_argument("--archive-labels", action="store_true",
                         help="also train on the archive-annotated threads of corpus/annotated (never scored)")
     parser.add_argument("--labelled", type=Path, action="append", default=[],
                         help="with --archive-labels: this labels folder (named after its archive) instead of corpus/annotated's")
     args = parser.parse_args()
+    weights = dict(ARCHIVE_WEIGHTS)
+    for given in args.weight:
+        task, _, weight = given.partition("=")
+        try:
+            weights[task.strip()] = float(weight)
+        except ValueError:
+            parser.error(f"--weight {given}: give TASK=W, W a number")
+    if set(weights) - TASKS or args.jobs < 0 or any(w < 0 for w in weights.values()):
+        parser.error(f"--weight takes some of {', '.join(sorted(TASKS))}, W 0 or more; --jobs 0 or more")
     labelled = (args.labelled or default_labelled()) if args.archive_labels else ()
     prepared = prepare(default_data(), labelled=labelled)
     if args.archive_labels:
         print(f"training also on {len(prepared.extra)} archive-annotated threads "
               f"({sum(len(t.gold) for t in prepared.extra)} messages)", flush=True)
     embeddings = args.embeddings or args.encoder is not None
-    reading = Reading.of(embeddings, args.encoder or "minilm")
-    taught = frozenset(t.strip() for t in args.teach.split(",") if t.strip())
-    if taught - TASKS or args.jobs < 0:
-        parser.error(f"--teach takes some of {', '.join(sorted(TASKS))}; --jobs 0 or more")
-    learns = ARCHIVE_TASKS | taught
+    if args.archive_labels:
+        print("archive weights: " + ", ".join(f"{t} {w:g}" for t, w in sorted(weights.items())), flush=True)
+    method = Method(embeddings=embeddings, encoder=args.encoder or "minilm", archive_weights=weights)
+    reading = method.reading()  # one memo for every split
     rows = []
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else range(args.splits)
     for seed in seeds:
         split = grouped_folds(prepared.corpus, args.folds) if seed == 0 else shuffled_folds(prepared.corpus, args.folds, seed)
         started = time.monotonic()
         result = run_cross_validation(
-            prepared, split=split, reading=reading, jobs=args.jobs or local_cores(), extra_learns=learns,
+            prepared, method, split=split, reading=reading, jobs=args.jobs or local_cores(),
         )
         e = result.pooled["learned"]
         by = result.pooled_by_source

@@ -21,11 +21,13 @@ from analyzer.analysis.catalogue import load_taxonomy
 from analyzer.learn.corpus import AnnotatedThread, read_annotated, read_corpus
 from analyzer.learn.encoder import NoVectors
 from analyzer.learn.heads import LinearHead
-from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all, train_models
+from analyzer.learn.training import (
+    TASKS, TrainingSettings, TrainingThread, _best_decision, _best_positions, _fit_all, train_models, training_threads,
+)
 from analyzer.learn.folds import attached_groups, balance_groups, layered_folds, thread_groups
 from analyzer.learn.labels import key_sentences
 from analyzer.learn.views import view_thread
-from analyzer.learn.workflow import prepare, run_cross_validation
+from analyzer.learn.workflow import Method, prepare, run_cross_validation
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 from tests.conftest import annotated_folder, require_shared
@@ -36,6 +38,9 @@ QUOTING = "arm64-exit-reasons-2021"
 SIBLING = "arm64-vgic-fixes-5.7-2020"
 """A silver thread of the same topic as the gold thread kvm-arm64-vgic-iidr-rev1-2026-05."""
 UNRELATED = "kvm-unit-tests-configure-efi-2022"
+HEAVY = "arm64-spe-stage2-fault-pinning-2022"
+"""The biggest silver thread (36 messages): as an extra thread, balancing the inner folds
+over every thread would move the gold threads between them."""
 
 
 def _commits() -> dict[str, str]:
@@ -116,14 +121,14 @@ def test_cross_validation_trains_on_labelled_threads_but_never_scores_them_or_a_
     labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [SIBLING, UNRELATED])
     prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
     assert sorted(t.name for t in prepared.extra) == [SIBLING, UNRELATED]
-    result = run_cross_validation(prepared, folds=2, embeddings=False)
+    result = run_cross_validation(prepared, Method(embeddings=False), folds=2)
     assert sorted(t.name for t in result.threads) == sorted(c.name for c in prepared.corpus)
     vgic = next(t for t in result.threads if "vgic" in t.name)
     for fold, trained in enumerate(result.trained_on):
         assert UNRELATED in trained
         assert (SIBLING in trained) == (vgic.fold != fold)
     # Without labelled threads the same folds train on the corpus alone.
-    alone = run_cross_validation(replace(prepared, extra=[]), folds=2, embeddings=False)
+    alone = run_cross_validation(replace(prepared, extra=[]), Method(embeddings=False), folds=2)
     assert all(SIBLING not in t and UNRELATED not in t for t in alone.trained_on)
 
 
@@ -162,6 +167,53 @@ def test_extra_threads_teach_only_the_tasks_they_are_trusted_for(tmp_path: Path)
     assert [n for n in alone if n.startswith("position.") and not same(some[n], alone[n])]
 
 
+def test_an_extra_thread_at_weight_two_is_fitted_as_if_it_were_given_twice(tmp_path: Path) -> None:
+    """A task's weight is what each of the thread's rows weighs in the heads' fit: weight 2
+    fits the heads as two copies of the thread do (the same optimum, to the solver's
+    tolerance), a weight below 1 moves them towards the yardstick's own."""
+    gold = require_shared("gold")
+    corpus = annotated_folder(tmp_path / "threads", sorted(gold.glob("*.gold.jsonl")))
+    labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [QUOTING, UNRELATED])
+    prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
+    settings = TrainingSettings(positions=load_taxonomy(None).position_ids, kinds={b.id: b.kind for b in prepared.catalogue})
+    groups = list(range(len(prepared.corpus) + len(prepared.extra)))
+
+    def heads(weights: dict[str, float], copies: int = 1) -> dict[str, LinearHead]:
+        threads = training_threads(prepared.corpus, prepared.extra, groups, prepared.views, weights)
+        return _fit_all(threads + threads[len(prepared.corpus):] * (copies - 1), NoVectors(), {}, settings)
+
+    doubled, twice = heads({"decisions": 2.0, "relations": 2.0}), heads({"decisions": 1.0, "relations": 1.0}, copies=2)
+    once, light = heads({"decisions": 1.0, "relations": 1.0}), heads({"decisions": 0.3, "relations": 0.3})
+    alone = _fit_all(training_threads(prepared.corpus, [], groups, prepared.views, {}), NoVectors(), {}, settings)
+    for name in ("relation.attitude", "judgement", "decision.changes-requested"):
+        assert doubled[name].feature_names == twice[name].feature_names
+        assert np.allclose(doubled[name].coef, twice[name].coef, atol=2e-3), name
+        assert not np.allclose(doubled[name].coef, once[name].coef, atol=2e-3), name
+        # Lighter extra rows: the head lies between the yardstick's own and the full-weight one.
+        assert np.abs(light[name].intercept - alone[name].intercept) < np.abs(once[name].intercept - alone[name].intercept) + 1e-9
+    # A task weighted 0 is not taught; a task that does not exist is refused.
+    unweighted = training_threads(prepared.corpus, prepared.extra, groups, prepared.views, {"positions": 1.0, "decisions": 0.0})
+    assert [t.learns for t in unweighted[len(prepared.corpus):]] == [frozenset({"positions"})] * 2
+    with pytest.raises(ValueError, match="no such task"):
+        training_threads(prepared.corpus, prepared.extra, groups, prepared.views, {"stances": 1.0})
+
+
+def test_the_thresholds_count_a_weighted_message_as_that_many_messages() -> None:
+    kind = "changes-requested"
+    items = [({kind: 0.9}, {kind}, set()), ({kind: 0.6}, set(), set()), ({kind: 0.4}, {kind}, set()), ({kind: 0.3}, set(), set())]
+    weights = [1.0, 3.0, 1.0, 0.5]
+    copies = [item for item, w in zip(items, [2, 6, 2, 1]) for _ in range(w)]
+    assert _best_decision(items, kind, with_rules=True, weights=weights) == _best_decision(copies, kind, with_rules=True)
+    assert _best_decision(items, kind, with_rules=True, weights=weights) != _best_decision(items, kind, with_rules=True)
+    positions = [({"bug-for-bug": (0.9, 0.0)}, {("bug-for-bug", "for")}), ({"bug-for-bug": (0.5, 0.0)}, set()),
+                 ({"bug-for-bug": (0.3, 0.0)}, {("bug-for-bug", "for")})]
+    stances = {"stance.bug-for-bug": 1.01}
+    assert _best_positions(positions, stances, [1.0, 4.0, 1.0]) == _best_positions(
+        [positions[0]] + [positions[1]] * 4 + [positions[2]], stances
+    )
+    assert _best_positions(positions, stances, [1.0, 4.0, 1.0]) != _best_positions(positions, stances)
+
+
 def test_extra_threads_never_move_a_yardstick_thread_to_another_inner_fold() -> None:
     groups = [0, 0, 1, 2, 3, 4, 5, 1, 6, 7, 7]
     sizes = [3, 4, 10, 2, 8, 1, 5, 30, 40, 2, 2]
@@ -180,16 +232,24 @@ def test_extra_threads_never_move_a_yardstick_thread_to_another_inner_fold() -> 
 def test_a_task_the_extra_threads_do_not_teach_gets_the_thresholds_it_gets_without_them(tmp_path: Path) -> None:
     gold = require_shared("gold")
     corpus = annotated_folder(tmp_path / "threads", sorted(gold.glob("*.gold.jsonl")))
-    labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [QUOTING, UNRELATED])
+    # The heavy thread would move the gold threads to other inner folds were they balanced
+    # together (checked: the decision thresholds then differ from those of the gold alone).
+    labelled = _as_labels(tmp_path / "annotated" / ARCHIVE, [QUOTING, HEAVY])
     prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
     settings = TrainingSettings(positions=load_taxonomy(None).position_ids, kinds={b.id: b.kind for b in prepared.catalogue},
                                 inner_folds=2)
     yardstick = [TrainingThread(t.name, i, tuple(prepared.views[t.name]), t.gold_by_id()) for i, t in enumerate(prepared.corpus)]
     extra = [
-        TrainingThread(t.name, 100 + i, tuple(prepared.views[t.name]), t.gold_by_id(), frozenset({"positions", "behaviours"}))
+        TrainingThread(
+            t.name, 100 + i, tuple(prepared.views[t.name]), t.gold_by_id(), frozenset({"positions", "behaviours"})
+        )
         for i, t in enumerate(prepared.extra)
     ]
+    everything = yardstick + extra
+    groups, sizes = [t.group for t in everything], [len(t.gold) for t in everything]
+    n = len(yardstick)
+    assert [[i for i in f if i < n] for f in balance_groups(groups, sizes, 2)] != balance_groups(groups[:n], sizes[:n], 2)
     alone = train_models(yardstick, NoVectors(), {}, settings)
-    both = train_models(yardstick + extra, NoVectors(), {}, settings)
+    both = train_models(everything, NoVectors(), {}, settings)
     decisions = {k: v for k, v in alone.thresholds.items() if k.startswith("decision.")}
     assert decisions and decisions == {k: v for k, v in both.thresholds.items() if k.startswith("decision.")}

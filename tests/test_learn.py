@@ -17,7 +17,7 @@ from analyzer.learn.encoder import MAX_CHARS, CachedVectors
 from analyzer.learn.folds import grouped_folds, thread_groups
 from analyzer.learn.model import load_models
 from analyzer.learn.reader import LearnedReader
-from analyzer.learn.workflow import Prepared, prepare, run_cross_validation, train_bundle
+from analyzer.learn.workflow import Method, Prepared, prepare, run_cross_validation, train_bundle
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 from tests.conftest import annotated_folder, require_shared
@@ -54,7 +54,7 @@ def few_threads(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
 
 
 def test_cross_validation_scores_every_thread_with_a_model_that_never_saw_it(few_threads: Prepared) -> None:
-    result = run_cross_validation(few_threads, folds=2, embeddings=False)
+    result = run_cross_validation(few_threads, Method(embeddings=False), folds=2)
     names = sorted(c.name for c in few_threads.corpus)
     assert sorted(t.name for t in result.threads) == names
     assert len(result.trained_on) == 2
@@ -86,13 +86,13 @@ def test_too_few_groups_for_the_folds_is_a_clear_error(few_threads: Prepared) ->
     from analyzer.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--folds"):
-        run_cross_validation(few_threads, folds=9, embeddings=False)
+        run_cross_validation(few_threads, Method(embeddings=False), folds=9)
 
 
 def test_training_is_deterministic(few_threads: Prepared, tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
-    train_bundle(few_threads, output=first, embeddings=False)
-    train_bundle(few_threads, output=second, embeddings=False)
+    train_bundle(few_threads, Method(embeddings=False), output=first)
+    train_bundle(few_threads, Method(embeddings=False), output=second)
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files and files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for name in files:

@@ -23,7 +23,7 @@ from analyzer.cli import app
 from analyzer.learn.encoder import MAX_CHARS, STATIC_DIMENSION, STATIC_DIR, CachedVectors, StaticEncoder, sentence_encoder
 from analyzer.learn.model import load_models, model_files
 from analyzer.learn.reader import LearnedReader
-from analyzer.learn.workflow import Prepared, prepare, run_cross_validation, train_bundle
+from analyzer.learn.workflow import Method, Prepared, prepare, run_cross_validation, train_bundle
 from analyzer.nlp.annotate import Annotator
 from analyzer.nlp.pipeline import PipelineSettings, build_pipeline
 from tests.conftest import annotated_folder, require_shared
@@ -112,12 +112,12 @@ def three_gold_threads(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
 
 
 def test_train_and_cross_validate_with_the_static_encoder(three_gold_threads: Prepared, tmp_path: Path) -> None:
-    result = run_cross_validation(three_gold_threads, folds=2, encoder="static")
+    result = run_cross_validation(three_gold_threads, Method(encoder="static"), folds=2)
     assert sorted(t.name for t in result.threads) == sorted(c.name for c in three_gold_threads.corpus)
     assert result.pooled["learned"].relations.scored > 0
     first, second = tmp_path / "a", tmp_path / "b"
-    train_bundle(three_gold_threads, output=first, encoder="static")
-    train_bundle(three_gold_threads, output=second, encoder="static")
+    train_bundle(three_gold_threads, Method(encoder="static"), output=first)
+    train_bundle(three_gold_threads, Method(encoder="static"), output=second)
     for name in ("settings.json", "heads.npz", "heads.json", "prototypes.npz"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     models = load_models(first)

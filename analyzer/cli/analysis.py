@@ -433,14 +433,16 @@ def _cross_validate(
     jobs: int,
 ) -> None:
     from analyzer.learn.cv import CrossValidation
-    from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, run_cross_validation
+    from analyzer.learn.workflow import RELATION_VECTORS, Method, default_data, prepare, run_cross_validation
+
+    method = Method(
+        embeddings=embeddings, encoder=encoder, taxonomy=taxonomy,
+        relation_vectors=RELATION_VECTORS if relation_vectors is None else relation_vectors,
+    )
 
     def run() -> CrossValidation:
         prepared = prepare(data or default_data(), labelled=labelled, catalogue=catalogue, taxonomy=taxonomy, progress=_step)
-        return run_cross_validation(
-            prepared, folds=folds, embeddings=embeddings, encoder=encoder, taxonomy=taxonomy, progress=_step,
-            relation_vectors=RELATION_VECTORS if relation_vectors is None else relation_vectors, jobs=jobs,
-        )
+        return run_cross_validation(prepared, method, folds=folds, progress=_step, jobs=jobs)
 
     result = guarded(run)
     if as_json:
@@ -542,10 +544,13 @@ def train_command(
     About 12 minutes on two cores for the 325 threads (the folds and the bundle's fit on every
     core)."""
     from analyzer.learn.model import bundle_dir
-    from analyzer.learn.workflow import RELATION_VECTORS, default_data, prepare, train_and_cross_validate, train_bundle
+    from analyzer.learn.workflow import RELATION_VECTORS, Method, default_data, prepare, train_and_cross_validate, train_bundle
 
-    with_relation_vectors = RELATION_VECTORS if relation_vectors is None else relation_vectors
     encoder = _encoder(encoder)
+    method = Method(
+        embeddings=embeddings, encoder=encoder, taxonomy=taxonomy,
+        relation_vectors=RELATION_VECTORS if relation_vectors is None else relation_vectors,
+    )
     processes = _train_jobs(jobs)
 
     def run() -> dict[str, object]:
@@ -555,15 +560,9 @@ def train_command(
         )
         target = output or bundle_dir(encoder)
         if cv:
-            models, _ = train_and_cross_validate(
-                prepared, output=target, embeddings=embeddings, encoder=encoder, relation_vectors=with_relation_vectors,
-                taxonomy=taxonomy, jobs=processes, progress=_step,
-            )
+            models, _ = train_and_cross_validate(prepared, method, output=target, jobs=processes, progress=_step)
         else:
-            models = train_bundle(
-                prepared, output=target, embeddings=embeddings, encoder=encoder, relation_vectors=with_relation_vectors,
-                taxonomy=taxonomy, progress=_step,
-            )
+            models = train_bundle(prepared, method, output=target, progress=_step)
         return {
             "threads": len(prepared.corpus) + len(prepared.extra), "heads": len(models.heads), "output": str(target),
             "cv": models.manifest.get("cross_validation"),

@@ -23,7 +23,7 @@ from analyzer.learn.examples import TextVectors
 from analyzer.learn.folds import attached_groups, grouped_folds
 from analyzer.learn.model import Combination
 from analyzer.learn.cascade import FitMemo, SentenceGate, choose_gate, position_heads
-from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all, train_models
+from analyzer.learn.training import WHOLE, TrainingSettings, TrainingThread, _fit_all, train_models, training_threads
 from analyzer.learn.views import ThreadView
 
 METHODS = ("learned", "rules", "baseline")
@@ -144,7 +144,7 @@ def plan_cross_validation(
     folds: Sequence[Sequence[int]] | None = None,
     static: TextVectors | None = None,
     extra: Sequence[AnnotatedThread] = (),
-    extra_learns: frozenset[str] = TASKS,
+    extra_weights: Mapping[str, float] = WHOLE,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidationPlan:
     """Thread-grouped cross-validation as independent calls, one per fold, each depending on
@@ -155,15 +155,13 @@ def plan_cross_validation(
     cross-validation on the fold's training threads (``learn/cascade.py``; the gate is
     recorded among the fold's thresholds). ``extra`` threads (with their views in ``views``)
     are trained on, never scored: each fold adds those that share no message, series or
-    topic word with its held-out threads, and they teach only the ``extra_learns`` tasks."""
+    topic word with its held-out threads, and they teach the tasks ``extra_weights`` weighs
+    above 0, at that weight (``training.training_threads``)."""
     groups, keys = attached_groups(corpus, extra)
     kinds = {b.id: b.kind for b in catalogue}
     prototypes = taxonomy_prototypes(taxonomy, vectors)
     static_prototypes = taxonomy_prototypes(taxonomy, static) if static is not None else {}
-    training = [
-        TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id(), TASKS if i < len(corpus) else extra_learns)
-        for i, c in enumerate([*corpus, *extra])
-    ]
+    training = training_threads(corpus, extra, groups, views, extra_weights)
     settings = TrainingSettings(
         combination=combination, positions=taxonomy.position_ids, kinds=kinds, relation_vectors=relation_vectors
     )

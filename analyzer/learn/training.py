@@ -9,11 +9,13 @@ import platform
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from analyzer.analysis.gold import GoldLine
+from analyzer.learn.corpus import AnnotatedThread
 from analyzer.learn.examples import (
     TextVectors,
     behaviour_rows,
@@ -35,6 +37,8 @@ GRID = tuple(round(x, 2) for x in np.arange(0.1, 0.95, 0.05))
 
 
 TASKS = frozenset({"positions", "behaviours", "decisions", "relations"})
+WHOLE: Mapping[str, float] = MappingProxyType({task: 1.0 for task in sorted(TASKS)})
+"""Every task at full weight: extra threads taught like the yardstick's."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,36 @@ class TrainingThread:
     learns: frozenset[str] = TASKS
     """The tasks its labels teach (and are scored on when the inner cross-validation holds
     it out): every task for the yardstick's threads, fewer for extra ones."""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    """Per task, what each of its rows weighs in the heads' fit and the thresholds' F1
+    against a yardstick thread's 1 (1 for a task not named)."""
+
+    def weight(self, task: str) -> float:
+        return self.weights.get(task, 1.0)
+
+
+def training_threads(
+    corpus: Sequence[AnnotatedThread],
+    extra: Sequence[AnnotatedThread],
+    groups: Sequence[int],
+    views: Mapping[str, Sequence[ThreadView]],
+    extra_weights: Mapping[str, float],
+) -> list[TrainingThread]:
+    """The yardstick's threads (every task, weight 1), then the extra ones: they teach the
+    tasks ``extra_weights`` gives a weight above 0, at that weight."""
+    taught = frozenset(task for task, w in extra_weights.items() if w > 0)
+    unknown = set(extra_weights) - TASKS
+    if unknown:
+        raise ValueError(f"no such task {', '.join(sorted(unknown))}: weights are for {', '.join(sorted(TASKS))}")
+    return [
+        TrainingThread(c.name, groups[i], tuple(views[c.name]), c.gold_by_id())
+        if i < len(corpus)
+        else TrainingThread(
+            c.name, groups[i], tuple(views[c.name]), c.gold_by_id(), taught,
+            {task: w for task, w in extra_weights.items() if w > 0},
+        )
+        for i, c in enumerate([*corpus, *extra])
+    ]
 
 
 @dataclass(frozen=True)
@@ -119,6 +153,7 @@ def fit_head(
     *,
     c: float,
     balanced: bool = False,
+    weights: np.ndarray | None = None,
 ) -> LinearHead | None:
     """Logistic regression on named features (max-abs scaled) beside a dense block.
     None when the labels hold a single class (nothing to learn)."""
@@ -134,7 +169,7 @@ def fit_head(
     scale[scale == 0] = 1.0
     x = hstack([named.multiply(1.0 / scale).tocsr(), csr_matrix(dense)]).tocsr()
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
-    model.fit(x, list(labels))
+    model.fit(x, list(labels), sample_weight=weights)
     return LinearHead(
         name=name,
         classes=tuple(str(k) for k in model.classes_),
@@ -158,6 +193,13 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     def views(task: str) -> list[tuple[MessageView, Mapping[str, GoldLine]]]:
         return [(v, t.gold) for t in threads if task in t.learns for tv in t.views for v in tv.messages]
 
+    def weights(task: str, ids: Sequence[str]) -> np.ndarray | None:
+        """Each row's weight (None: all 1, as the fit then takes it)."""
+        if all(t.weight(task) == 1.0 for t in threads):
+            return None
+        of = {v.message.message_id: t.weight(task) for t in threads for tv in t.views for v in tv.messages}
+        return np.array([of[i] for i in ids])
+
     # Reply relation.
     with_relation = [
         (v, relation)
@@ -168,37 +210,46 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
     ]
     rows = relation_rows([v for v, _ in with_relation], vectors, with_vectors=settings.relation_vectors)
     labels = [r.label for _, r in with_relation]
+    ids = [v.message.message_id for v, _ in with_relation]
     design = Design.of(rows.features)
+    w = weights("relations", ids)
     if settings.relation_tiers:
-        heads |= fit_relation_tiers(design, rows.dense, labels, c=settings.c)
+        heads |= fit_relation_tiers(design, rows.dense, labels, c=settings.c, weights=w)
     else:
-        heads[RELATION] = fit_head(RELATION, design, rows.dense, labels, c=settings.c)
+        heads[RELATION] = fit_head(RELATION, design, rows.dense, labels, c=settings.c, weights=w)
     # Decisions, one binary head per kind (the judged kinds under the judgement gate).
     known = [(v, g[v.message.message_id]) for v, g in views("decisions") if v.message.message_id in g]
     rows = decision_rows([v for v, _ in known])
+    ids = [v.message.message_id for v, _ in known]
     design = Design.of(rows.features)
+    w = weights("decisions", ids)
     gated_kinds = JUDGED_KINDS if settings.decision_tiers else ()
     for kind in DECISION_KINDS:
         if kind not in gated_kinds:
             y = ["yes" if kind in gl.decisions else "no" for _, gl in known]
-            heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", design, rows.dense, y, c=settings.c)
+            heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", design, rows.dense, y, c=settings.c, weights=w)
     if gated_kinds:
-        heads |= fit_judgement_heads(design, rows.dense, [set(gl.decisions) for _, gl in known], c=settings.c)
+        heads |= fit_judgement_heads(design, rows.dense, [set(gl.decisions) for _, gl in known], c=settings.c, weights=w)
     # Positions, per sentence, and the stance of a sentence that argues one.
     sentence_features: list[Features] = []
     dense_parts: list[np.ndarray] = []
     targets: list[dict[str, str]] = []
     known = [(v, g[v.message.message_id]) for v, g in views("positions") if v.message.message_id in g]
+    sentence_ids: list[str] = []
     for v, gl in known:
         srows, sentences = sentence_rows([v], vectors, prototypes)
         sentence_features += srows.features
+        sentence_ids += [v.message.message_id] * len(srows.features)
         dense_parts.append(srows.dense)
         targets += sentence_targets(sentences, gl)
     dense = np.concatenate(dense_parts) if dense_parts else np.zeros((0, vectors.dimension), dtype=np.float32)
     design = Design.of(sentence_features)
+    w = weights("positions", sentence_ids)
     for position in settings.positions:
         y = ["yes" if position in t else "no" for t in targets]
-        heads[f"position.{position}"] = fit_head(f"position.{position}", design, dense, y, c=settings.c, balanced=True)
+        heads[f"position.{position}"] = fit_head(
+            f"position.{position}", design, dense, y, c=settings.c, balanced=True, weights=w
+        )
     stance_rows: list[Features] = []
     stance_dense: list[np.ndarray] = []
     stance_y: list[str] = []
@@ -218,25 +269,32 @@ def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes
 
 
 def fit_judgement_heads(
-    features: Sequence[Features] | Design, dense: np.ndarray, decisions: Sequence[set[str]], *, c: float
+    features: Sequence[Features] | Design, dense: np.ndarray, decisions: Sequence[set[str]], *, c: float,
+    weights: np.ndarray | None = None,
 ) -> dict[str, LinearHead | None]:
     """The judgement gate on every message, and each judged kind's head on the messages that
     pass some judgement, stored apart and read together (``heads.GatedHead``)."""
     judged = [i for i, kinds in enumerate(decisions) if kinds & set(JUDGED_KINDS)]
     design = features if isinstance(features, Design) else Design.of(features)
-    gate = fit_head(JUDGEMENT, design, dense, [_yes(bool(kinds & set(JUDGED_KINDS))) for kinds in decisions], c=c)
+    gate = fit_head(
+        JUDGEMENT, design, dense, [_yes(bool(kinds & set(JUDGED_KINDS))) for kinds in decisions], c=c, weights=weights
+    )
     found: dict[str, LinearHead | None] = {JUDGEMENT: gate}
     if gate is None:  # every message or none passes a judgement: no kind is read under it
         return found
     some = design.rows(judged)
     for kind in JUDGED_KINDS:
         name = f"decision.{kind}"
-        found[name] = fit_head(name, some, dense[judged], [_yes(kind in decisions[i]) for i in judged], c=c)
+        found[name] = fit_head(
+            name, some, dense[judged], [_yes(kind in decisions[i]) for i in judged], c=c,
+            weights=None if weights is None else weights[judged],
+        )
     return found
 
 
 def fit_relation_tiers(
-    features: Sequence[Features] | Design, dense: np.ndarray, labels: Sequence[str], *, c: float
+    features: Sequence[Features] | Design, dense: np.ndarray, labels: Sequence[str], *, c: float,
+    weights: np.ndarray | None = None,
 ) -> dict[str, LinearHead | None]:
     """The tiers of ``heads.TieredRelationHead``: attitude (any label but neutral) on every
     reply; at least mixed, and disagree, on the replies that take an attitude."""
@@ -245,11 +303,15 @@ def fit_relation_tiers(
     design = features if isinstance(features, Design) else Design.of(features)
     some = design.rows(taking)
     return {
-        attitude: fit_head(attitude, design, dense, [_yes(label != "neutral") for label in labels], c=c),
+        attitude: fit_head(attitude, design, dense, [_yes(label != "neutral") for label in labels], c=c, weights=weights),
         mixed_or_disagree: fit_head(
-            mixed_or_disagree, some, dense[taking], [_yes(labels[i] in ("mixed", "disagree")) for i in taking], c=c
+            mixed_or_disagree, some, dense[taking], [_yes(labels[i] in ("mixed", "disagree")) for i in taking], c=c,
+            weights=None if weights is None else weights[taking],
         ),
-        disagree: fit_head(disagree, some, dense[taking], [_yes(labels[i] == "disagree") for i in taking], c=c),
+        disagree: fit_head(
+            disagree, some, dense[taking], [_yes(labels[i] == "disagree") for i in taking], c=c,
+            weights=None if weights is None else weights[taking],
+        ),
     }
 
 
@@ -262,12 +324,15 @@ def fit_behaviour_head(threads: Sequence[TrainingThread], settings: TrainingSett
     annotators kept."""
     b_rows: list[Features] = []
     b_y: list[str] = []
+    b_w: list[float] = []
     for t in threads:
         for tv in t.views:
             r, candidates = behaviour_rows(tv, settings.kinds)
             b_rows += r.features
             b_y += ["yes" if c.behaviour in t.gold.get(c.message_id, GoldLine("")).behaviours else "no" for c in candidates]
-    return fit_head("behaviour", b_rows, np.zeros((len(b_rows), 0)), b_y, c=settings.behaviour_c)
+            b_w += [t.weight("behaviours")] * len(candidates)
+    weights = None if all(w == 1.0 for w in b_w) else np.array(b_w)
+    return fit_head("behaviour", b_rows, np.zeros((len(b_rows), 0)), b_y, c=settings.behaviour_c, weights=weights)
 
 
 def train_models(
@@ -311,7 +376,12 @@ class _OutOfFold:
     """Per message: per position, the best sentence's probability and the stance head's
     probability of "against" for that sentence; the gold positions."""
     behaviours: list[tuple[float, bool]] = field(default_factory=list)
-    behaviour_misses: int = 0
+    behaviour_misses: float = 0.0
+    decision_weights: list[float] = field(default_factory=list)
+    position_weights: list[float] = field(default_factory=list)
+    behaviour_weights: list[float] = field(default_factory=list)
+    """What each item counts for in the thresholds' F1: its thread's weight for the task
+    (``TrainingThread.weights``)."""
 
 
 def choose_thresholds(
@@ -333,11 +403,14 @@ def choose_thresholds(
         for i in held:
             _collect(threads[i], models, vectors, settings, oof)
     union = settings.combination.decisions == "union"
-    found = {f"decision.{k}": _best_decision(oof.decisions, k, with_rules=union) for k in DECISION_KINDS}
-    stances = stance_thresholds(oof.positions, usual_stances(threads), settings.positions)
+    found = {
+        f"decision.{k}": _best_decision(oof.decisions, k, with_rules=union, weights=oof.decision_weights)
+        for k in DECISION_KINDS
+    }
+    stances = stance_thresholds(oof.positions, usual_stances(threads), settings.positions, oof.position_weights)
     found |= stances
-    found["positions"] = _best_positions(oof.positions, stances)
-    found["behaviour"] = _best(iter(oof.behaviours), oof.behaviour_misses)
+    found["positions"] = _best_positions(oof.positions, stances, oof.position_weights)
+    found["behaviour"] = _best(iter(oof.behaviours), oof.behaviour_misses, oof.behaviour_weights)
     return found
 
 
@@ -358,6 +431,7 @@ def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors
         for mid, scores in decision_scores(tv, models).items() if "decisions" in thread.learns else ():
             if mid in thread.gold:
                 oof.decisions.append((scores, set(thread.gold[mid].decisions), rules.get(mid, set())))
+                oof.decision_weights.append(thread.weight("decisions"))
         best: dict[str, dict[str, tuple[float, float]]] = {v.message.message_id: {} for v in tv.messages}
         for s in position_scores(tv, models, vectors):
             current = best[s.sentence.message_id].get(s.position)
@@ -367,6 +441,7 @@ def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors
         for mid, by_position in best.items():
             if mid in thread.gold and "positions" in thread.learns:
                 oof.positions.append((by_position, set(thread.gold[mid].positions)))
+                oof.position_weights.append(thread.weight("positions"))
         if "behaviours" not in thread.learns:
             continue
         scored = behaviour_scores(tv, models, settings.kinds)
@@ -374,24 +449,26 @@ def _collect(thread: TrainingThread, models: LearnedModels, vectors: TextVectors
         for (mid, b), score in scored.items():
             p = 1.0 if keep_rules and score.candidate.rule else score.probability
             oof.behaviours.append((p, b in thread.gold.get(mid, GoldLine("")).behaviours))
+            oof.behaviour_weights.append(thread.weight("behaviours"))
         found = set(scored)
-        oof.behaviour_misses += sum(
+        oof.behaviour_misses += thread.weight("behaviours") * sum(
             1 for v in tv.messages for b in thread.gold.get(v.message.message_id, GoldLine("")).behaviours
             if (v.message.message_id, b) not in found
         )
 
 
-def _f1(tp: int, predicted: int, gold: int) -> float:
+def _f1(tp: float, predicted: float, gold: float) -> float:
     return 2 * tp / (predicted + gold) if predicted + gold else 0.0
 
 
-def _best(pairs: Any, misses: int) -> float:
+def _best(pairs: Any, misses: float, weights: Sequence[float] | None = None) -> float:
     items = list(pairs)
-    gold = sum(1 for _, y in items if y) + misses
+    w = list(weights) if weights is not None else [1.0] * len(items)
+    gold = sum(wi for wi, (_, y) in zip(w, items) if y) + misses
     best_t, best_f = 0.5, -1.0
     for t in GRID:
-        predicted = sum(1 for p, _ in items if p >= t)
-        tp = sum(1 for p, y in items if p >= t and y)
+        predicted = sum(wi for wi, (p, _) in zip(w, items) if p >= t)
+        tp = sum(wi for wi, (p, y) in zip(w, items) if p >= t and y)
         f = _f1(tp, predicted, gold)
         if f > best_f + 1e-9:
             best_t, best_f = t, f
@@ -402,20 +479,25 @@ OFF = 1.01
 """A threshold no probability reaches: the head of that kind says nothing."""
 
 
-def _best_decision(items: Sequence[tuple[dict[str, float], set[str], set[str]]], kind: str, *, with_rules: bool) -> float:
+def _best_decision(
+    items: Sequence[tuple[dict[str, float], set[str], set[str]]], kind: str, *, with_rules: bool,
+    weights: Sequence[float] | None = None,
+) -> float:
     """The threshold of one decision head. Where the rules' decisions are kept beside the
     model's (``union``), the threshold is the one that gives the best F1 of the two together,
     and the head is switched off (``OFF``) when the rules alone do at least as well on the
     out-of-fold messages: for the rare kinds (an "applied", a NAK) a head fitted on a few
-    dozen examples mostly adds false hits to what the rules find."""
+    dozen examples mostly adds false hits to what the rules find. ``weights``: what each
+    message counts for (1 each when not given)."""
+    w = list(weights) if weights is not None else [1.0] * len(items)
     if not with_rules:
-        return _best(((s.get(kind, 0.0), kind in g) for s, g, _ in items), 0)
-    gold = sum(1 for _, g, _ in items if kind in g)
+        return _best(((s.get(kind, 0.0), kind in g) for s, g, _ in items), 0, w)
+    gold = sum(wi for wi, (_, g, _) in zip(w, items) if kind in g)
 
     def f1_at(t: float) -> float:
         hits = [s.get(kind, 0.0) >= t or kind in r for s, _, r in items]
-        tp = sum(1 for hit, (_, g, _) in zip(hits, items) if hit and kind in g)
-        return _f1(tp, sum(hits), gold)
+        tp = sum(wi for wi, hit, (_, g, _) in zip(w, hits, items) if hit and kind in g)
+        return _f1(tp, sum(wi for wi, hit in zip(w, hits) if hit), gold)
 
     best_t, best_f = OFF, f1_at(OFF)
     for t in GRID:
@@ -440,6 +522,7 @@ def stance_thresholds(
     items: Sequence[tuple[Mapping[str, tuple[float, float]], set[tuple[str, str]]]],
     usual: Mapping[str, str],
     positions: Sequence[str],
+    weights: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """``stance.<position>``: the stance head's threshold of "against". The head decides
     (0.5) only where it read the stance of the gold positions of the out-of-fold messages
@@ -447,13 +530,13 @@ def stance_thresholds(
     usual stance (0: always against, ``OFF``: always for). Over the 45 threads the head never
     did better (2026-12-07, docs/analysis.md): a sentence's stance is carried by a few words
     ("must not", "no need to") that 300 examples do not teach."""
-    head = usual_right = 0
-    for scores, gold in items:
+    head = usual_right = 0.0
+    for w, (scores, gold) in zip(weights if weights is not None else [1.0] * len(items), items):
         for position, stance in gold:
             if position in scores:
                 against = scores[position][1]
-                head += (against >= 0.5) == (stance == "against")
-                usual_right += usual.get(position, "for") == stance
+                head += w * ((against >= 0.5) == (stance == "against"))
+                usual_right += w * (usual.get(position, "for") == stance)
     if head > usual_right:
         return {f"{STANCE_PREFIX}{p}": 0.5 for p in positions}
     return {f"{STANCE_PREFIX}{p}": 0.0 if usual.get(p) == "against" else OFF for p in positions}
@@ -464,17 +547,19 @@ def _stance(position: str, against: float, thresholds: Mapping[str, float]) -> s
 
 
 def _best_positions(
-    items: Sequence[tuple[Mapping[str, tuple[float, float]], set[tuple[str, str]]]], stances: Mapping[str, float]
+    items: Sequence[tuple[Mapping[str, tuple[float, float]], set[tuple[str, str]]]], stances: Mapping[str, float],
+    weights: Sequence[float] | None = None,
 ) -> float:
-    gold = sum(len(g) for _, g in items)
+    w = list(weights) if weights is not None else [1.0] * len(items)
+    gold = sum(wi * len(g) for wi, (_, g) in zip(w, items))
     best_t, best_f = 0.5, -1.0
     for t in GRID:
-        predicted = tp = 0
-        for scores, g in items:
+        predicted = tp = 0.0
+        for wi, (scores, g) in zip(w, items):
             for position, (p, against) in scores.items():
                 if p >= t:
-                    predicted += 1
-                    tp += (position, _stance(position, against, stances)) in g
+                    predicted += wi
+                    tp += wi * ((position, _stance(position, against, stances)) in g)
         f = _f1(tp, predicted, gold)
         if f > best_f + 1e-9:
             best_t, best_f = t, f

@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,12 +21,12 @@ from analyzer.learn.archive_labels import default_labelled as default_labelled_f
 from analyzer.learn.archive_labels import read_labelled
 from analyzer.learn.corpus import AnnotatedThread, annotated_files, read_annotated
 from analyzer.learn.cv import CrossValidation, CrossValidationPlan, FoldResult, plan_cross_validation, taxonomy_prototypes
-from analyzer.learn.encoder import CachedVectors, NoVectors, sentence_encoder
+from analyzer.learn.encoder import CachedVectors, NoVectors, StaticEncoder, sentence_encoder
 from analyzer.learn.examples import TextVectors, position_sentences, relation_rows
 from analyzer.learn.folds import attached_groups, thread_groups
 from analyzer.learn.cascade import FitMemo, choose_gate
 from analyzer.learn.model import DEFAULT_READING, MODEL_DIR, Combination, LearnedModels, save_models, static_beside
-from analyzer.learn.training import TASKS, TrainingSettings, TrainingThread, _fit_all, data_hash, library_versions, train_models
+from analyzer.learn.training import TrainingSettings, _fit_all, data_hash, library_versions, train_models, training_threads
 from analyzer.learn.views import ThreadView, view_thread
 from analyzer.workers import in_forks
 
@@ -45,15 +46,17 @@ quotes it answers. Cross-validated over the 45 threads (2026-12-06): with them 0
 were half of the encoding work of the learned reading, so the relation head goes without.
 With the dialogue features (2026-12-07): without vectors 0.686 / 0.643, with them 0.682 / 0.639."""
 SEED = 13
-ARCHIVE_TASKS = frozenset({"positions", "behaviours"})
-"""What the archive-annotated threads teach (``corpus/annotated``; the yardstick's threads
-teach every task). Cross-validated (2026-12-07, docs/analysis.md "More training threads"):
-positions +0.044 to +0.046 on each of three splits with the cascade (0.261 -> 0.307 on the
-default one), behaviours better on each of 5 splits (mean 0.762 -> 0.770); taught by them too,
-decisions fell on 4 of 5 splits (mean 0.672 -> 0.666) and relations on the default split
-(0.688 / 0.643 -> 0.672 / 0.612). With the 280 threads of the second round and the layered
-inner folds (``training.inner_folds``), teaching decisions gave mean 0.666 against the 45
-threads' 0.672, and relations 0.663 / 0.598 on the default split: still only these two."""
+ARCHIVE_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {"positions": 1.0, "behaviours": 1.0, "decisions": 0.3, "relations": 0.1}
+)
+"""What a row of the archive-annotated threads (``corpus/annotated``) weighs against a row of
+the yardstick's threads, per task (``training.training_threads``; 0 would not teach the
+task). Positions and behaviours at full weight (2026-12-07, docs/analysis.md "More training
+threads": positions +0.044 to +0.046 on each of three splits with the cascade, behaviours
+mean of 5 splits 0.762 -> 0.770). Taught at full weight, decisions fell (mean of 5 0.672 ->
+0.666) and relations too (0.688 / 0.643 -> 0.663 / 0.598 on the default split): their
+threads are more often patch reviews, with more neutral replies. Down-weighted (2026-12-08,
+"Weighted archive threads"), both gain a little on the mean of 5 splits."""
 
 
 def shared_folder() -> Path | None:
@@ -167,6 +170,27 @@ class Reading:
         return cls(vectors_for(embeddings, encoder), vectors_for(True, "static") if cascade else None)
 
 
+@dataclass(frozen=True)
+class Method:
+    """How the analysis is learned, as ``analyzer train`` and ``analyzer eval --cv`` choose
+    it: one for a cross-validation and the bundle it measures."""
+
+    combination: Combination = DEFAULT_COMBINATION
+    embeddings: bool = True
+    """Whether the heads read sentence vectors (``--no-embeddings``: rule and structure
+    features alone)."""
+    encoder: str = DEFAULT_READING
+    """``minilm``, ``static`` or ``cascade`` (the static gate before MiniLM)."""
+    relation_vectors: bool = RELATION_VECTORS
+    taxonomy: Path | None = None
+    """A taxonomy file instead of the packaged one (its positions get the position heads)."""
+    archive_weights: Mapping[str, float] = field(default_factory=lambda: ARCHIVE_WEIGHTS)
+    """Per task, what a row of an archive-annotated thread weighs (``ARCHIVE_WEIGHTS``)."""
+
+    def reading(self) -> Reading:
+        return Reading.of(self.embeddings, self.encoder)
+
+
 class _Texts:
     """Sentence vectors that only note the texts asked for (zeros for each)."""
 
@@ -203,11 +227,13 @@ def encode_ahead(
         missing = vectors.unknown(noted.texts)
         if not missing:
             continue
-        progress(f"encoding {len(missing)} sentences ({vectors.encoder.name}) on {max(1, jobs)} processes")
-        size = -(-len(missing) // max(1, jobs))
-        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
         encoder = vectors.encoder
-        for chunk, encoded in zip(chunks, in_forks([functools.partial(encoder.encode, c) for c in chunks], jobs)):
+        # The static table encodes the whole training set in seconds: forking costs more.
+        processes = 1 if isinstance(encoder, StaticEncoder) else max(1, jobs)
+        progress(f"encoding {len(missing)} sentences ({encoder.name}) on {processes} process(es)")
+        size = -(-len(missing) // processes)
+        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+        for chunk, encoded in zip(chunks, in_forks([functools.partial(encoder.encode, c) for c in chunks], processes)):
             vectors.remember(chunk, encoded)
 
 
@@ -231,56 +257,47 @@ def _check_folds(prepared: Prepared, folds: int) -> None:
 
 
 def _plan(
-    prepared: Prepared, reading: Reading, *, folds: int, combination: Combination, relation_vectors: bool,
-    taxonomy: Path | None, progress: Callable[[str], None], split: Sequence[Sequence[int]] | None = None,
-    extra_learns: frozenset[str] = ARCHIVE_TASKS, jobs: int = 1,
+    prepared: Prepared, reading: Reading, method: Method, *, folds: int, progress: Callable[[str], None],
+    split: Sequence[Sequence[int]] | None = None, jobs: int = 1,
 ) -> CrossValidationPlan:
     """The folds over ``reading``, its memo filled first (``encode_ahead`` on ``jobs``)."""
-    encode_ahead(prepared, reading, relation_vectors=relation_vectors, jobs=jobs, progress=progress)
+    encode_ahead(prepared, reading, relation_vectors=method.relation_vectors, jobs=jobs, progress=progress)
     return plan_cross_validation(
         prepared.corpus,
         prepared.views,
         reading.vectors,
-        taxonomy=load_taxonomy(taxonomy),
+        taxonomy=load_taxonomy(method.taxonomy),
         catalogue=prepared.catalogue,
         scoring_ids=prepared.scoring_ids,
         k=folds,
-        combination=combination,
-        relation_vectors=relation_vectors,
+        combination=method.combination,
+        relation_vectors=method.relation_vectors,
         folds=split,
         static=reading.static,
         extra=prepared.extra,
-        extra_learns=extra_learns,
+        extra_weights=method.archive_weights,
         progress=progress,
     )
 
 
 def run_cross_validation(
     prepared: Prepared,
+    method: Method = Method(),
     *,
     folds: int = 5,
-    combination: Combination = DEFAULT_COMBINATION,
-    embeddings: bool = True,
-    encoder: str = DEFAULT_READING,
-    relation_vectors: bool = RELATION_VECTORS,
-    taxonomy: Path | None = None,
     jobs: int = 1,
     split: Sequence[Sequence[int]] | None = None,
     reading: Reading | None = None,
-    extra_learns: frozenset[str] = ARCHIVE_TASKS,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CrossValidation:
-    """Thread-held-out cross-validation; its folds on ``jobs`` forked processes (the same
-    figures on any number). ``split`` (thread indexes per fold) replaces the default grouped
-    folds; ``reading`` (its memo kept from an earlier run) replaces ``embeddings`` and
-    ``encoder``; ``extra_learns``: what the archive-annotated threads teach."""
+    """Thread-held-out cross-validation of ``method``; its folds on ``jobs`` forked processes
+    (the same figures on any number). ``split`` (thread indexes per fold) replaces the
+    default grouped folds; ``reading`` (its memo kept from an earlier run) replaces the
+    method's own."""
     if split is None:
         _check_folds(prepared, folds)
-    reading = reading or Reading.of(embeddings, encoder)
-    plan = _plan(
-        prepared, reading, folds=folds, combination=combination, relation_vectors=relation_vectors,
-        taxonomy=taxonomy, progress=progress, split=split, extra_learns=extra_learns, jobs=jobs,
-    )
+    reading = reading or method.reading()
+    plan = _plan(prepared, reading, method, folds=folds, progress=progress, split=split, jobs=jobs)
     return plan.result(in_forks([functools.partial(_seeded, call) for call in plan.calls], jobs))
 
 
@@ -294,13 +311,9 @@ class Bundle:
 
 def train_bundle(
     prepared: Prepared,
+    method: Method = Method(),
     *,
     output: Path = MODEL_DIR,
-    combination: Combination = DEFAULT_COMBINATION,
-    embeddings: bool = True,
-    encoder: str = DEFAULT_READING,
-    relation_vectors: bool = RELATION_VECTORS,
-    taxonomy: Path | None = None,
     cv: Mapping[str, object] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LearnedModels:
@@ -309,24 +322,16 @@ def train_bundle(
     cascade writes two bundles: the static one beside ``output`` (``OUTPUT-static``) and the
     MiniLM one at ``output``, with the gate chosen by inner cross-validation."""
     started = time.monotonic()
-    reading = Reading.of(embeddings, encoder)
-    bundle = _seeded(functools.partial(
-        _fit_bundle, prepared, reading, combination=combination, embeddings=embeddings, encoder=encoder,
-        relation_vectors=relation_vectors, taxonomy=taxonomy, progress=progress,
-    ))
+    bundle = _seeded(functools.partial(_fit_bundle, prepared, method.reading(), method, progress=progress))
     return _save_bundle(bundle, output, cv, round(time.monotonic() - started))
 
 
 def train_and_cross_validate(
     prepared: Prepared,
+    method: Method = Method(),
     *,
     output: Path = MODEL_DIR,
     folds: int = 5,
-    combination: Combination = DEFAULT_COMBINATION,
-    embeddings: bool = True,
-    encoder: str = DEFAULT_READING,
-    relation_vectors: bool = RELATION_VECTORS,
-    taxonomy: Path | None = None,
     jobs: int = 1,
     progress: Callable[[str], None] = lambda _: None,
 ) -> tuple[LearnedModels, CrossValidation]:
@@ -336,15 +341,9 @@ def train_and_cross_validate(
     identical whatever ``jobs`` is."""
     _check_folds(prepared, folds)
     started = time.monotonic()
-    reading = Reading.of(embeddings, encoder)
-    plan = _plan(
-        prepared, reading, folds=folds, combination=combination, relation_vectors=relation_vectors,
-        taxonomy=taxonomy, progress=progress, jobs=jobs,
-    )
-    fit = functools.partial(
-        _fit_bundle, prepared, reading, combination=combination, embeddings=embeddings, encoder=encoder,
-        relation_vectors=relation_vectors, taxonomy=taxonomy, progress=progress,
-    )
+    reading = method.reading()
+    plan = _plan(prepared, reading, method, folds=folds, progress=progress, jobs=jobs)
+    fit = functools.partial(_fit_bundle, prepared, reading, method, progress=progress)
     calls: list[Callable[[], Bundle | FoldResult]] = [functools.partial(_seeded, fit)]
     calls += [functools.partial(_seeded, c) for c in plan.calls]
     done = in_forks(calls, jobs)  # the bundle's fit first: the longest call
@@ -365,31 +364,16 @@ def cv_figures(result: CrossValidation) -> dict[str, object]:
     }
 
 
-def _fit_bundle(
-    prepared: Prepared,
-    reading: Reading,
-    *,
-    combination: Combination,
-    embeddings: bool,
-    encoder: str,
-    relation_vectors: bool,
-    taxonomy: Path | None,
-    progress: Callable[[str], None],
-) -> Bundle:
+def _fit_bundle(prepared: Prepared, reading: Reading, method: Method, *, progress: Callable[[str], None]) -> Bundle:
     vectors = reading.vectors
+    embeddings, encoder = method.embeddings, method.encoder
     everything = prepared.corpus + prepared.extra
     groups, _ = attached_groups(prepared.corpus, prepared.extra)
-    training = [
-        TrainingThread(
-            c.name, groups[i], tuple(prepared.views[c.name]), c.gold_by_id(),
-            TASKS if i < len(prepared.corpus) else ARCHIVE_TASKS,
-        )
-        for i, c in enumerate(everything)
-    ]
+    training = training_threads(prepared.corpus, prepared.extra, groups, prepared.views, method.archive_weights)
     kinds = {b.id: b.kind for b in prepared.catalogue}
-    tax = load_taxonomy(taxonomy)
+    tax = load_taxonomy(method.taxonomy)
     settings = TrainingSettings(
-        combination=combination, positions=tax.position_ids, kinds=kinds, relation_vectors=relation_vectors
+        combination=method.combination, positions=tax.position_ids, kinds=kinds, relation_vectors=method.relation_vectors
     )
     prototypes = taxonomy_prototypes(tax, vectors)
     manifest: dict[str, object] = {
@@ -400,7 +384,8 @@ def _fit_bundle(
         "seed": SEED,
         "libraries": library_versions(),
         "embeddings": ENCODER_NAMES[encoder] if embeddings else "none",
-        "relation_vectors": embeddings and relation_vectors,
+        "relation_vectors": embeddings and method.relation_vectors,
+        "archive_weights": dict(method.archive_weights) if prepared.extra else {},
         "rebuild": "analyzer train" + (f" --encoder {encoder}" if embeddings and encoder != DEFAULT_READING else ""),
     }
     fit = FitMemo(_fit_all)
