@@ -30,7 +30,7 @@ from pathlib import Path
 from analyzer.learn.folds import grouped_folds, shuffled_folds
 from analyzer.learn.model import READINGS
 from analyzer.learn.training import TASKS
-from analyzer.learn.workflow import ARCHIVE_WEIGHTS, Method, default_data, default_labelled, prepare, run_cross_validation
+from analyzer.learn.workflow import ARCHIVE_WEIGHTS, RELATION_VECTORS, Method, default_data, default_labelled, prepare, run_cross_validation
 from analyzer.workers import local_cores
 
 
@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--embeddings", action="store_true", help="read sentence vectors (the positions figures of eval --cv)")
     parser.add_argument("--encoder", choices=READINGS, default=None,
                         help="sentence encoder (default minilm; cascade: the static gate before MiniLM; implies --embeddings)")
+    parser.add_argument("--relation-vectors", action="store_true",
+                        help="the relation head also reads sentence vectors of a reply's openings and the quotes "
+                             "they answer (workflow.RELATION_VECTORS; implies --embeddings)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="processes for the folds (0: every core)")
     parser.add_argument("--weight", action="append", default=[], metavar="TASK=W",
                         help="with --archive-labels: what a row of the archive threads weighs for TASK "
@@ -66,10 +69,13 @@ def main() -> None:
     if args.archive_labels:
         print(f"training also on {len(prepared.extra)} archive-annotated threads "
               f"({sum(len(t.gold) for t in prepared.extra)} messages)", flush=True)
-    embeddings = args.embeddings or args.encoder is not None
+    embeddings = args.embeddings or args.encoder is not None or args.relation_vectors
     if args.archive_labels:
         print("archive weights: " + ", ".join(f"{t} {w:g}" for t, w in sorted(weights.items())), flush=True)
-    method = Method(embeddings=embeddings, encoder=args.encoder or "minilm", archive_weights=weights)
+    method = Method(
+        embeddings=embeddings, encoder=args.encoder or "minilm", archive_weights=weights,
+        relation_vectors=args.relation_vectors or RELATION_VECTORS,
+    )
     reading = method.reading()  # one memo for every split
     rows = []
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else range(args.splits)

@@ -22,7 +22,8 @@ from analyzer.learn.corpus import AnnotatedThread, read_annotated, read_corpus
 from analyzer.learn.encoder import NoVectors
 from analyzer.learn.heads import LinearHead
 from analyzer.learn.training import (
-    TASKS, TrainingSettings, TrainingThread, _best_decision, _best_positions, _fit_all, train_models, training_threads,
+    TASKS, WHOLE, TrainingSettings, TrainingThread, _best_decision, _best_positions, _fit_all, inner_folds, train_models,
+    training_threads,
 )
 from analyzer.learn.folds import attached_groups, balance_groups, layered_folds, thread_groups
 from analyzer.learn.labels import key_sentences
@@ -200,7 +201,9 @@ def test_an_extra_thread_at_weight_two_is_fitted_as_if_it_were_given_twice(tmp_p
 
 def test_the_thresholds_count_a_weighted_message_as_that_many_messages() -> None:
     kind = "changes-requested"
-    items = [({kind: 0.9}, {kind}, set()), ({kind: 0.6}, set(), set()), ({kind: 0.4}, {kind}, set()), ({kind: 0.3}, set(), set())]
+    items: list[tuple[dict[str, float], set[str], set[str]]] = [
+        ({kind: 0.9}, {kind}, set()), ({kind: 0.6}, set(), set()), ({kind: 0.4}, {kind}, set()), ({kind: 0.3}, set(), set()),
+    ]
     weights = [1.0, 3.0, 1.0, 0.5]
     copies = [item for item, w in zip(items, [2, 6, 2, 1]) for _ in range(w)]
     assert _best_decision(items, kind, with_rules=True, weights=weights) == _best_decision(copies, kind, with_rules=True)
@@ -238,17 +241,17 @@ def test_a_task_the_extra_threads_do_not_teach_gets_the_thresholds_it_gets_witho
     prepared = prepare([corpus], labelled=[labelled], catalogue=require_shared("behaviours.yaml"))
     settings = TrainingSettings(positions=load_taxonomy(None).position_ids, kinds={b.id: b.kind for b in prepared.catalogue},
                                 inner_folds=2)
-    yardstick = [TrainingThread(t.name, i, tuple(prepared.views[t.name]), t.gold_by_id()) for i, t in enumerate(prepared.corpus)]
-    extra = [
-        TrainingThread(
-            t.name, 100 + i, tuple(prepared.views[t.name]), t.gold_by_id(), frozenset({"positions", "behaviours"})
-        )
-        for i, t in enumerate(prepared.extra)
-    ]
-    everything = yardstick + extra
-    groups, sizes = [t.group for t in everything], [len(t.gold) for t in everything]
-    n = len(yardstick)
-    assert [[i for i in f if i < n] for f in balance_groups(groups, sizes, 2)] != balance_groups(groups[:n], sizes[:n], 2)
+    n = len(prepared.corpus)
+    groups = [*range(n), *range(100, 100 + len(prepared.extra))]
+    everything = training_threads(prepared.corpus, prepared.extra, groups, prepared.views, {"positions": 1.0, "behaviours": 1.0})
+    yardstick = everything[:n]
+    sizes = [len(t.gold) for t in everything]
+    alone_folds = balance_groups(groups[:n], sizes[:n], 2)
+    assert [[i for i in f if i < n] for f in balance_groups(groups, sizes, 2)] != alone_folds
+    # The yardstick's inner folds are its own whatever the extra threads teach.
+    for weights in ({"positions": 1.0, "behaviours": 1.0}, WHOLE):
+        taught = training_threads(prepared.corpus, prepared.extra, groups, prepared.views, weights)
+        assert [[i for i in f if i < n] for f in inner_folds(taught, 2)] == alone_folds
     alone = train_models(yardstick, NoVectors(), {}, settings)
     both = train_models(everything, NoVectors(), {}, settings)
     decisions = {k: v for k, v in alone.thresholds.items() if k.startswith("decision.")}

@@ -55,6 +55,9 @@ class TrainingThread:
     weights: Mapping[str, float] = field(default_factory=dict)
     """Per task, what each of its rows weighs in the heads' fit and the thresholds' F1
     against a yardstick thread's 1 (1 for a task not named)."""
+    extra: bool = False
+    """An extra (archive-annotated) thread, not one of the yardstick's: the inner
+    cross-validation splits the yardstick's threads as if alone (``inner_folds``)."""
 
     def weight(self, task: str) -> float:
         return self.weights.get(task, 1.0)
@@ -78,7 +81,7 @@ def training_threads(
         if i < len(corpus)
         else TrainingThread(
             c.name, groups[i], tuple(views[c.name]), c.gold_by_id(), taught,
-            {task: w for task, w in extra_weights.items() if w > 0},
+            {task: w for task, w in extra_weights.items() if w > 0}, extra=True,
         )
         for i, c in enumerate([*corpus, *extra])
     ]
@@ -416,12 +419,12 @@ def choose_thresholds(
 
 def inner_folds(threads: Sequence[TrainingThread], k: int) -> list[list[int]]:
     """The inner cross-validation's folds (thresholds, the cascade's gate): grouped and
-    balanced by messages, the threads that teach every task (the yardstick's) split first as
-    if they were alone, the extra threads added to them (``folds.layered_folds``)."""
+    balanced by messages, the yardstick's threads split first as if they were alone, the
+    extra threads added to them (``folds.layered_folds``), whatever tasks they teach."""
     from analyzer.learn.folds import layered_folds
 
     return layered_folds(
-        [t.group for t in threads], [len(t.gold) for t in threads], [t.learns == TASKS for t in threads], k
+        [t.group for t in threads], [len(t.gold) for t in threads], [not t.extra for t in threads], k
     )
 
 
