@@ -193,79 +193,80 @@ FitHeads = Callable[
 def _fit_all(threads: Sequence[TrainingThread], vectors: TextVectors, prototypes: Mapping[str, np.ndarray], settings: TrainingSettings) -> dict[str, LinearHead]:
     heads: dict[str, LinearHead | None] = {}
 
-    def views(task: str) -> list[tuple[MessageView, Mapping[str, GoldLine]]]:
-        return [(v, t.gold) for t in threads if task in t.learns for tv in t.views for v in tv.messages]
+    def views(task: str) -> list[tuple[MessageView, Mapping[str, GoldLine], float]]:
+        """The messages of the threads that teach ``task``, with their gold and weight."""
+        return [(v, t.gold, t.weight(task)) for t in threads if task in t.learns for tv in t.views for v in tv.messages]
 
-    def weights(task: str, ids: Sequence[str]) -> np.ndarray | None:
-        """Each row's weight (None: all 1, as the fit then takes it)."""
-        if all(t.weight(task) == 1.0 for t in threads):
-            return None
-        of = {v.message.message_id: t.weight(task) for t in threads for tv in t.views for v in tv.messages}
-        return np.array([of[i] for i in ids])
+    def weights(given: Sequence[float]) -> np.ndarray | None:
+        """Each row's weight (None when all are 1: the fit is then exactly the unweighted one)."""
+        return None if all(w == 1.0 for w in given) else np.asarray(given, dtype=np.float64)
 
     # Reply relation.
     with_relation = [
-        (v, relation)
-        for v, g in views("relations")
+        (v, relation, w)
+        for v, g, w in views("relations")
         if v.parent is not None and v.message.message_id in g
         for relation in [g[v.message.message_id].relation]
         if relation is not None
     ]
-    rows = relation_rows([v for v, _ in with_relation], vectors, with_vectors=settings.relation_vectors)
-    labels = [r.label for _, r in with_relation]
-    ids = [v.message.message_id for v, _ in with_relation]
+    rows = relation_rows([v for v, _, _ in with_relation], vectors, with_vectors=settings.relation_vectors)
+    labels = [r.label for _, r, _ in with_relation]
     design = Design.of(rows.features)
-    w = weights("relations", ids)
+    row_weights = weights([w for _, _, w in with_relation])
     if settings.relation_tiers:
-        heads |= fit_relation_tiers(design, rows.dense, labels, c=settings.c, weights=w)
+        heads |= fit_relation_tiers(design, rows.dense, labels, c=settings.c, weights=row_weights)
     else:
-        heads[RELATION] = fit_head(RELATION, design, rows.dense, labels, c=settings.c, weights=w)
+        heads[RELATION] = fit_head(RELATION, design, rows.dense, labels, c=settings.c, weights=row_weights)
     # Decisions, one binary head per kind (the judged kinds under the judgement gate).
-    known = [(v, g[v.message.message_id]) for v, g in views("decisions") if v.message.message_id in g]
-    rows = decision_rows([v for v, _ in known])
-    ids = [v.message.message_id for v, _ in known]
+    known = [(v, g[v.message.message_id], w) for v, g, w in views("decisions") if v.message.message_id in g]
+    rows = decision_rows([v for v, _, _ in known])
     design = Design.of(rows.features)
-    w = weights("decisions", ids)
+    row_weights = weights([w for _, _, w in known])
     gated_kinds = JUDGED_KINDS if settings.decision_tiers else ()
     for kind in DECISION_KINDS:
         if kind not in gated_kinds:
-            y = ["yes" if kind in gl.decisions else "no" for _, gl in known]
-            heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", design, rows.dense, y, c=settings.c, weights=w)
+            y = ["yes" if kind in gl.decisions else "no" for _, gl, _ in known]
+            heads[f"decision.{kind}"] = fit_head(f"decision.{kind}", design, rows.dense, y, c=settings.c, weights=row_weights)
     if gated_kinds:
-        heads |= fit_judgement_heads(design, rows.dense, [set(gl.decisions) for _, gl in known], c=settings.c, weights=w)
+        heads |= fit_judgement_heads(
+            design, rows.dense, [set(gl.decisions) for _, gl, _ in known], c=settings.c, weights=row_weights
+        )
     # Positions, per sentence, and the stance of a sentence that argues one.
     sentence_features: list[Features] = []
     dense_parts: list[np.ndarray] = []
     targets: list[dict[str, str]] = []
-    known = [(v, g[v.message.message_id]) for v, g in views("positions") if v.message.message_id in g]
-    sentence_ids: list[str] = []
-    for v, gl in known:
+    sentence_weights: list[float] = []
+    known = [(v, g[v.message.message_id], w) for v, g, w in views("positions") if v.message.message_id in g]
+    for v, gl, w in known:
         srows, sentences = sentence_rows([v], vectors, prototypes)
         sentence_features += srows.features
-        sentence_ids += [v.message.message_id] * len(srows.features)
+        sentence_weights += [w] * len(srows.features)
         dense_parts.append(srows.dense)
         targets += sentence_targets(sentences, gl)
     dense = np.concatenate(dense_parts) if dense_parts else np.zeros((0, vectors.dimension), dtype=np.float32)
     design = Design.of(sentence_features)
-    w = weights("positions", sentence_ids)
+    row_weights = weights(sentence_weights)
     for position in settings.positions:
         y = ["yes" if position in t else "no" for t in targets]
         heads[f"position.{position}"] = fit_head(
-            f"position.{position}", design, dense, y, c=settings.c, balanced=True, weights=w
+            f"position.{position}", design, dense, y, c=settings.c, balanced=True, weights=row_weights
         )
     stance_rows: list[Features] = []
     stance_dense: list[np.ndarray] = []
     stance_y: list[str] = []
+    stance_weights: list[float] = []
     index = 0
-    for v, gl in known:
+    for v, gl, w in known:
         for s in position_sentences(v):
             for position, stance in targets[index].items():
                 stance_rows.append(stance_features(s, position))
                 stance_dense.append(dense[index])
                 stance_y.append("yes" if stance == "against" else "no")
+                stance_weights.append(w)
             index += 1
     heads["stance"] = fit_head(
-        "stance", stance_rows, np.array(stance_dense) if stance_dense else np.zeros((0, vectors.dimension)), stance_y, c=settings.c
+        "stance", stance_rows, np.array(stance_dense) if stance_dense else np.zeros((0, vectors.dimension)), stance_y,
+        c=settings.c, weights=weights(stance_weights),
     )
     heads["behaviour"] = fit_behaviour_head([t for t in threads if "behaviours" in t.learns], settings)
     return {k: h for k, h in heads.items() if h is not None}
